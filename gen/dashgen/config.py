@@ -1,0 +1,196 @@
+"""``dashgen.yaml``: every key, its type and its default.
+
+The file is optional; the defaults fit a kube-prometheus-stack install. The schema is
+the dataclasses below: a key that is not a field, or a value of the wrong type, is a
+:class:`DashgenError` that names the key (``sidecar.folder_annotation``), so a typo
+never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import DashgenError
+
+CONFIG_FILE = "dashgen.yaml"
+
+
+@dataclass(frozen=True)
+class FolderSpec:
+    """A Grafana folder made from a first-level directory of the sources."""
+
+    title: str
+    uid: str | None = None
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """Labels and annotation the Grafana sidecar (k8s-sidecar) selects on."""
+
+    dashboard_labels: dict[str, str] = field(default_factory=lambda: {"grafana_dashboard": "1"})
+    datasource_labels: dict[str, str] = field(default_factory=lambda: {"grafana_datasource": "1"})
+    folder_annotation: str = "grafana_folder"
+
+
+@dataclass(frozen=True)
+class GrafanaFiles:
+    """Where Grafana finds the files of the file-provisioning output."""
+
+    dashboards_path: str = "/var/lib/grafana/dashboards"
+    provider_name: str = "dashgen"
+    allow_ui_updates: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole of ``dashgen.yaml``."""
+
+    sources: str = "dashboards"
+    output: str = "provisioning"
+    namespace: str = "monitoring"
+    labels: dict[str, str] = field(default_factory=dict)
+    folders: dict[str, FolderSpec] = field(default_factory=dict)
+    sidecar: Sidecar = field(default_factory=Sidecar)
+    grafana: GrafanaFiles = field(default_factory=GrafanaFiles)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    # Set by load(), not by the file: the directory paths are relative to.
+    root: Path = field(default=Path("."), metadata={"internal": True})
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / self.sources
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.output
+
+    def folder(self, directory: str) -> FolderSpec:
+        """The folder for a first-level source directory, with the default title."""
+        spec = self.folders.get(directory)
+        if spec is not None:
+            return spec
+        return FolderSpec(title=directory.replace("_", " ").replace("-", " ").title())
+
+
+def load(path: str | Path | None = None, *, root: str | Path | None = None) -> Config:
+    """Read and validate the config.
+
+    ``path`` None means ``dashgen.yaml`` in ``root`` (default: the current directory),
+    and a missing default file means all defaults. An explicit ``path`` must exist.
+    Relative paths in the file are relative to the file's directory.
+    """
+    explicit = path is not None
+    if path is None:
+        path = Path(root or ".") / CONFIG_FILE
+    path = Path(path)
+    if not path.exists():
+        if explicit:
+            raise DashgenError("config file not found", path=str(path))
+        return Config(root=Path(root or "."))
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DashgenError(f"invalid YAML: {problem}", path=str(path), line=line) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DashgenError(f"cannot read config: {exc}", path=str(path)) from None
+    if data is None:
+        data = {}
+    try:
+        config = from_mapping(data)
+    except ValueError as exc:
+        raise DashgenError(str(exc), path=str(path)) from None
+    return dataclasses.replace(config, root=path.parent)
+
+
+def from_mapping(data: Any) -> Config:
+    """Build a Config from parsed YAML; ``ValueError`` names the offending key."""
+    return _convert(Config, data, "")
+
+
+def _convert(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    where = f"key '{key}'" if key else "the top level"
+    if dataclasses.is_dataclass(tp):
+        if tp is FolderSpec and isinstance(value, str):
+            return FolderSpec(title=value)
+        if not isinstance(value, dict):
+            expected = "a folder title or a mapping with 'title' and 'uid'" if tp is FolderSpec else "a mapping"
+            raise ValueError(f"{where}: expected {expected}, got {_kind(value)}")
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp) if not f.metadata.get("internal")}
+        kwargs = {}
+        for name, item in value.items():
+            sub = f"{key}.{name}" if key else str(name)
+            if name not in fields:
+                known = ", ".join(sorted(fields))
+                raise ValueError(f"unknown key '{sub}' (known keys here: {known})")
+            kwargs[name] = _convert(hints[name], item, sub)
+        for name, f in fields.items():
+            if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"{where}: missing required key '{name}'")
+        return tp(**kwargs)
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        if value not in choices:
+            raise ValueError(f"{where}: expected one of {', '.join(map(str, choices))}, got {value!r}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(arg, value, key)
+            except ValueError as exc:
+                errors.append(str(exc))
+        raise ValueError(errors[0])
+    if origin is dict:
+        key_tp, val_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: expected a mapping, got {_kind(value)}")
+        out = {}
+        for k, v in value.items():
+            sub = f"{key}.{k}"
+            if not isinstance(k, str):
+                raise ValueError(f"key '{sub}': keys must be strings")
+            out[k] = _convert(val_tp, v, sub)
+        return out
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ValueError(f"{where}: expected a list, got {_kind(value)}")
+        return [_convert(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if tp is Any:
+        return value
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp in (str, int, float, bool):
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            hint = ' (quote it: "1")' if tp is str and isinstance(value, (int, float, bool)) else ""
+            raise ValueError(f"{where}: expected {_TYPE_NAMES[tp]}, got {_kind(value)}{hint}")
+        return value
+    raise TypeError(f"unsupported config type {tp!r}")  # a bug in the schema, not user input
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)

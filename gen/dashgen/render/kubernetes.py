@@ -1,0 +1,96 @@
+"""Kubernetes objects for the Grafana sidecar and Flux, plus the kustomization listing them.
+
+One ConfigMap per dashboard (kube-prometheus' shape: ``grafana-dashboard-<uid>`` with
+the single key ``<uid>.json``), labelled for the sidecar, annotated with its folder,
+and marked so Flux's post-build substitution leaves ``${...}`` in dashboards alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..checks import dashboard_configmap_name
+from ..config import Config
+from ..formats import dump_yaml
+from ..resources import Dashboard, Resources
+
+DIRECTORY = "kubernetes"
+KUSTOMIZATION = "kustomization.yaml"
+DATASOURCES_CONFIGMAP = "dashgen-grafana-datasources"
+DATASOURCES_KEY = "dashgen-datasources.yaml"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "dashgen"}
+SOURCE_ANNOTATION = "dashgen/source"
+NO_SUBSTITUTE = {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}
+
+
+def dashboard_configmap(d: Dashboard, config: Config, text: str) -> dict[str, Any]:
+    annotations = {SOURCE_ANNOTATION: d.source, **NO_SUBSTITUTE}
+    if d.folder.key:
+        annotations[config.sidecar.folder_annotation] = d.folder.title
+    return _object(
+        "ConfigMap",
+        dashboard_configmap_name(d.uid),
+        config,
+        labels=config.sidecar.dashboard_labels,
+        annotations=annotations,
+        data={f"{d.uid}.json": text},
+    )
+
+
+def dashboard_configmap_path(d: Dashboard) -> str:
+    return f"{DIRECTORY}/dashboards/{dashboard_configmap_name(d.uid)}.yaml"
+
+
+def render(resources: Resources, config: Config, texts: dict[str, str]) -> dict[str, str]:
+    files = {}
+    for d in resources.dashboards:
+        files[dashboard_configmap_path(d)] = dump_yaml(dashboard_configmap(d, config, texts[d.uid]))
+    if resources.datasources:
+        from .grafana import datasources_document
+
+        sources = sorted({ds.source for ds in resources.datasources})
+        obj = _object(
+            "ConfigMap",
+            DATASOURCES_CONFIGMAP,
+            config,
+            labels=config.sidecar.datasource_labels,
+            annotations={SOURCE_ANNOTATION: ",".join(sources), **NO_SUBSTITUTE},
+            data={DATASOURCES_KEY: dump_yaml(datasources_document(resources))},
+        )
+        files[f"{DIRECTORY}/{DATASOURCES_CONFIGMAP}.yaml"] = dump_yaml(obj)
+    for m in resources.manifests:
+        obj = dict(m.model)
+        meta = dict(obj.get("metadata") or {})
+        meta["labels"] = {**MANAGED_BY, **config.labels, **(meta.get("labels") or {})}
+        meta["annotations"] = {SOURCE_ANNOTATION: m.source, **(meta.get("annotations") or {})}
+        obj["metadata"] = meta
+        files[manifest_path(m.model)] = dump_yaml(obj)
+    if files:
+        kustomization = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": sorted(files),
+        }
+        files[KUSTOMIZATION] = dump_yaml(kustomization)
+    return files
+
+
+def manifest_path(model: dict[str, Any]) -> str:
+    kind = str(model.get("kind", "")).lower()
+    name = str((model.get("metadata") or {}).get("name", ""))
+    return f"{DIRECTORY}/{kind}-{name}.yaml"
+
+
+def _object(kind: str, name: str, config: Config, *, labels: dict[str, str], annotations: dict[str, str],
+            data: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "namespace": config.namespace,
+            "labels": {**MANAGED_BY, **config.labels, **labels},
+            "annotations": annotations,
+        },
+        "data": data,
+    }

@@ -1,0 +1,85 @@
+"""Loaded resources: plain, JSON-ready objects, whatever source they came from.
+
+Everything after loading (checks, lint, renderers, push) works on these, so a
+dashboard exported from Grafana and one written with grafanalib travel the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A Grafana folder; ``uid`` is stable, derived from the source directory."""
+
+    key: str  # first-level source directory ("" = General, the root)
+    title: str
+    uid: str
+
+
+GENERAL = Folder(key="", title="General", uid="")
+
+
+@dataclass
+class Dashboard:
+    model: dict[str, Any]  # normalised dashboard JSON
+    folder: Folder
+    source: str  # path of the file it came from, relative to the project root
+
+    @property
+    def uid(self) -> str:
+        uid = self.model.get("uid")
+        return uid if isinstance(uid, str) else ""
+
+    @property
+    def title(self) -> str:
+        title = self.model.get("title")
+        return title.strip() if isinstance(title, str) else ""
+
+
+@dataclass
+class Datasource:
+    model: dict[str, Any]  # Grafana provisioning shape: name, type, uid, url, access, jsonData...
+    source: str
+
+    @property
+    def name(self) -> str:
+        return str(self.model.get("name") or "")
+
+    @property
+    def uid(self) -> str:
+        return str(self.model.get("uid") or "")
+
+
+@dataclass
+class RuleGroup:
+    model: dict[str, Any]  # Prometheus rule group: name, interval?, rules
+    source: str
+
+    @property
+    def name(self) -> str:
+        return str(self.model.get("name") or "")
+
+
+@dataclass
+class Manifest:
+    """A Kubernetes object a source contributes as it is (PodMonitor, ServiceMonitor...)."""
+
+    model: dict[str, Any]
+    source: str
+
+
+@dataclass
+class Resources:
+    dashboards: list[Dashboard] = field(default_factory=list)
+    datasources: list[Datasource] = field(default_factory=list)
+    rule_groups: list[RuleGroup] = field(default_factory=list)
+    manifests: list[Manifest] = field(default_factory=list)
+
+    @property
+    def folders(self) -> list[Folder]:
+        """The folders the dashboards live in, General excluded, in a stable order."""
+        seen = {d.folder.key: d.folder for d in self.dashboards if d.folder.key}
+        return [seen[k] for k in sorted(seen)]

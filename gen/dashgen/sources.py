@@ -1,0 +1,270 @@
+"""Find and load the sources under ``dashboards/`` into plain resources.
+
+A Python module contributes through module-level names:
+
+- ``dashboard`` (a grafanalib ``Dashboard`` or a dashboard dict) or ``dashboards`` (a list),
+- ``datasources`` (a list of dicts in Grafana's provisioning shape),
+- ``rule_groups`` (a list of Prometheus rule groups),
+- ``manifests`` (a list of Kubernetes objects, rendered as they are).
+
+A module that defines none of them is a helper. ``*.json`` files are dashboards as
+Grafana exports them. The first-level directory names the folder. Modules are imported
+as the package ``dashboards`` whatever the directory is called, so helpers are shared
+with ``from dashboards.lib import panels``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from . import normalise, values
+from .config import Config
+from .errors import DashgenError, DashgenErrors
+from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
+
+PACKAGE = "dashboards"
+CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
+
+
+def load(config: Config) -> Resources:
+    """Load every source; all problems are collected and raised together."""
+    root = config.sources_dir
+    if not root.is_dir():
+        raise DashgenError(f"sources directory not found (set 'sources' in dashgen.yaml)", path=_rel(root, config.root))
+    resources = Resources()
+    errors: list[DashgenError] = []
+    with values.provide(config.values) as provided, _package(root):
+        for path in discover(root):
+            try:
+                _load_file(path, root, config, resources)
+            except DashgenErrors as exc:
+                errors.extend(exc.errors)
+            except DashgenError as exc:
+                errors.append(exc)
+        if not errors:
+            errors.extend(
+                DashgenError(f"key 'values.{key}' is not read by any source (a typo?)", path=provided.where)
+                for key in values.unread_keys(provided)
+            )
+    if errors:
+        raise DashgenErrors(errors)
+    return resources
+
+
+def discover(root: Path) -> list[Path]:
+    """The source files under ``root``, in a stable order (hidden and cache dirs skipped)."""
+    found = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).parts
+        if any(p.startswith(".") or p == "__pycache__" for p in rel):
+            continue
+        if path.suffix in (".py", ".json") and path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(root).parts)
+
+
+def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> None:
+    source = _rel(path, config.root)
+    parts = path.relative_to(root).parts
+    if path.suffix == ".json":
+        folder = _folder(parts, source, config)
+        resources.dashboards.append(Dashboard(_json_dashboard(path, source), folder, source))
+        return
+
+    module = _import(path, root, source, config.root)
+    found = {name: getattr(module, name) for name in CONTRIBUTIONS if hasattr(module, name)}
+    if not found:
+        _reject_misnamed(module, source)
+        return
+    if "dashboard" in found and "dashboards" in found:
+        raise DashgenError("defines both 'dashboard' and 'dashboards'; keep one", path=source)
+    boards = found.get("dashboards", found.get("dashboard", _NOTHING))
+    if boards is not _NOTHING:
+        name = "dashboards" if "dashboards" in found else "dashboard"
+        items = _as_list(boards, name, source) if name == "dashboards" else [boards]
+        if not items:
+            raise DashgenError("'dashboards' is empty: it defines no dashboard", path=source)
+        folder = _folder(parts, source, config)
+        for item in items:
+            resources.dashboards.append(Dashboard(_python_dashboard(item, name, source), folder, source))
+    for item in _as_list(found.get("datasources", []), "datasources", source):
+        resources.datasources.append(Datasource(_mapping(item, "datasources", source), source))
+    for item in _as_list(found.get("rule_groups", []), "rule_groups", source):
+        resources.rule_groups.append(RuleGroup(_mapping(item, "rule_groups", source), source))
+    for item in _as_list(found.get("manifests", []), "manifests", source):
+        resources.manifests.append(Manifest(_mapping(item, "manifests", source), source))
+
+
+_NOTHING = object()
+
+
+def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:
+    if len(parts) == 1:
+        return GENERAL
+    if len(parts) > 2:
+        raise DashgenError(
+            "dashboards may sit at most one directory deep (Grafana folders from files are one level); "
+            f"move it under '{parts[0]}/'",
+            path=source,
+        )
+    key = parts[0]
+    spec = config.folder(key)
+    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key))
+
+
+def folder_uid(directory: str) -> str:
+    """A stable folder uid from its directory name: ``dashgen-<dir>``, Grafana-safe."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in directory)
+    return f"dashgen-{safe}"[:40]
+
+
+def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DashgenError(f"cannot read: {exc}", path=source) from None
+    if isinstance(model, dict) and isinstance(model.get("dashboard"), dict) and "meta" in model:
+        model = model["dashboard"]  # saved from GET /api/dashboards/uid/<uid>
+    if not _looks_like_dashboard(model):
+        raise DashgenError("defines no dashboard: expected a JSON object with 'title' and 'panels'", path=source)
+    return normalise.dashboard(model)
+
+
+def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:
+    if isinstance(item, dict):
+        if not _looks_like_dashboard(item):
+            raise DashgenError(f"'{name}' holds a dict that is not a dashboard (no 'title' and 'panels')", path=source)
+        return normalise.dashboard(json.loads(json.dumps(item)))
+    if type(item).__name__ != "Dashboard" or not hasattr(item, "to_json_data"):
+        raise DashgenError(
+            f"'{name}' must be a grafanalib Dashboard or a dashboard dict, got {type(item).__name__}", path=source
+        )
+    if hasattr(item, "auto_panel_ids"):
+        item = item.auto_panel_ids()
+    try:
+        model = json.loads(json.dumps(item, default=_grafanalib_json))
+    except (TypeError, ValueError) as exc:
+        raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=source) from None
+    return normalise.from_grafanalib(model)
+
+
+def _grafanalib_json(obj: Any) -> Any:
+    to_json_data = getattr(obj, "to_json_data", None)
+    if to_json_data is None:
+        raise TypeError(f"{type(obj).__name__} object is not JSON serialisable")
+    return to_json_data()
+
+
+def _looks_like_dashboard(model: Any) -> bool:
+    return isinstance(model, dict) and "title" in model and ("panels" in model or "rows" in model)
+
+
+def _as_list(value: Any, name: str, source: str) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise DashgenError(f"'{name}' must be a list, got {type(value).__name__}", path=source)
+    return list(value)
+
+
+def _mapping(item: Any, name: str, source: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise DashgenError(f"every item of '{name}' must be a dict, got {type(item).__name__}", path=source)
+    try:
+        return json.loads(json.dumps(item))
+    except (TypeError, ValueError) as exc:
+        raise DashgenError(f"an item of '{name}' is not plain JSON data: {exc}", path=source) from None
+
+
+def _reject_misnamed(module: types.ModuleType, source: str) -> None:
+    for attr, value in vars(module).items():
+        if not attr.startswith("_") and type(value).__name__ == "Dashboard" and hasattr(value, "to_json_data"):
+            raise DashgenError(
+                f"defines a Dashboard as '{attr}', but dashgen reads only 'dashboard' or 'dashboards'", path=source
+            )
+
+
+def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType:
+    parts = path.relative_to(root).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    for part in parts:
+        if not part.isidentifier():
+            raise DashgenError(
+                f"'{part}' is not a Python identifier, so the module cannot be imported; "
+                "rename it with letters, digits and '_' (a folder's title is set in dashgen.yaml 'folders')",
+                path=source,
+            )
+    name = ".".join((PACKAGE, *parts))
+    try:
+        return importlib.import_module(name)
+    except DashgenError:
+        raise
+    except SyntaxError as exc:
+        where = _rel_or(exc.filename, root, source, base)
+        raise DashgenError(f"SyntaxError: {exc.msg}", path=where, line=exc.lineno) from exc
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        where, line = source, None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if _inside(frame.filename, root):
+                where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        raise DashgenError(f"failed to import: {detail}", path=where, line=line) from exc
+
+
+class _package:
+    """Register ``dashboards`` as a package rooted at the sources directory.
+
+    Earlier loads in the same process (tests, benchmarks) are forgotten first, and the
+    modules are removed again afterwards, so each load sees the files as they are now.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __enter__(self):
+        self._forget()
+        package = types.ModuleType(PACKAGE)
+        package.__path__ = [str(self.root)]
+        package.__package__ = PACKAGE
+        sys.modules[PACKAGE] = package
+        importlib.invalidate_caches()
+        return package
+
+    def __exit__(self, *exc):
+        self._forget()
+
+    @staticmethod
+    def _forget() -> None:
+        for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
+
+
+def _inside(filename: str, root: Path) -> bool:
+    try:
+        Path(filename).resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
+    if not filename or not _inside(filename, root):
+        return fallback
+    return _rel(Path(filename), base)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,80 @@
+"""Shared fixtures: throwaway dashgen projects and running the real CLI in-process."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Project:
+    """A dashgen project in a temporary directory."""
+
+    def __init__(self, root: Path, capsys, monkeypatch):
+        self.root = root
+        self._capsys = capsys
+        monkeypatch.chdir(root)
+        (root / "dashboards").mkdir()
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def run(self, *args: str) -> Result:
+        """Run ``dashgen ARGS`` through the real entry point; return exit code and output."""
+        from dashgen.cli import main
+
+        self._capsys.readouterr()
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = self._capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    def tree(self, rel: str = "provisioning") -> dict[str, bytes]:
+        base = self.root / rel
+        return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path, capsys, monkeypatch) -> Project:
+    return Project(tmp_path, capsys, monkeypatch)
+
+
+def grafanalib_dashboard(title: str, uid: str, *, panels: int = 1, extra: str = "") -> str:
+    """Source of a small grafanalib dashboard module."""
+    return textwrap.dedent(f"""
+        from grafanalib.core import Dashboard, GridPos, Target, TimeSeries
+
+        {extra}
+        dashboard = Dashboard(
+            title={title!r},
+            uid={uid!r},
+            panels=[
+                TimeSeries(
+                    title=f"Panel {{i}}",
+                    description="Requests per second.",
+                    unit="reqps",
+                    targets=[Target(expr='sum(rate(http_requests_total[$__rate_interval]))', legendFormat="{{{{job}}}}")],
+                    gridPos=GridPos(h=8, w=12, x=(i % 2) * 12, y=(i // 2) * 8),
+                )
+                for i in range({panels})
+            ],
+        )
+    """)
