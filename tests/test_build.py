@@ -225,6 +225,13 @@ def test_module_with_a_list_of_dashboards_and_dicts(project):
     assert {"dashboards/Team/one.json", "dashboards/Team/two.json"} <= set(project.tree())
 
 
+def test_any_file_and_directory_name_works(project):
+    # grafanalib's own naming (x.dashboard.py) and directories that are not identifiers.
+    project.write("dashboards/my-team/svc.dashboard.py", grafanalib_dashboard("Svc", "svc"))
+    assert project.run("build").code == 0
+    assert (project.root / "provisioning/dashboards/My Team/svc.json").exists()
+
+
 def test_folder_titles_and_uids_from_config(project):
     project.write("dashboards/empulse/app.py", grafanalib_dashboard("App", "app"))
     project.write("dashgen.yaml", "folders:\n  empulse: {title: EmPulse Music, uid: empulse}\n")

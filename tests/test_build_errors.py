@@ -126,9 +126,10 @@ def test_nested_directories_are_refused_for_dashboards(project):
     _fails(project, "dashboards/a/b/deep.py: dashboards may sit at most one directory deep")
 
 
-def test_directory_that_is_not_an_identifier(project):
+def test_two_files_with_the_same_module_name(project):
     project.write("dashboards/my-team/a.py", grafanalib_dashboard("A", "a"))
-    _fails(project, "dashboards/my-team/a.py: 'my-team' is not a Python identifier")
+    project.write("dashboards/my_team/a.py", grafanalib_dashboard("B", "b"))
+    _fails(project, "module name 'dashboards.my_team.a' is also taken")
 
 
 def test_all_errors_are_reported_together(project):

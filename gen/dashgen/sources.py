@@ -9,13 +9,14 @@ A Python module contributes through module-level names:
 
 A module that defines none of them is a helper. ``*.json`` files are dashboards as
 Grafana exports them. The first-level directory names the folder. Modules are imported
-as the package ``dashboards`` whatever the directory is called, so helpers are shared
-with ``from dashboards.lib import panels``.
+under the package ``dashboards`` whatever the directory is called, so helpers are shared
+with ``from dashboards.lib import panels``; grafanalib's ``*.dashboard.py`` files work too.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 import traceback
@@ -190,26 +191,40 @@ def _reject_misnamed(module: types.ModuleType, source: str) -> None:
             )
 
 
-def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType:
-    parts = path.relative_to(root).with_suffix("").parts
+def module_name(path: Path, root: Path) -> str:
+    """``dashboards.<dir>.<file>``; names that are not identifiers (``svc.dashboard.py``) get ``_``."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
-        parts = parts[:-1]
-    for part in parts:
-        if not part.isidentifier():
-            raise DashgenError(
-                f"'{part}' is not a Python identifier, so the module cannot be imported; "
-                "rename it with letters, digits and '_' (a folder's title is set in dashgen.yaml 'folders')",
-                path=source,
-            )
-    name = ".".join((PACKAGE, *parts))
+        parts.pop()
+    return ".".join([PACKAGE, *(_identifier(p) for p in parts)])
+
+
+def _identifier(part: str) -> str:
+    safe = "".join(c if c.isalnum() or c == "_" else "_" for c in part)
+    return safe if safe.isidentifier() else f"_{safe}"
+
+
+def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType:
+    name = module_name(path, root)
+    module = sys.modules.get(name)
+    if module is not None:  # already imported by another source
+        if Path(getattr(module, "__file__", "") or "").resolve() != path.resolve():
+            raise DashgenError(f"module name '{name}' is also taken by {getattr(module, '__file__', '?')}; rename one",
+                               path=source)
+        return module
+    package_dir = [str(path.parent)] if path.name == "__init__.py" else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=package_dir)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     try:
-        return importlib.import_module(name)
-    except DashgenError:
-        raise
+        spec.loader.exec_module(module)
+        return module
     except SyntaxError as exc:
+        sys.modules.pop(name, None)
         where = _rel_or(exc.filename, root, source, base)
         raise DashgenError(f"SyntaxError: {exc.msg}", path=where, line=exc.lineno) from exc
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+        sys.modules.pop(name, None)
         if isinstance(exc, KeyboardInterrupt):
             raise
         where, line = source, None
