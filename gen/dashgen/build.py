@@ -5,19 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, sources, writer
+from . import checks, sources
 from .config import Config
 from .errors import DashgenError, DashgenErrors
-from .render import dashboards as dashboard_files
-from .render import kubernetes as kubernetes_files
-from .render import render
+from .formats import dump_json
+from .render import dashboard_files, shared_files
+from .render.kubernetes import dashboard_configmap
 from .resources import Resources
+from .writer import Changes, OutputWriter
 
 
 @dataclass
 class BuildResult:
     output: Path
-    changes: writer.Changes
+    changes: Changes
     warnings: list[checks.Problem] = field(default_factory=list)
     written: bool = False
     counts: dict[str, int] = field(default_factory=dict)
@@ -32,21 +33,25 @@ def load_checked(config: Config) -> tuple[Resources, list[checks.Problem]]:
 
 
 def build(config: Config, *, check: bool = False) -> BuildResult:
-    """Render everything; write it unless ``check``. Nothing is written on any error."""
+    """Render everything; write it unless ``check``. Nothing is written on any error.
+
+    Dashboards are rendered and handed to the writer one at a time, so memory stays
+    flat however many there are.
+    """
     resources, warnings = load_checked(config)
-    texts = dashboard_files.texts(resources)
-    size_problems = []
-    for d in resources.dashboards:
-        obj = kubernetes_files.dashboard_configmap(d, config, texts[d.uid])
-        data_bytes = len(texts[d.uid].encode("utf-8"))
-        size_problems += checks.check_configmap_size(
-            obj["metadata"]["name"], d.source, data_bytes, checks.compact_size(obj))
-    _raise_errors(size_problems)
-    warnings += size_problems
-    files = render(resources, config, texts)
-    changes, files = writer.plan(config.output_dir, files)
-    if not check:
-        writer.apply(config.output_dir, files, changes)
+    size_problems: list[checks.Problem] = []
+    with OutputWriter(config.output_dir, check=check) as out:
+        for d in resources.dashboards:
+            text = dump_json(d.model)
+            obj = dashboard_configmap(d, config, text)
+            size_problems += checks.check_configmap_size(
+                obj["metadata"]["name"], d.source, len(text.encode("utf-8")), checks.compact_size(obj))
+            for path, content in dashboard_files(d, config, text):
+                out.add(path, content.encode("utf-8"))
+        _raise_errors(size_problems)
+        for path, content in shared_files(resources, config):
+            out.add(path, content.encode("utf-8"))
+        changes = out.finish()
     counts = {
         "dashboards": len(resources.dashboards),
         "folders": len(resources.folders),
@@ -54,7 +59,8 @@ def build(config: Config, *, check: bool = False) -> BuildResult:
         "rule_groups": len(resources.rule_groups),
         "manifests": len(resources.manifests),
     }
-    return BuildResult(config.output_dir, changes, warnings, written=not check and changes.any, counts=counts)
+    return BuildResult(config.output_dir, changes, warnings + size_problems,
+                       written=not check and changes.any, counts=counts)
 
 
 def _raise_errors(problems: list[checks.Problem]) -> None:

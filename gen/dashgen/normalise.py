@@ -9,6 +9,7 @@ layout keys, schemaVersion 12) before the dashboard joins the common path.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 # The schema version dashgen writes for dashboards it generates: Grafana 10.4 / 11.x.
@@ -28,9 +29,14 @@ def dashboard(model: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in model.items() if k not in VOLATILE_KEYS}
 
 
-def from_grafanalib(model: dict[str, Any]) -> dict[str, Any]:
-    """Clean grafanalib's ``to_json_data()`` output (already plain JSON)."""
-    model = _drop_nulls(model)
+def from_grafanalib(source: Any) -> dict[str, Any]:
+    """Plain, clean dashboard JSON from a grafanalib ``Dashboard``.
+
+    Nulls are dropped while converting, and panels without an id get one as
+    grafanalib's ``auto_panel_ids()`` would number them.
+    """
+    model = plain(source)
+    _number_panels(model)
     for key in _LEGACY_DASHBOARD_KEYS:
         model.pop(key, None)
     if not model.get("rows"):
@@ -80,9 +86,50 @@ def _panels(panels: Any):
             yield from _panels(panel.get("panels"))
 
 
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
+_SCALARS = frozenset((str, int, float, bool))
+
+
+def plain(obj: Any) -> Any:
+    """grafanalib objects (anything with ``to_json_data``) to plain JSON, nulls dropped.
+
+    Raises TypeError for a value that is neither JSON nor a grafanalib object.
+    """
+    t = type(obj)
+    if t is dict:
+        return {_key(k): (v if type(v) in _SCALARS else plain(v)) for k, v in obj.items() if v is not None}
+    if t is list or t is tuple:
+        return [v if type(v) in _SCALARS else plain(v) for v in obj]
+    if t in _SCALARS:
+        return obj
+    to_json_data = getattr(obj, "to_json_data", None)
+    if to_json_data is not None:
+        return plain(to_json_data())
+    if isinstance(obj, (str, int, float)):  # subclasses such as enums
+        return obj
+    raise TypeError(f"{t.__name__} object is not JSON serialisable")
+
+
+def _key(k: Any) -> str:
+    if type(k) is str:
+        return k
+    if isinstance(k, bool) or k is None:
+        return {True: "true", False: "false", None: "null"}[k]
+    if isinstance(k, (str, int, float)):
+        return str(k) if isinstance(k, str) else repr(k)
+    raise TypeError(f"dict key {k!r} is not a string")
+
+
+def _number_panels(model: dict[str, Any]) -> None:
+    """Give panels without an id one, in grafanalib's ``auto_panel_ids`` order."""
+    order = []
+    for row in model.get("rows") or []:
+        order.extend(p for p in row.get("panels") or [] if isinstance(p, dict))
+    for panel in model.get("panels") or []:
+        if isinstance(panel, dict):
+            order.append(panel)
+            order.extend(p for p in panel.get("panels") or [] if isinstance(p, dict))
+    used = {p["id"] for p in order if p.get("id")}
+    free = (i for i in itertools.count(1) if i not in used)
+    for panel in order:
+        if not panel.get("id"):
+            panel["id"] = next(free)

@@ -40,9 +40,14 @@ def load(config: Config) -> Resources:
         raise DashgenError(f"sources directory not found (set 'sources' in dashgen.yaml)", path=_rel(root, config.root))
     resources = Resources()
     errors: list[DashgenError] = []
+    names: dict[str, Path] = {}
     with values.provide(config.values) as provided, _package(root):
         for path in discover(root):
             try:
+                name = module_name(path, root)
+                if path.suffix == ".py" and names.setdefault(name, path) != path:
+                    raise DashgenError(f"module name '{name}' is also taken by {_rel(names[name], config.root)}; "
+                                       "rename one", path=_rel(path, config.root))
                 _load_file(path, root, config, resources)
             except DashgenErrors as exc:
                 errors.extend(exc.errors)
@@ -94,6 +99,9 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
         folder = _folder(parts, source, config)
         for item in items:
             resources.dashboards.append(Dashboard(_python_dashboard(item, name, source), folder, source))
+        # The plain JSON is all that is needed from here on: let the grafanalib objects
+        # go (a module importing this one keeps its own reference).
+        sys.modules.pop(module.__name__, None)
     for item in _as_list(found.get("datasources", []), "datasources", source):
         resources.datasources.append(Datasource(_mapping(item, "datasources", source), source))
     for item in _as_list(found.get("rule_groups", []), "rule_groups", source):
@@ -148,20 +156,10 @@ def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:
         raise DashgenError(
             f"'{name}' must be a grafanalib Dashboard or a dashboard dict, got {type(item).__name__}", path=source
         )
-    if hasattr(item, "auto_panel_ids"):
-        item = item.auto_panel_ids()
     try:
-        model = json.loads(json.dumps(item, default=_grafanalib_json))
-    except (TypeError, ValueError) as exc:
+        return normalise.from_grafanalib(item)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=source) from None
-    return normalise.from_grafanalib(model)
-
-
-def _grafanalib_json(obj: Any) -> Any:
-    to_json_data = getattr(obj, "to_json_data", None)
-    if to_json_data is None:
-        raise TypeError(f"{type(obj).__name__} object is not JSON serialisable")
-    return to_json_data()
 
 
 def _looks_like_dashboard(model: Any) -> bool:
@@ -207,10 +205,7 @@ def _identifier(part: str) -> str:
 def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType:
     name = module_name(path, root)
     module = sys.modules.get(name)
-    if module is not None:  # already imported by another source
-        if Path(getattr(module, "__file__", "") or "").resolve() != path.resolve():
-            raise DashgenError(f"module name '{name}' is also taken by {getattr(module, '__file__', '?')}; rename one",
-                               path=source)
+    if module is not None and getattr(module, "__file__", None):  # already imported by another source
         return module
     package_dir = [str(path.parent)] if path.name == "__init__.py" else None
     spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=package_dir)

@@ -4,9 +4,11 @@ The files dashgen wrote are listed, with their hashes, in ``dashgen-files.json``
 the output directory. A build changes only those: a file that disappeared from the
 sources is deleted, a file dashgen never wrote is never overwritten or deleted.
 
-New content is first written to a staging directory and then moved into place file by
-file with ``os.replace``. The ownership record is widened before any move and narrowed
-after, so an interrupted write never leaves a file that dashgen would refuse as foreign.
+Files are added one at a time (so a large build never holds all of them in memory) and
+staged in a temporary directory; nothing in the output changes until ``finish()``,
+which moves them into place with ``os.replace``. The ownership record is widened before
+any move and narrowed after, so an interrupted write never leaves a file that dashgen
+would refuse as foreign. Leaving the ``with`` block on an exception discards the stage.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ STAGING_PREFIX = ".dashgen-staging-"
 
 @dataclass
 class Changes:
-    """What a build would do to the output directory."""
+    """What a build did, or with ``--check`` would do, to the output directory."""
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -49,61 +51,88 @@ class Changes:
         }
 
 
-def plan(output: Path, files: dict[str, bytes]) -> tuple[Changes, dict[str, bytes]]:
-    """Compare ``files`` with the output directory.
+class OutputWriter:
+    """Collects the files of one build and applies them (or, with ``check``, only compares)."""
 
-    Returns the changes and the complete set of files to write, ownership record
-    included. Raises when a file to write exists but dashgen did not write it.
-    """
-    old = read_record(output)
-    new = dict(files)
-    new[RECORD] = _record_bytes(new)
-    changes = Changes()
-    foreign = []
-    for path, content in sorted(new.items()):
-        target = output / path
+    def __init__(self, output: Path, *, check: bool = False):
+        self.output = output
+        self.check = check
+        self.old = read_record(output)
+        self.hashes: dict[str, str] = {}
+        self.changes = Changes()
+        self._foreign: list[str] = []
+        self._staging: Path | None = None
+        self._created_output = False
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._discard()
+
+    def add(self, path: str, content: bytes) -> None:
+        if path in self.hashes or path == RECORD:
+            raise ValueError(f"{path} rendered twice")  # a renderer bug, not user input
+        digest = _sha(content)
+        self.hashes[path] = digest
+        self._compare(path, content, digest)
+
+    def finish(self) -> Changes:
+        """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
+        if self._foreign:
+            listed = ", ".join(self._foreign[:3]) + (f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else "")
+            raise DashgenError(
+                f"{listed} exist(s) but dashgen did not write them (not in {RECORD}); "
+                "move them away, dashgen never overwrites files it does not own",
+                path=str(self.output),
+            )
+        record = _record_json(self.hashes)
+        self._compare(RECORD, record, _sha(record))
+        changes = self.changes
+        changes.removed = sorted(p for p in self.old if p not in self.hashes and (self.output / p).is_file())
+        for names in (changes.added, changes.changed, changes.unchanged):
+            names.sort()
+        if not self.check and changes.any:
+            self._apply(record)
+        return changes
+
+    def _compare(self, path: str, content: bytes, digest: str) -> None:
+        target = self.output / path
         if not target.exists():
-            changes.added.append(path)
-            continue
-        if path != RECORD and path not in old:
-            foreign.append(path)
-            continue
+            self.changes.added.append(path)
+            self._stage(path, content)
+            return
+        if path != RECORD and path not in self.old:
+            self._foreign.append(path)
+            return
         current = target.read_bytes()
         if current == content:
-            changes.unchanged.append(path)
-        else:
-            changes.changed.append(path)
-            if path in old and _sha(current) != old[path]:
-                changes.edited_by_hand.append(path)
-    if foreign:
-        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        raise DashgenError(
-            f"{listed} exist(s) but dashgen did not write them (not in {RECORD}); "
-            "move them away, dashgen never overwrites files it does not own",
-            path=str(output),
-        )
-    changes.removed = sorted(p for p in old if p not in new and (output / p).is_file())
-    return changes, new
+            self.changes.unchanged.append(path)
+            return
+        self.changes.changed.append(path)
+        if path in self.old and _sha(current) != self.old[path]:
+            self.changes.edited_by_hand.append(path)
+        self._stage(path, content)
 
+    def _stage(self, path: str, content: bytes) -> None:
+        if self.check:
+            return
+        if self._staging is None:
+            if not self.output.exists():
+                self.output.mkdir(parents=True)
+                self._created_output = True
+            _remove_stale_staging(self.output)
+            self._staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.output))
+        staged = self._staging / path
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(content)
 
-def apply(output: Path, files: dict[str, bytes], changes: Changes) -> None:
-    """Make the output directory hold ``files`` (from :func:`plan`), atomically per file."""
-    if not changes.any:
-        return
-    output.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(output)
-    old = read_record(output)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output))
-    try:
-        to_move = changes.added + changes.changed
-        for path in to_move:
-            staged = staging / path
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(files[path])
+    def _apply(self, record: bytes) -> None:
+        staging, output, changes = self._staging, self.output, self.changes
+        assert staging is not None
         # Own everything that may be on disk during the moves before moving anything.
-        widened = {**old, **{p: _sha(c) for p, c in files.items() if p != RECORD}}
-        _replace(staging, output, RECORD, _record_json(widened))
-        for path in to_move:
+        _replace(staging, output, RECORD, _record_json({**self.old, **self.hashes}))
+        for path in changes.added + changes.changed:
             if path == RECORD:
                 continue
             target = output / path
@@ -112,9 +141,18 @@ def apply(output: Path, files: dict[str, bytes], changes: Changes) -> None:
         for path in changes.removed:
             (output / path).unlink(missing_ok=True)
             _prune_empty_dirs((output / path).parent, output)
-        _replace(staging, output, RECORD, files[RECORD])
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _replace(staging, output, RECORD, record)
+        self._created_output = False
+
+    def _discard(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+        if self._created_output:  # the build failed before anything was moved in
+            try:
+                self.output.rmdir()
+            except OSError:
+                pass
 
 
 def read_record(output: Path) -> dict[str, str]:
@@ -135,10 +173,6 @@ def read_record(output: Path) -> dict[str, str]:
         if p.is_absolute() or ".." in p.parts or not p.parts:
             raise DashgenError(f"{RECORD} lists {name!r}, which is outside the output directory", path=str(path))
     return files
-
-
-def _record_bytes(files: dict[str, bytes]) -> bytes:
-    return _record_json({p: _sha(c) for p, c in files.items() if p != RECORD})
 
 
 def _record_json(hashes: dict[str, str]) -> bytes:

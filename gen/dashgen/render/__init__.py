@@ -1,20 +1,36 @@
-"""Renderers: loaded resources in, output files (path relative to the output dir → bytes) out.
+"""Renderers: loaded resources in, output files (path relative to the output dir → text) out.
 
 Each renderer is a pure function of the resources and the config, so the same sources
-give the same bytes. ``render()`` is the whole output of ``dashgen build``.
+give the same bytes. A dashboard's files are rendered from its canonical JSON text,
+computed once; ``render()`` is the whole output of ``dashgen build`` at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..config import Config
-from ..resources import Resources
+from ..formats import dump_json
+from ..resources import Dashboard, Resources
 from . import dashboards, grafana, kubernetes
 
 
-def render(resources: Resources, config: Config, texts: dict[str, str]) -> dict[str, bytes]:
-    """All output files; ``texts`` maps dashboard uid to its canonical JSON."""
-    files: dict[str, str] = {}
-    files.update(dashboards.render(resources, texts))
-    files.update(grafana.render(resources, config))
-    files.update(kubernetes.render(resources, config, texts))
-    return {path: text.encode("utf-8") for path, text in sorted(files.items())}
+def dashboard_files(d: Dashboard, config: Config, text: str) -> Iterator[tuple[str, str]]:
+    """The files of one dashboard: its JSON and its ConfigMap."""
+    yield dashboards.path(d), text
+    yield kubernetes.dashboard_configmap_path(d), kubernetes.dashboard_configmap_yaml(d, config, text)
+
+
+def shared_files(resources: Resources, config: Config) -> Iterator[tuple[str, str]]:
+    """Everything that is not one dashboard's: provisioning, datasources, manifests, kustomization."""
+    yield from grafana.render(resources, config).items()
+    yield from kubernetes.render_shared(resources, config).items()
+
+
+def render(resources: Resources, config: Config) -> dict[str, str]:
+    """All output files at once."""
+    files = {}
+    for d in resources.dashboards:
+        files.update(dashboard_files(d, config, dump_json(d.model)))
+    files.update(shared_files(resources, config))
+    return dict(sorted(files.items()))

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..checks import dashboard_configmap_name
 from ..config import Config
-from ..formats import dump_yaml
+from ..formats import dump_configmap, dump_yaml
 from ..resources import Dashboard, Resources
 
 DIRECTORY = "kubernetes"
@@ -41,10 +41,13 @@ def dashboard_configmap_path(d: Dashboard) -> str:
     return f"{DIRECTORY}/dashboards/{dashboard_configmap_name(d.uid)}.yaml"
 
 
-def render(resources: Resources, config: Config, texts: dict[str, str]) -> dict[str, str]:
+def dashboard_configmap_yaml(d: Dashboard, config: Config, text: str) -> str:
+    return dump_configmap(dashboard_configmap(d, config, text))
+
+
+def render_shared(resources: Resources, config: Config) -> dict[str, str]:
+    """The objects that are not dashboard ConfigMaps, and the kustomization of all."""
     files = {}
-    for d in resources.dashboards:
-        files[dashboard_configmap_path(d)] = dump_yaml(dashboard_configmap(d, config, texts[d.uid]))
     if resources.datasources:
         from .grafana import datasources_document
 
@@ -65,11 +68,12 @@ def render(resources: Resources, config: Config, texts: dict[str, str]) -> dict[
         meta["annotations"] = {SOURCE_ANNOTATION: m.source, **(meta.get("annotations") or {})}
         obj["metadata"] = meta
         files[manifest_path(m.model)] = dump_yaml(obj)
-    if files:
+    listed = sorted([*files, *(dashboard_configmap_path(d) for d in resources.dashboards)])
+    if listed:
         kustomization = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            "resources": sorted(files),
+            "resources": listed,
         }
         files[KUSTOMIZATION] = dump_yaml(kustomization)
     return files
