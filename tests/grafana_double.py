@@ -1,18 +1,44 @@
 """A test double of Grafana's HTTP API (10.4 / 11.x), served over real HTTP.
 
 The contract is /work/shared/reference/grafana-api.md ("the doc"); section numbers in the
-comments below refer to it.  The double is a real ``ThreadingHTTPServer`` on 127.0.0.1 with a
-random port, speaking HTTP/1.1 with keep-alive, so the real CLI and the real ``grafana-client``
-library can be pointed at ``GrafanaDouble.url``.
+comments refer to it.  The double is a real ``ThreadingHTTPServer`` on 127.0.0.1 (port 0),
+speaking HTTP/1.1 with Content-Length and keep-alive, so the real CLI and ``grafana-client``
+can be pointed at ``GrafanaDouble.url``.  Standard library only.
 
-Usage::
-
-    with GrafanaDouble() as g:
+    with GrafanaDouble() as g:                      # default: one Admin token + admin/admin
         api = GrafanaApi.from_url(g.url, credential=g.token)
-        ...
-        assert g.dashboard(1, "my-uid")["version"] == 1
+        api.dashboard.update_dashboard({"dashboard": {"title": "x", "uid": "x"}})
+        assert g.dashboard(1, "x")["version"] == 1
 
-Standard library only.
+Constructor: ``GrafanaDouble(tokens=None, users=None, *, title_rule="11.3+", version=None,
+commit=..., edition="Open Source", hide_version=False, min_refresh_interval="5s",
+max_folder_depth=8, host="127.0.0.1", port=0)``
+
+- ``tokens={"glsa_...": {"org_id": 1, "role": "Admin"|"Editor"|"Viewer"|"None",
+  "login": "sa-1-dashgen", "expired": False, "revoked": False}}`` (Bearer, or basic
+  ``api_key:<token>``).
+- ``users={"admin": {"password": "pw", "role": "Admin", "orgs": [1, 2]}}``; ``orgs`` may
+  also be ``{org_id: role}``; the first org is the default one.
+- ``title_rule``: ``"pre-11.3"`` (unique titles per folder: 412 name-exists / 400
+  name-match / folder 409) or ``"11.3+"`` (duplicates allowed).  ``version`` defaults to
+  11.2.0 / 11.3.0 accordingly.
+
+Attributes: ``url``, ``port``, ``token`` (first token), ``version``, ``health_failing``
+(settable), ``requests`` (list of ``RequestRecord(method, path, status, org_id)``; status is
+None for dropped connections, org_id None before auth), ``request_details`` (same plus query
+and parsed request body).
+
+Control methods (Python, not HTTP): ``start()/stop()``, ``set_latency(s)``,
+``fail_next(n, status=503, paths=None, retry_after=None)`` (5xx or 429),
+``drop_next(n, paths=None)``, ``clear_faults()``, ``writes()``, ``reset_log()``, ``reset()``,
+``dashboard(org, uid)``, ``dashboard_record(org, uid)``, ``dashboards(org)``,
+``folder(org, uid)``, ``folders(org)``, ``datasource(org, uid)``, ``datasources(org)``,
+``add_dashboard(org, dash, folder_uid=None, user="admin", message="")``,
+``provision_dashboard(org, dash, folder_uid=None, allow_ui_updates=False, external_id="")``,
+``add_folder(org, title, uid=None, parent_uid=None)``,
+``add_datasource(org, name=..., type=..., read_only=True, ...)``,
+``edit_dashboard_as_user(org, uid, mutate_fn, user="admin", message="")``,
+``delete_dashboard_as_user(org, uid)``.
 """
 
 from __future__ import annotations
@@ -315,7 +341,7 @@ class GrafanaDouble:
         self._server = Server((self._host, self._port), _Handler)
         self._server.double = self
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
+                                        kwargs={"poll_interval": 0.02},
                                         name="grafana-double", daemon=True)
         self._thread.start()
         return self
@@ -411,6 +437,16 @@ class GrafanaDouble:
             self.request_details.clear()
             self._writes = 0
 
+    def reset(self):
+        """Forget every org's content, faults, the request log and the health switch."""
+        with self._lock:
+            self._orgs.clear()
+            self._fail_rules.clear()
+            self._drop_rules.clear()
+            self._latency = 0.0
+            self.health_failing = False
+        self.reset_log()
+
     def _log(self, method, path, query, status, org_id, body):
         with self._lock:
             self.requests.append(RequestRecord(method, path, status, org_id))
@@ -481,6 +517,19 @@ class GrafanaDouble:
                                         "Anonymous", "")
             rec["provisioned"] = {"allow_ui_updates": bool(allow_ui_updates),
                                   "external_id": external_id}
+            return copy.deepcopy(rec["data"])
+
+    def add_dashboard(self, org_id, dashboard, folder_uid=None, user="admin", message=""):
+        """Store ``dashboard`` as if ``user`` had saved it (no API validation; version rules
+        of §2.4: a new uid gets version 1, an existing one version + 1)."""
+        with self._lock:
+            org = self._org(org_id)
+            data = copy.deepcopy(dashboard)
+            uid = _must_str(data.get("uid")) or generate_uid()
+            if folder_uid and folder_uid not in org.folders:
+                raise KeyError(f"folder {folder_uid!r} does not exist in org {org_id}")
+            rec = self._write_dashboard(org, org.dashboards.get(uid), data, uid,
+                                        folder_uid or "", user, message)
             return copy.deepcopy(rec["data"])
 
     def add_folder(self, org_id, title, uid=None, parent_uid=None, user="admin"):
