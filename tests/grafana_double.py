@@ -951,8 +951,9 @@ class GrafanaDouble:
         folder_uids = query.get("folderUIDs", [])
         if (dash_ids and dash_uids) or (folder_ids and folder_uids):
             raise _legacy(400, "search supports UIDs or IDs, not both")
-        if ident.role == "None":
-            return 200, [], {}
+        if ident.role == "None" or ((_qs_first(query, "permission") or "").lower() == "edit"
+                                    and not self._can(ident, "Editor")):
+            return 200, [], {}  # results are filtered by what the caller may view/edit
         org = self._org(ident.org_id)
         text = (_qs_first(query, "query") or "").lower()
         tags = [t for t in query.get("tag", []) if t != ""]

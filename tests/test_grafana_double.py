@@ -239,6 +239,8 @@ def test_viewer_cannot_save_or_delete_but_can_read(g):
     g.add_dashboard(1, {"uid": "d1", "title": "D1"})
     assert call(g, "GET", "/api/dashboards/uid/d1", token=VIEWER)[0] == 200
     assert call(g, "GET", "/api/search", token=VIEWER)[1][0]["uid"] == "d1"
+    assert call(g, "GET", "/api/search?permission=Edit", token=VIEWER)[1] == []
+    assert len(call(g, "GET", "/api/search?permission=Edit", token=EDITOR)[1]) == 1
     status, body, _ = call(g, "DELETE", "/api/dashboards/uid/d1", token=VIEWER)
     assert_rbac_denied(status, body, "dashboards:delete")
     status, body, _ = call(g, "POST", "/api/folders", {"title": "F"}, token=VIEWER)
