@@ -103,11 +103,21 @@ class _BlockDumper(_Dumper):
 _NOT_BLOCK_SAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\U00010000-\U0010ffff]")
 
 
+_NOT_BLOCK_SAFE_ASCII = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+
+
+def _no_unsafe_chars(value: str) -> bool:
+    if value.isascii():  # the usual case, and a regex over 70 kB would cost a millisecond
+        data = value.encode("ascii")
+        return len(data.translate(None, _NOT_BLOCK_SAFE_ASCII)) == len(data)
+    return not _NOT_BLOCK_SAFE.search(value)
+
+
 def block_safe(value: str) -> bool:
     """Whether ``value`` reads back unchanged from a ``|`` literal block."""
     return (
         "\n" in value
-        and not _NOT_BLOCK_SAFE.search(value)
+        and _no_unsafe_chars(value)
         and " \n" not in value
         and "\t\n" not in value
         and not value.endswith((" ", "\t"))

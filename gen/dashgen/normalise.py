@@ -56,7 +56,7 @@ def from_grafanalib(source: Any) -> dict[str, Any]:
 
 def _clean_targets(targets: list[Any]) -> None:
     used = {t.get("refId") for t in targets if isinstance(t, dict)}
-    free = (c for c in _ref_ids() if c not in used)
+    free = (c for c in _REF_IDS if c not in used)
     for target in targets:
         if not isinstance(target, dict):
             continue
@@ -68,12 +68,8 @@ def _clean_targets(targets: list[Any]) -> None:
             target["refId"] = next(free)
 
 
-def _ref_ids():
-    letters = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
-    yield from letters
-    for first in letters:
-        for second in letters:
-            yield first + second
+_LETTERS = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+_REF_IDS = (*_LETTERS, *(a + b for a in _LETTERS for b in _LETTERS))  # A..Z, AA..ZZ as Grafana names them
 
 
 def _panels(panels: Any):
@@ -96,7 +92,8 @@ def plain(obj: Any) -> Any:
     """
     t = type(obj)
     if t is dict:
-        return {_key(k): (v if type(v) in _SCALARS else plain(v)) for k, v in obj.items() if v is not None}
+        return {(k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
+                for k, v in obj.items() if v is not None}
     if t is list or t is tuple:
         return [v if type(v) in _SCALARS else plain(v) for v in obj]
     if t in _SCALARS:
