@@ -25,6 +25,7 @@ Gotchas handled here:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -330,6 +331,7 @@ def start_prometheus(
                 with urllib.request.urlopen(url + "/-/ready", timeout=2) as r:
                     if r.status == 200:
                         server.startup_seconds = time.perf_counter() - t1
+                        atexit.register(server.stop)  # never outlive the test process
                         return server
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass
