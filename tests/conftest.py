@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent))  # helpers in tests/ import as top-level modules
+pytest_plugins = ["prom.fixtures"]
 
 
 @dataclass
