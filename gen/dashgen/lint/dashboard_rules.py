@@ -420,7 +420,8 @@ def template_on_time_change_reload_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 class _VarScanner:
     def __init__(self, ctx: DashboardCtx) -> None:
-        self.defined = ctx.var_names | GLOBAL_VARIABLES
+        # __inputs names (${DS_PROMETHEUS}) are replaced on import; panel-datasource-rule reports them
+        self.defined = ctx.var_names | GLOBAL_VARIABLES | set(ctx.inputs)
         self.names = sorted(ctx.var_names)
 
     def undefined(self, s: Any, extra: frozenset[str] | set[str] = frozenset(), any_dunder: bool = False) -> list[str]:
