@@ -236,7 +236,8 @@ def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                 "set query to the datasource plugin id, e.g. prometheus",
             )
             continue
-        allowed = [f"{plugin}_datasource"] + (["datasource"] if single else [])
+        # plugin ids may contain '-', which variable names cannot (dashboard-linter #186)
+        allowed = [re.sub(r"\W", "_", plugin) + "_datasource"] + (["datasource"] if single else [])
         if name not in allowed:
             yield _hit(
                 None,
@@ -246,7 +247,7 @@ def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         label = text(v.get("label"))
         if label and label.strip():
             norm = label.lower().replace(" ", "")
-            ok = {f"{plugin}datasource"} | ({"datasource"} if single else set())
+            ok = {f"{plugin}datasource", f"{plugin.replace('-', '')}datasource"} | ({"datasource"} if single else set())
             if norm not in ok:
                 want = "Data source" if single else f"{plugin} data source"
                 yield _hit(
@@ -641,7 +642,8 @@ def panel_title_description_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         if not (text(p.panel.get("description")) or "").strip():
             missing.append("description")
         if missing:
-            yield _hit(p, f"{p.type} panel {p.path} has no {' and no '.join(missing)}",
+            which = f"{p.type} panel" if p.title and p.title.strip() else f"{p.type} panel {p.path}"
+            yield _hit(p, f"{which} has no {' and no '.join(missing)}",
                        "set " + " and ".join(missing) + " (say what the panel shows and how to read it)")
 
 
