@@ -6,7 +6,7 @@ import pytest
 
 from dashgen.lint import RULES, LintSettings, lint_dashboard, lint_rule_groups
 
-from .builders import DS, dashboard, panel, row, target, variables, with_
+from .builders import dashboard, panel, row, target, variables, with_
 from .cases import CASES
 
 ALL_ON = LintSettings(rules={name: "error" for name, info in RULES.items() if info.severity == "off"})
