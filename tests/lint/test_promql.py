@@ -41,6 +41,10 @@ from dashgen.lint.promql import analyze, find_vars, parse_prom_duration, var_nam
     'up{a="$x" # a comment with $y and "quote\n}',
     'count_values("$lbl", up)',
     'sum(rate(x{a="\\"$v\\""}[5m]))',       # escaped quotes inside strings
+    'up{a=~"(x|$y)"} + on(${l}) up',         # brackets inside strings do not count
+    'up # trailing ${x} } ] )',              # nor brackets and variables in comments
+    'sum(up{a="[[b]]"}) by ([[c]])',
+    'rate(x[$__rate_interval] offset ${o})',
 ])
 def test_substitution_keeps_valid_queries_valid(expr):
     a = analyze(expr)
