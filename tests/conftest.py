@@ -59,19 +59,22 @@ def project(tmp_path, capsys, monkeypatch) -> Project:
 
 
 def grafanalib_dashboard(title: str, uid: str, *, panels: int = 1, extra: str = "") -> str:
-    """Source of a small grafanalib dashboard module."""
+    """Source of a small grafanalib dashboard module that lints clean."""
     return textwrap.dedent(f"""
-        from grafanalib.core import Dashboard, GridPos, Target, TimeSeries
+        from grafanalib.core import Dashboard, GridPos, Target, Template, Templating, TimeSeries
 
         {extra}
         dashboard = Dashboard(
             title={title!r},
             uid={uid!r},
+            editable=False,
+            templating=Templating(list=[Template(name="datasource", type="datasource", query="prometheus")]),
             panels=[
                 TimeSeries(
                     title=f"Panel {{i}}",
                     description="Requests per second.",
                     unit="reqps",
+                    dataSource={{"type": "prometheus", "uid": "${{datasource}}"}},
                     targets=[Target(expr='sum(rate(http_requests_total[$__rate_interval]))', legendFormat="{{{{job}}}}")],
                     gridPos=GridPos(h=8, w=12, x=(i % 2) * 12, y=(i // 2) * 8),
                 )

@@ -197,9 +197,13 @@ def test_damaged_or_hostile_record_is_an_error(project):
 
 
 def test_json_dashboards_go_the_same_way(project):
+    ds = {"type": "prometheus", "uid": "${datasource}"}
     exported = {
-        "id": 42, "uid": "exported", "title": "Exported", "version": 17, "schemaVersion": 41,
-        "panels": [{"id": 1, "type": "stat", "title": "Up", "targets": [{"expr": "up", "refId": "A"}]}],
+        "id": 42, "uid": "exported", "title": "Exported", "version": 17, "schemaVersion": 41, "editable": False,
+        "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
+        "panels": [{"id": 1, "type": "stat", "title": "Up", "description": "Targets up.", "datasource": ds,
+                    "fieldConfig": {"defaults": {"unit": "short"}},
+                    "targets": [{"expr": "sum(up)", "refId": "A", "datasource": ds}]}],
     }
     project.write("dashboards/apps/exported.json", json.dumps(exported))
     # The body of GET /api/dashboards/uid/<uid>, saved as it is, works too.

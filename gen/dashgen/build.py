@@ -25,9 +25,21 @@ class BuildResult:
 
 
 def load_checked(config: Config) -> tuple[Resources, list[checks.Problem]]:
-    """Load the sources and run the structural checks; errors raise, warnings return."""
+    """Load the sources, run the structural checks, then lint; errors raise, warnings return.
+
+    Every command that uses the sources (build, push, diff, verify) goes through here, so
+    none of them acts on what another would refuse. With ``lint.strict`` in dashgen.yaml,
+    lint warnings are errors too.
+    """
+    from .lint.project import lint_resources
+
     resources = sources.load(config)
     problems = checks.check(resources, config)
+    _raise_errors(problems)
+    settings = config.lint_settings()
+    for located in lint_resources(resources, settings):
+        severity = "error" if settings.strict else located.finding.severity
+        problems.append(checks.Problem(severity, located.source, located.detail()))
     _raise_errors(problems)
     return resources, [p for p in problems if p.severity == "warning"]
 

@@ -92,6 +92,89 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
         sys.exit(EXIT_DIFFERS)
 
 
+class _LintCommand(click.Command):
+    """Lists the rules, their default severities and what they check under --help."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .lint import RULES
+
+        for kind, heading in (("dashboard", "Dashboard rules"), ("rules", "Alert rule rules")):
+            rows = [(name, f"[{info.severity}] {info.description}")
+                    for name, info in sorted(RULES.items()) if info.kind == kind]
+            with formatter.section(heading):
+                formatter.write_dl(rows)
+        formatter.write_paragraph()
+        formatter.write_text(
+            "Defaults in brackets. The job/instance rules are off: they do not fit cluster-wide dashboards. "
+            "Change severities and exclude findings in dashgen.yaml:")
+        with formatter.indentation():
+            formatter.write_text("lint: {rules: {target-job-rule: warning}, exclusions: [{rule: panel-units-rule, "
+                                 "dashboard: flux-gitops, panel: Info, reason: text panel}]}")
+
+
+@cli.command(cls=_LintCommand)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any finding).")
+@OUTPUT_OPTION
+@click.pass_obj
+def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str) -> None:
+    """Check dashboards and alert rules for problems before they ship.
+
+    Without PATHS, lints the project's sources (dashboards/). PATHS may be dashboard
+    JSON files exported from Grafana, rule files or PrometheusRule YAML, ConfigMaps
+    holding dashboards, or directories of them. `dashgen build` runs the same rules:
+    errors fail the build, warnings are printed.
+
+    Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors found.
+    """
+    from .lint import has_failures
+    from .lint.project import lint_paths, lint_resources
+
+    config = state.config()
+    settings = config.lint_settings()
+    strict = strict or settings.strict
+    if paths:
+        located = lint_paths(paths, settings)
+        checked = ""
+    else:
+        from . import sources
+        from .formats import dump_json
+
+        resources = sources.load(config)
+        sizes = {d.uid: len(dump_json(d.model).encode("utf-8")) for d in resources.dashboards}
+        located = lint_resources(resources, settings, sizes=sizes)
+        checked = f" in {len(resources.dashboards)} dashboards and {len({g.source for g in resources.rule_groups})} rule files"
+    errors = sum(1 for loc in located if loc.finding.severity == "error")
+    warnings = len(located) - errors
+    if output_format == "json":
+        click.echo(json.dumps({"findings": [loc.to_dict() for loc in located], "errors": errors,
+                               "warnings": warnings, "strict": strict}, indent=2, sort_keys=True))
+    else:
+        _print_findings(located)
+        summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        click.echo(summary + checked)
+    if has_failures([loc.finding for loc in located], strict=strict):
+        sys.exit(EXIT_ERROR)
+
+
+def _print_findings(located) -> None:
+    """Grouped by file and dashboard, then panel; each finding with its fix."""
+    groups: dict[tuple[str, str], dict[str, list]] = {}
+    for loc in located:
+        f = loc.finding
+        panel = "dashboard" if not f.panel else f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else "")
+        groups.setdefault((loc.source, f.dashboard), {}).setdefault(panel, []).append(f)
+    for (source, dashboard), panels in groups.items():
+        click.echo(source + (f" ({dashboard})" if dashboard and dashboard != source else ""))
+        for panel, findings in panels.items():
+            click.echo(f"  {panel}")
+            for f in findings:
+                target = f"[{f.target}] " if f.target else ""
+                colour = "red" if f.severity == "error" else "yellow"
+                click.echo(f"    {click.style(f'{f.severity:<7}', fg=colour)} {f.rule}: {target}{f.message}")
+                click.echo(f"            fix: {f.fix}")
+
+
 def _print_changes(result, check: bool, listing: bool) -> None:
     c = result.changes
     out = f"{result.output}/"

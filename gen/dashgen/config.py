@@ -58,6 +58,7 @@ class Config:
     sidecar: Sidecar = field(default_factory=Sidecar)
     grafana: GrafanaFiles = field(default_factory=GrafanaFiles)
     values: dict[str, Any] = field(default_factory=dict)
+    lint: dict[str, Any] = field(default_factory=dict)
 
     # Set by load(), not by the file: the directory paths are relative to.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -69,6 +70,12 @@ class Config:
     @property
     def output_dir(self) -> Path:
         return self.root / self.output
+
+    def lint_settings(self):
+        """The ``lint:`` section as the lint engine's settings (validated on load)."""
+        from .lint import LintSettings
+
+        return LintSettings.from_mapping(self.lint, where="lint")
 
     def folder(self, directory: str) -> FolderSpec:
         """The folder for a first-level source directory, with the default title."""
@@ -108,6 +115,8 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
         data = {}
     try:
         config = from_mapping(data)
+        if config.lint:  # only then is the lint engine worth importing here
+            config.lint_settings()
     except ValueError as exc:
         raise DashgenError(str(exc), path=str(path)) from None
     return dataclasses.replace(config, root=path.parent)

@@ -1,0 +1,144 @@
+"""Lint what a user points at: the project's loaded sources, or files and directories.
+
+The engine (``lint_dashboard``, ``lint_rule_groups``) works on one JSON value; this
+module finds the values, names them after the file they came from, and turns unreadable
+files into findings so one broken file never stops the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import lint_dashboard, lint_rule_groups
+from .model import Finding, LintSettings
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding and the file it belongs to."""
+
+    source: str
+    finding: Finding
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, **self.finding.to_dict()}
+
+    def line(self) -> str:
+        """One line: source, dashboard, panel, rule, message and fix."""
+        return f"{self.source}: {self.detail()}"
+
+    def detail(self) -> str:
+        """The line without the source."""
+        f = self.finding
+        where = [f.dashboard] if f.dashboard and f.dashboard != self.source else []
+        if f.panel:
+            where.append(f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else ""))
+        if f.target:
+            where.append(f"target {f.target}")
+        return ": ".join([*where, f"{f.rule}: {f.message}; fix: {f.fix}"])
+
+
+def lint_resources(resources, settings: LintSettings, *, sizes: dict[str, int] | None = None) -> list[Located]:
+    """Findings for loaded project resources; ``sizes`` maps uid to ConfigMap data bytes."""
+    out = []
+    for d in resources.dashboards:
+        size = sizes.get(d.uid) if sizes else None
+        out += [Located(d.source, f) for f in lint_dashboard(d.model, name=d.uid or d.title, settings=settings,
+                                                              configmap_bytes=size)]
+    by_source: dict[str, list[dict]] = {}
+    for group in resources.rule_groups:
+        by_source.setdefault(group.source, []).append(group.model)
+    for source, groups in by_source.items():
+        out += [Located(source, f) for f in lint_rule_groups(groups, name=source, settings=settings)]
+    return out
+
+
+def lint_paths(paths: Iterable[str], settings: LintSettings) -> list[Located]:
+    """Findings for dashboard JSON, rule files, PrometheusRules and dashboard ConfigMaps."""
+    from ..formats import dump_json
+
+    out: list[Located] = []
+    for path in _files(paths):
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            out.append(_unreadable(source, f"cannot read the file: {exc}"))
+            continue
+        if path.suffix == ".json":
+            try:
+                model = json.loads(text)
+            except json.JSONDecodeError as exc:
+                out.append(_unreadable(source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
+                continue
+            out += _lint_json_document(source, model, settings, dump_json)
+            continue
+        import yaml
+
+        try:
+            documents = [d for d in yaml.safe_load_all(text) if d is not None]
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}" if mark is not None else ""
+            out.append(_unreadable(source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}",
+                                   rule="rule-format-rule"))
+            continue
+        for doc in documents:
+            out += _lint_yaml_document(source, doc, settings, dump_json)
+    return out
+
+
+def _lint_json_document(source: str, model: Any, settings: LintSettings, dump_json) -> list[Located]:
+    if isinstance(model, dict) and ("groups" in model or isinstance(model.get("spec"), dict)):
+        return [Located(source, f) for f in lint_rule_groups(model, name=source, settings=settings)]
+    size = _size(model, dump_json)
+    return [Located(source, f) for f in lint_dashboard(model, name=source, settings=settings, configmap_bytes=size)]
+
+
+def _lint_yaml_document(source: str, doc: Any, settings: LintSettings, dump_json) -> list[Located]:
+    if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
+        out = []
+        for key, value in sorted(doc["data"].items()):
+            if not str(key).endswith(".json"):
+                continue
+            name = f"{source}#{key}"
+            try:
+                model = json.loads(value)
+            except (TypeError, json.JSONDecodeError) as exc:
+                out.append(_unreadable(name, f"invalid JSON in ConfigMap key {key}: {exc}"))
+                continue
+            size = sum(len(str(v).encode("utf-8")) for v in doc["data"].values())
+            out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings, configmap_bytes=size)]
+        return out
+    if isinstance(doc, (dict, list)):
+        return [Located(source, f) for f in lint_rule_groups(doc, name=source, settings=settings)]
+    return [_unreadable(source, "not a dashboard, rule file, PrometheusRule or dashboard ConfigMap",
+                        rule="rule-format-rule")]
+
+
+def _size(model: Any, dump_json) -> int | None:
+    try:
+        return len(dump_json(model).encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _unreadable(source: str, message: str, rule: str = "dashboard-json-rule") -> Located:
+    finding = Finding(rule=rule, severity="error", dashboard=source, panel=None, panel_id=None,
+                      target=None, message=message, fix="fix or remove the file")
+    return Located(source, finding)
+
+
+def _files(paths: Iterable[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*")
+                              if p.is_file() and p.suffix in (".json", ".yaml", ".yml")
+                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            yield path

@@ -1,0 +1,133 @@
+"""dashgen lint through the CLI, and lint inside dashgen build."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from conftest import grafanalib_dashboard
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+
+
+def _dashboard(uid: str, *, expr: str = "sum(rate(http_requests_total[$__rate_interval]))", **panel) -> dict:
+    return {
+        "uid": uid, "title": uid.title(), "editable": False, "schemaVersion": 39,
+        "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
+        "panels": [{"id": 1, "type": "timeseries", "title": "Requests", "description": "Requests per second.",
+                    "datasource": DS, "fieldConfig": {"defaults": {"unit": "reqps"}},
+                    "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+                    "targets": [{"refId": "A", "expr": expr, "datasource": DS}], **panel}],
+    }
+
+
+def test_clean_project_lints_clean_under_strict(project):
+    project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a", panels=3))
+    result = project.run("lint", "--strict")
+    assert result.code == 0, result.out
+    assert "0 errors, 0 warnings in 1 dashboards and 0 rule files" in result.out
+
+
+def test_findings_are_grouped_by_file_dashboard_and_panel(project):
+    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="rate(http_requests_total[5m])")))
+    result = project.run("lint")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0] == "dashboards/apps/bad.json (bad)"
+    assert lines[1] == "  panel 'Requests' (id 1)"
+    assert "target-rate-interval-rule: [A]" in lines[2] and lines[2].lstrip().startswith("error")
+    assert lines[3].strip().startswith("fix:")
+    assert lines[-1].startswith("1 error, 0 warnings")
+
+
+def test_json_output_and_exit_codes(project):
+    project.write("dashboards/apps/a.json", json.dumps(_dashboard("a", editable=True) | {"editable": True}))
+    result = project.run("lint", "-o", "json")
+    doc = json.loads(result.out)
+    assert result.code == 0  # a warning only
+    assert doc["errors"] == 0 and doc["warnings"] == 1
+    (finding,) = doc["findings"]
+    assert finding["rule"] == "uneditable-dashboard" and finding["source"] == "dashboards/apps/a.json"
+    assert project.run("lint", "--strict").code == 1
+
+
+def test_exclusions_and_severities_from_config(project):
+    project.write("dashboards/apps/a.json", json.dumps(_dashboard("a", expr="rate(http_requests_total[5m])")))
+    project.write("dashgen.yaml", """
+        lint:
+          exclusions:
+            - {rule: target-rate-interval-rule, dashboard: a, panel: Requests, reason: fixed 5m window on purpose}
+          rules:
+            target-job-rule: error
+    """)
+    result = project.run("lint")
+    assert "target-rate-interval-rule" not in result.out
+    assert "target-job-rule" in result.out and result.code == 1
+
+
+def test_exclusion_without_a_reason_is_a_config_error(project):
+    project.write("dashboards/apps/a.json", json.dumps(_dashboard("a")))
+    project.write("dashgen.yaml", "lint:\n  exclusions:\n    - {rule: panel-units-rule}\n")
+    result = project.run("lint")
+    assert result.code == 1
+    assert result.err.startswith("error: dashgen.yaml: lint.exclusions[0]: missing 'reason'")
+    project.write("dashgen.yaml", "lint:\n  rules: {no-such-rule: error}\n")
+    assert "lint.rules: unknown rule 'no-such-rule'" in project.run("build").err
+
+
+def test_paths_files_directories_rule_files_and_configmaps(project, tmp_path):
+    exported = tmp_path / "exported"
+    exported.mkdir()
+    (exported / "good.json").write_text(json.dumps(_dashboard("good")))
+    (exported / "angular.json").write_text(json.dumps(_dashboard("angular", type="graph")))
+    (exported / "broken.json").write_text('{"title": "x",\n "panels": [}')
+    rules = {"groups": [{"name": "g", "rules": [{"alert": "not_camel", "expr": "up == 0",
+                                                  "labels": {"severity": "page"}}]}]}
+    (exported / "rules.yaml").write_text(yaml.safe_dump(rules))
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "grafana-dashboard-cm"},
+                 "data": {"cm.json": json.dumps(_dashboard("cm", expr="up{"))}}
+    (exported / "cm.yaml").write_text(yaml.safe_dump(configmap))
+    result = project.run("lint", "-o", "json", str(exported))
+    assert result.code == 1
+    by_rule = {(f["source"].rsplit("/", 1)[-1], f["rule"]) for f in json.loads(result.out)["findings"]}
+    assert ("angular.json", "panel-angular-rule") in by_rule
+    assert ("broken.json", "dashboard-json-rule") in by_rule
+    assert ("rules.yaml", "alert-name-camelcase") in by_rule
+    assert ("rules.yaml", "alert-severity-rule") in by_rule
+    assert ("cm.yaml#cm.json", "target-promql-rule") in by_rule
+    assert not [r for s, r in by_rule if s == "good.json"]
+    text = project.run("lint", str(exported / "broken.json")).out
+    assert "invalid JSON at line 2" in text
+
+
+def test_missing_path_is_reported_not_raised(project):
+    result = project.run("lint", "nowhere.json")
+    assert result.code == 1 and "cannot read the file" in result.out
+
+
+def test_build_fails_on_lint_errors_and_prints_warnings(project):
+    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="rate(http_requests_total[5m])")))
+    result = project.run("build")
+    assert result.code == 1
+    assert "error: dashboards/apps/bad.json: bad: panel 'Requests' (id 1): target A: target-rate-interval-rule:" in result.err
+    assert not (project.root / "provisioning").exists()
+
+    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad") | {"editable": True}))
+    result = project.run("build")
+    assert result.code == 0
+    assert "warning: dashboards/apps/bad.json: bad: uneditable-dashboard:" in result.err
+
+
+def test_strict_in_config_makes_warnings_fail_the_build(project):
+    project.write("dashboards/apps/a.json", json.dumps(_dashboard("a") | {"editable": True}))
+    project.write("dashgen.yaml", "lint: {strict: true}\n")
+    result = project.run("build")
+    assert result.code == 1 and "uneditable-dashboard" in result.err
+
+
+def test_lint_help_lists_rules_and_defaults(project):
+    result = project.run("lint", "--help")
+    assert result.code == 0
+    assert "target-job-rule" in result.out and "[off]" in result.out
+    assert "panel-angular-rule" in result.out and "alert-name-camelcase" in result.out
