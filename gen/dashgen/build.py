@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, sources
+from . import checks, promtool, sources
 from .config import Config
 from .errors import DashgenError, DashgenErrors
 from .formats import dump_json
 from .render import dashboard_files, shared_files
 from .render.kubernetes import dashboard_configmap
+from .render.monitoring import rule_groups_by_source
 from .resources import Resources
 from .writer import Changes, OutputWriter
 
@@ -20,6 +21,7 @@ class BuildResult:
     output: Path
     changes: Changes
     warnings: list[checks.Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was skipped, e.g. promtool missing
     written: bool = False
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -51,6 +53,12 @@ def build(config: Config, *, check: bool = False) -> BuildResult:
     flat however many there are.
     """
     resources, warnings = load_checked(config)
+    notes = []
+    checked = promtool.check_rules({source: {"groups": [g.model for g in groups]}
+                                    for source, groups in rule_groups_by_source(resources).items()})
+    _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
+    if checked.note:
+        notes.append(checked.note)
     size_problems: list[checks.Problem] = []
     with OutputWriter(config.output_dir, check=check) as out:
         for d in resources.dashboards:
@@ -71,7 +79,7 @@ def build(config: Config, *, check: bool = False) -> BuildResult:
         "rule_groups": len(resources.rule_groups),
         "manifests": len(resources.manifests),
     }
-    return BuildResult(config.output_dir, changes, warnings + size_problems,
+    return BuildResult(config.output_dir, changes, warnings + size_problems, notes,
                        written=not check and changes.any, counts=counts)
 
 

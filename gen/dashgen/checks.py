@@ -49,7 +49,9 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     problems += _check_dashboards(resources.dashboards)
     problems += _check_folders(resources)
     problems += _check_datasources(resources)
-    problems += _check_manifests(resources)
+    problems += _check_manifests(resources, config)
+    problems += check_rule_groups(resources)
+    problems += _check_alertmanager(config)
     return problems
 
 
@@ -163,9 +165,23 @@ def _check_datasources(resources: Resources) -> list[Problem]:
     return problems
 
 
-def _check_manifests(resources: Resources) -> list[Problem]:
+def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
+    from .render import monitoring
+
     problems = []
-    seen: dict[tuple[str, str], str] = {}
+    # Objects dashgen generates itself take their names first.
+    seen: dict[tuple[str, str], str] = {
+        ("prometheusrule", obj["metadata"]["name"]): source for source, obj in monitoring.prometheus_rules(resources, config)
+    }
+    if config.alertmanager.receivers:
+        seen[("alertmanagerconfig", config.alertmanager.name)] = "dashgen.yaml (alertmanager)"
+    rule_names: dict[str, str] = {}
+    for source, obj in monitoring.prometheus_rules(resources, config):
+        name = obj["metadata"]["name"]
+        if name in rule_names and rule_names[name] != source:
+            problems.append(Problem("error", source, (
+                f"its rules would be the PrometheusRule '{name}', like those of {rule_names[name]}; rename one file")))
+        rule_names.setdefault(name, source)
     for m in resources.manifests:
         obj = m.model
         meta = obj.get("metadata")
@@ -184,12 +200,132 @@ def _check_manifests(resources: Resources) -> list[Problem]:
     return problems
 
 
+# ------------------------------------------------------------------------ alert rules
+
+_DASHBOARD_UID_RE = re.compile(r"/d/([A-Za-z0-9_-]+)")
+
+
+def check_rule_groups(resources: Resources) -> list[Problem]:
+    """What per-file lint cannot see: alert names unique across files, and dashboard
+    links that point at a dashboard the sources define. (mixtool's rules, CamelCase names,
+    severity, summary and description, run through lint with the rest.)"""
+    if not resources.rule_groups:
+        return []
+    from .render.monitoring import rule_groups_by_source
+
+    problems = []
+    seen: dict[tuple, str] = {}
+    uids = {d.uid for d in resources.dashboards}
+    for source, groups in rule_groups_by_source(resources).items():
+        missing: dict[str, list[str]] = defaultdict(list)
+        for group in groups:
+            rules = group.model.get("rules")
+            for rule in rules if isinstance(rules, list) else []:
+                if not isinstance(rule, dict) or not isinstance(rule.get("alert"), str):
+                    continue
+                name = rule["alert"]
+                labels = rule.get("labels") if isinstance(rule.get("labels"), dict) else {}
+                key = (name, tuple(sorted((str(k), str(v)) for k, v in labels.items())))
+                if key in seen and seen[key] != source:
+                    problems.append(Problem("error", source, (
+                        f"alert {name} is also defined in {seen[key]} with the same labels; "
+                        "alert names must be unique (or differ by labels such as severity)")))
+                seen.setdefault(key, source)
+                annotations = rule.get("annotations") if isinstance(rule.get("annotations"), dict) else {}
+                url = annotations.get("dashboard_url")
+                match = _DASHBOARD_UID_RE.search(url) if isinstance(url, str) else None
+                if match and match.group(1) not in uids:
+                    missing[match.group(1)].append(name)
+        for uid, names in sorted(missing.items()):
+            problems.append(Problem("warning", source, (
+                f"dashboard_url of {', '.join(names)} links to dashboard uid '{uid}', which no source defines")))
+    return problems
+
+
+def _check_alertmanager(config: Config) -> list[Problem]:
+    """What the AlertmanagerConfig needs that the schema cannot say: each receiver has an
+    integration, routes name defined receivers, secrets are references with valid names."""
+    am = config.alertmanager
+    where = "dashgen.yaml"
+    problems: list[Problem] = []
+
+    def error(message: str) -> None:
+        problems.append(Problem("error", where, message))
+
+    if not am.receivers:
+        if am.routes or am.default_receiver:
+            error("alertmanager.routes and alertmanager.default_receiver need receivers: "
+                  "define them under alertmanager.receivers")
+        return problems
+    if not DNS_SUBDOMAIN_RE.match(am.name) or len(am.name) > 253:
+        error(f"alertmanager.name {am.name!r} is not a valid Kubernetes name")
+    for name, r in sorted(am.receivers.items()):
+        key = f"alertmanager.receivers.{name}"
+        if not name or name == "null":
+            error(f"key '{key}': receiver name {name!r} is reserved; choose another")
+        if not (r.slack or r.email or r.pagerduty):
+            error(f"key '{key}': the receiver has no settings; set slack, email or pagerduty")
+        refs = []
+        if r.slack:
+            refs.append((f"{key}.slack.api_url", r.slack.api_url))
+            if r.slack.channel is not None and not r.slack.channel.startswith(("#", "@")) and "://" in r.slack.channel:
+                error(f"key '{key}.slack.channel' looks like a webhook URL; the webhook URL is a secret: "
+                      "put it in a Kubernetes Secret and reference it with api_url: {secret: NAME, key: KEY}")
+        if r.email:
+            e = r.email
+            for field_key, value in (("to", e.to), ("from", e.sender), ("smarthost", e.smarthost)):
+                if not value.strip():
+                    error(f"key '{key}.email.{field_key}' is empty")
+            host, _, port = e.smarthost.rpartition(":")
+            if e.smarthost.strip() and (not host or not port.isdigit()):
+                error(f"key '{key}.email.smarthost': expected host:port, like smtp.example.com:587")
+            if e.auth_username and not e.auth_password:
+                error(f"missing required key '{key}.email.auth_password' (auth_username is set): "
+                      "reference the SMTP password in a Kubernetes Secret, {secret: NAME, key: KEY}")
+            if e.auth_password:
+                refs.append((f"{key}.email.auth_password", e.auth_password))
+        if r.pagerduty:
+            refs.append((f"{key}.pagerduty.routing_key", r.pagerduty.routing_key))
+        for ref_key, ref in refs:
+            if not DNS_SUBDOMAIN_RE.match(ref.secret) or len(ref.secret) > 253:
+                error(f"key '{ref_key}.secret': {ref.secret!r} is not a valid Secret name")
+            if not CONFIGMAP_KEY_RE.match(ref.key) or len(ref.key) > 253:
+                error(f"key '{ref_key}.key': {ref.key!r} is not a valid Secret key (letters, digits, '-', '_', '.')")
+    defined = ", ".join(sorted(am.receivers))
+    for severity, names in sorted(am.routes.items()):
+        if not names:
+            error(f"key 'alertmanager.routes.{severity}' lists no receiver")
+        for name in names:
+            if name not in am.receivers:
+                error(f"key 'alertmanager.routes.{severity}': receiver '{name}' is not defined "
+                      f"under alertmanager.receivers (defined: {defined})")
+    if am.default_receiver and am.default_receiver not in am.receivers:
+        error(f"key 'alertmanager.default_receiver': receiver '{am.default_receiver}' is not defined "
+              f"under alertmanager.receivers (defined: {defined})")
+    used = {n for names in am.routes.values() for n in names} | {am.default_receiver}
+    for name in sorted(set(am.receivers) - used):
+        problems.append(Problem("warning", where, (
+            f"receiver '{name}' is used by no route; add it under alertmanager.routes.<severity> or as default_receiver")))
+    for label in [*am.group_by, *am.matchers]:
+        if label != "..." and not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", label):
+            error(f"alertmanager: {label!r} is not a valid label name")
+    from .lint.promql import parse_prom_duration
+
+    for field_key in ("group_wait", "group_interval", "repeat_interval"):
+        value = getattr(am, field_key)
+        duration = parse_prom_duration(value)
+        if duration is None or (field_key != "group_wait" and not duration):
+            error(f"key 'alertmanager.{field_key}': {value!r} is not a positive duration like 5m or 4h")
+    return problems
+
+
 def _check_config(config: Config) -> list[Problem]:
     problems = []
     where = "dashgen.yaml"
     if not DNS_LABEL_RE.match(config.namespace) or len(config.namespace) > 63:
         problems.append(Problem("error", where, f"namespace {config.namespace!r} is not a valid Kubernetes namespace name"))
-    labels = {**config.labels, **config.sidecar.dashboard_labels, **config.sidecar.datasource_labels}
+    labels = {**config.labels, **config.sidecar.dashboard_labels, **config.sidecar.datasource_labels,
+              **config.prometheus.selector_labels, **config.alertmanager.labels}
     for key, value in sorted(labels.items()):
         if not valid_qualified_name(key):
             problems.append(Problem("error", where, f"label key {key!r} is not valid in Kubernetes"))

@@ -65,12 +65,15 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
     Writes, reproducibly (same sources, same bytes):
       dashboards/<Folder>/<uid>.json        canonical dashboard JSON
       grafana/{datasources,dashboards}/     Grafana file-provisioning files
-      kubernetes/                           ConfigMaps for the sidecar, other objects
+      kubernetes/                           ConfigMaps for the sidecar, PrometheusRules,
+                                            AlertmanagerConfig, the sources' manifests
       kustomization.yaml                    lists every Kubernetes object, for Flux
       dashgen-files.json                    the files dashgen owns
 
-    Only files listed in dashgen-files.json are ever changed or deleted. On any
-    error nothing is written.
+    Alert rules are linted (mixtool's rules) and checked with `promtool check
+    rules` when promtool is on PATH (a note says so when it is not). Only files
+    listed in dashgen-files.json are ever changed or deleted. On any error
+    nothing is written.
     """
     from .build import build as run_build
 
@@ -78,10 +81,12 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
     changes = result.changes
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     if output_format == "json":
         doc = {"output": str(result.output), "check": check, "written": result.written,
                "up_to_date": not changes.any, **changes.to_dict(), "counts": result.counts,
-               "warnings": [str(w) for w in result.warnings]}
+               "warnings": [str(w) for w in result.warnings], "notes": result.notes}
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
         for path in changes.edited_by_hand:
@@ -187,7 +192,9 @@ def _print_changes(result, check: bool, listing: bool) -> None:
         click.echo(f"{out} {state} ({summary})" + ("; run 'dashgen build'" if c.any else ""))
     else:
         n = result.counts
-        click.echo(f"built {n['dashboards']} dashboards in {n['folders']} folders, {n['datasources']} datasources "
+        extra = "".join(f", {n[k]} {label}" for k, label in (("rule_groups", "rule groups"), ("manifests", "manifests"))
+                        if n.get(k))
+        click.echo(f"built {n['dashboards']} dashboards in {n['folders']} folders, {n['datasources']} datasources{extra} "
                    f"into {out} ({summary})")
 
 

@@ -47,6 +47,72 @@ class GrafanaFiles:
 
 
 @dataclass(frozen=True)
+class PrometheusSelection:
+    """How kube-prometheus-stack's Prometheus finds the objects dashgen renders."""
+
+    # On every PrometheusRule, PodMonitor, ServiceMonitor, Probe and ScrapeConfig: the chart's
+    # ruleSelector / podMonitorSelector / serviceMonitorSelector match ``release: <release name>``.
+    selector_labels: dict[str, str] = field(default_factory=lambda: {"release": "kube-prometheus-stack"})
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A key of a Kubernetes Secret in the AlertmanagerConfig's namespace. Never the value."""
+
+    secret: str
+    key: str
+
+
+@dataclass(frozen=True)
+class SlackReceiver:
+    api_url: SecretRef  # the incoming-webhook URL is a credential
+    channel: str | None = None
+    send_resolved: bool = True
+
+
+@dataclass(frozen=True)
+class EmailReceiver:
+    to: str
+    sender: str = field(metadata={"key": "from"})
+    smarthost: str  # host:port
+    auth_username: str | None = None
+    auth_password: SecretRef | None = None
+    require_tls: bool = True
+    send_resolved: bool = True
+
+
+@dataclass(frozen=True)
+class PagerDutyReceiver:
+    routing_key: SecretRef  # Events API v2 integration key
+    send_resolved: bool = True
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """One named receiver: any of Slack, email and PagerDuty (at least one)."""
+
+    slack: SlackReceiver | None = None
+    email: EmailReceiver | None = None
+    pagerduty: PagerDutyReceiver | None = None
+
+
+@dataclass(frozen=True)
+class Alertmanager:
+    """The AlertmanagerConfig (monitoring.coreos.com/v1alpha1) dashgen renders, if any receiver is set."""
+
+    name: str = "dashgen"
+    labels: dict[str, str] = field(default_factory=dict)
+    receivers: dict[str, Receiver] = field(default_factory=dict)
+    routes: dict[str, list[str]] = field(default_factory=dict)  # severity -> receiver names
+    default_receiver: str | None = None
+    matchers: dict[str, str] = field(default_factory=dict)
+    group_by: list[str] = field(default_factory=lambda: ["alertname", "namespace"])
+    group_wait: str = "30s"
+    group_interval: str = "5m"
+    repeat_interval: str = "4h"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of ``dashgen.yaml``."""
 
@@ -57,6 +123,8 @@ class Config:
     folders: dict[str, FolderSpec] = field(default_factory=dict)
     sidecar: Sidecar = field(default_factory=Sidecar)
     grafana: GrafanaFiles = field(default_factory=GrafanaFiles)
+    prometheus: PrometheusSelection = field(default_factory=PrometheusSelection)
+    alertmanager: Alertmanager = field(default_factory=Alertmanager)
     values: dict[str, Any] = field(default_factory=dict)
     lint: dict[str, Any] = field(default_factory=dict)
 
@@ -133,21 +201,28 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if tp is FolderSpec and isinstance(value, str):
             return FolderSpec(title=value)
+        if tp is SecretRef and not isinstance(value, dict):
+            # Never echo the value: it may be the very secret that must not be in the repository.
+            raise ValueError(
+                f"{where}: expected a reference to a Kubernetes Secret like {{secret: NAME, key: KEY}}, "
+                f"got {_kind(value)}; dashgen never writes secret values into the repository")
         if not isinstance(value, dict):
             expected = "a folder title or a mapping with 'title' and 'uid'" if tp is FolderSpec else "a mapping"
             raise ValueError(f"{where}: expected {expected}, got {_kind(value)}")
         hints = typing.get_type_hints(tp)
-        fields = {f.name: f for f in dataclasses.fields(tp) if not f.metadata.get("internal")}
+        # YAML key -> field; a field may take another key ("from" is a Python keyword).
+        fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(tp) if not f.metadata.get("internal")}
         kwargs = {}
         for name, item in value.items():
             sub = f"{key}.{name}" if key else str(name)
             if name not in fields:
                 known = ", ".join(sorted(fields))
                 raise ValueError(f"unknown key '{sub}' (known keys here: {known})")
-            kwargs[name] = _convert(hints[name], item, sub)
+            kwargs[fields[name].name] = _convert(hints[fields[name].name], item, sub)
         for name, f in fields.items():
-            if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{where}: missing required key '{name}'")
+            if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                sub = f"{key}.{name}" if key else name
+                raise ValueError(f"missing required key '{sub}'")
         return tp(**kwargs)
     if origin is Literal:
         choices = typing.get_args(tp)

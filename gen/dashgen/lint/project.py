@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lint_dashboard, lint_rule_groups
-from .model import Finding, LintSettings
+from .model import RULES, Finding, LintSettings, RuleInfo
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,11 @@ class Located:
         """The line without the source."""
         f = self.finding
         where = [f.dashboard] if f.dashboard and f.dashboard != self.source else []
+        if RULES.get(f.rule, RuleInfo("dashboard", "", "")).kind == "rules":
+            # For rule files the engine puts the group in ``target`` and the alert in ``panel``.
+            where += [f"group {f.target}"] if f.target else []
+            where += [f"alert {f.panel}"] if f.panel else []
+            return ": ".join([*where, f"{f.rule}: {f.message}; fix: {f.fix}"])
         if f.panel:
             where.append(f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else ""))
         if f.target:

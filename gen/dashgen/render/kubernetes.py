@@ -1,8 +1,10 @@
-"""Kubernetes objects for the Grafana sidecar and Flux, plus the kustomization listing them.
+"""Kubernetes objects for the Grafana sidecar, Prometheus and Flux, plus the kustomization listing them.
 
 One ConfigMap per dashboard (kube-prometheus' shape: ``grafana-dashboard-<uid>`` with
 the single key ``<uid>.json``), labelled for the sidecar, annotated with its folder,
 and marked so Flux's post-build substitution leaves ``${...}`` in dashboards alone.
+The sources' manifests, one PrometheusRule per file of rule groups and the
+AlertmanagerConfig (render/monitoring.py) are written as ``kubernetes/<kind>-<name>.yaml``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..checks import dashboard_configmap_name
 from ..config import Config
 from ..formats import dump_configmap, dump_yaml
 from ..resources import Dashboard, Resources
+from . import monitoring
 
 DIRECTORY = "kubernetes"
 KUSTOMIZATION = "kustomization.yaml"
@@ -21,6 +24,14 @@ DATASOURCES_KEY = "dashgen-datasources.yaml"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "dashgen"}
 SOURCE_ANNOTATION = "dashgen/source"
 NO_SUBSTITUTE = {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}
+CONFIG_SOURCE = "dashgen.yaml"
+# Kinds without a namespace; every other manifest defaults to the config's namespace.
+CLUSTER_SCOPED = frozenset({
+    "APIService", "ClusterIssuer", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
+    "PriorityClass", "RuntimeClass", "StorageClass", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeSnapshotClass",
+})
 
 
 def dashboard_configmap(d: Dashboard, config: Config, text: str) -> dict[str, Any]:
@@ -62,12 +73,13 @@ def render_shared(resources: Resources, config: Config) -> dict[str, str]:
         )
         files[f"{DIRECTORY}/{DATASOURCES_CONFIGMAP}.yaml"] = dump_yaml(obj)
     for m in resources.manifests:
-        obj = dict(m.model)
-        meta = dict(obj.get("metadata") or {})
-        meta["labels"] = {**MANAGED_BY, **config.labels, **(meta.get("labels") or {})}
-        meta["annotations"] = {SOURCE_ANNOTATION: m.source, **(meta.get("annotations") or {})}
-        obj["metadata"] = meta
-        files[manifest_path(m.model)] = dump_yaml(obj)
+        files[manifest_path(m.model)] = dump_yaml(manifest_object(m.model, m.source, config))
+    for source, rule in monitoring.prometheus_rules(resources, config):
+        # Rule templates hold {{ $labels.x }}: keep Flux's post-build substitution away.
+        files[manifest_path(rule)] = dump_yaml(manifest_object(rule, source, config, annotations=NO_SUBSTITUTE))
+    am = monitoring.alertmanager_config(config.alertmanager)
+    if am is not None:
+        files[manifest_path(am)] = dump_yaml(manifest_object(am, CONFIG_SOURCE, config, annotations=NO_SUBSTITUTE))
     listed = sorted([*files, *(dashboard_configmap_path(d) for d in resources.dashboards)])
     if listed:
         kustomization = {
@@ -77,6 +89,22 @@ def render_shared(resources: Resources, config: Config) -> dict[str, str]:
         }
         files[KUSTOMIZATION] = dump_yaml(kustomization)
     return files
+
+
+def manifest_object(model: dict[str, Any], source: str, config: Config, *,
+                    annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """An object as written: dashgen's labels (and the selector labels its kind needs),
+    the source annotation, and the config's namespace unless it sets one or is cluster-scoped.
+    What the object itself sets wins."""
+    obj = dict(model)
+    meta = dict(obj.get("metadata") or {})
+    if "namespace" not in meta and obj.get("kind") not in CLUSTER_SCOPED:
+        meta["namespace"] = config.namespace
+    meta["labels"] = {**MANAGED_BY, **config.labels, **monitoring.selector_labels(obj, config),
+                      **(meta.get("labels") or {})}
+    meta["annotations"] = {SOURCE_ANNOTATION: source, **(annotations or {}), **(meta.get("annotations") or {})}
+    obj["metadata"] = meta
+    return obj
 
 
 def manifest_path(model: dict[str, Any]) -> str:
