@@ -979,6 +979,17 @@ def test_keep_alive_connection_serves_many_requests(g):
     conn.close()
 
 
+def test_keep_alive_requests_do_not_stall_like_go_net_http(g, api):
+    """Grafana (Go) answers keep-alive requests without Nagle/delayed-ACK stalls (~40 ms)."""
+    api.search.search_dashboards()
+    times = []
+    for i in range(15):
+        t0 = time.perf_counter()
+        api.dashboard.update_dashboard({"dashboard": {"uid": f"n{i}", "title": f"N {i}"}})
+        times.append(time.perf_counter() - t0)
+    assert sorted(times)[len(times) // 2] < 0.02
+
+
 def test_request_log_and_writes(g):
     save(g, {"title": "a"})
     save(g, {"title": ""})                      # handler answered 400: still a write attempt
