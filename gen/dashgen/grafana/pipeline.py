@@ -8,6 +8,7 @@ a read that keeps failing) is reported and the next one is still tried.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -45,6 +46,7 @@ class TargetResult:
     error: str = ""
     writes: int = 0
     retries: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
 
     @property
     def failures(self) -> list[Outcome]:
@@ -65,10 +67,12 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     if not 1 <= concurrency <= 64:
         raise DashgenError(f"--concurrency must be between 1 and 64, got {concurrency}")
     connections = targets.resolve(config, options.flags, env)
+    started = time.perf_counter()
     resources, warnings = load_checked(config)
     selected = select(resources, options.selection, config, prune=options.prune)
     reporter = Reporter(options.command, output=options.output, verbose=options.verbose,
                         dry_run=options.dry_run, prune=options.prune, marker=config.push.marker_tag)
+    reporter.load_seconds = time.perf_counter() - started
     for warning in warnings:
         reporter.warning(str(warning))
     if any(c.verify is False for c in connections):
@@ -93,9 +97,11 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
     marker = config.push.marker_tag
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dashgen-push") as executor:
+            clock = _Clock(result.seconds)
             try:
                 info = health.check(grafana)
                 result.version = info.version
+                clock.lap("connect")
                 state = live.fetch(
                     grafana, executor,
                     folder_uids=[f.uid for f in selected.folders],
@@ -104,8 +110,10 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                     dashboard_uids=[d.uid for d in selected.dashboards],
                 )
                 live.fetch_versions(grafana, executor, state, plan.dashboards_to_explain(selected, state, marker))
+                clock.lap("read")
                 result.plan = plan.make(selected, state, marker=marker, prune=options.prune,
                                         unique_titles=info.unique_titles, grafana_version=info.version)
+                clock.lap("plan")
                 reporter.planned(result)
                 if options.command == "push" and not options.dry_run:
                     secrets = apply.resolve_secrets(result.plan, env)
@@ -113,6 +121,7 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                                                                           "skip"))
                     with reporter.applying(result, todo) as on_done:
                         result.outcomes = apply.run(grafana, result.plan, executor, secrets, on_done)
+                    clock.lap("apply")
             except DashgenErrors as exc:
                 result.error = "; ".join(redact.scrub(line) for line in exc.lines())
             except DashgenError as exc:
@@ -123,6 +132,17 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
         grafana.close()
     reporter.target_done(result)
     return result
+
+
+class _Clock:
+    def __init__(self, into: dict[str, float]):
+        self.into = into
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = round(now - self.last, 4)
+        self.last = now
 
 
 def _quiet_insecure_warnings() -> None:

@@ -44,6 +44,7 @@ class Reporter:
         self.prune = prune
         self.marker = marker
         self.tty = not self.json and _isatty(sys.stderr)
+        self.load_seconds = 0.0
 
     # ------------------------------------------------------------------------ messages
 
@@ -130,6 +131,7 @@ class Reporter:
             "ok": not any(r.failed for r in results),
             "differs": any(r.differs for r in results),
             "targets": [self._target_doc(r) for r in results],
+            "seconds": {"load": round(self.load_seconds, 4)},
         }
         _echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
 
@@ -158,6 +160,7 @@ class Reporter:
             "failed": len(r.failures),
             "writes": r.writes,
             "retries": r.retries,
+            "seconds": r.seconds,
             "actions": actions,
         }
 
