@@ -181,3 +181,26 @@ def test_versions_and_title_rule():
     assert health.parse_version("11.2.3") == (11, 2) and health.parse_version("v12.0.0-pre") == (12, 0)
     assert health.ServerInfo("11.2.0").unique_titles and not health.ServerInfo("11.3.1").unique_titles
     assert health.ServerInfo(None).unique_titles  # hidden: be careful
+
+
+@pytest.mark.parametrize("kind, status, grafana_status, message, expected", [
+    ("dashboard", 412, "version-mismatch", "The dashboard has been changed by someone else", "run dashgen push again"),
+    ("dashboard", 412, "plugin-dashboard", "The dashboard belongs to plugin x.", "belongs to a plugin"),
+    ("dashboard", 400, "", "Cannot save provisioned dashboard", "file provisioning or the Grafana sidecar"),
+    ("dashboard", 400, "", "provisioned dashboard cannot be deleted", "remove it there"),
+    ("dashboard", 400, "", "folder not found", "creates folders first"),
+    ("dashboard", 403, "", "Access denied to save dashboard", "needs the Editor role"),
+    ("datasource", 403, "", "You'll need additional permissions", "needs the Admin role"),
+    ("datasource", 403, "", "Cannot update read-only data source", "provisioned (read-only)"),
+    ("dashboard", 403, "", "Quota reached", "quota"),
+    ("datasource", 409, "", "data source with the same name already exists", "already has this name"),
+    ("dashboard", 429, "", "Too Many Requests", "lower --concurrency"),
+    ("dashboard", 503, "", "Service Unavailable", "even after retries"),
+    ("dashboard", None, "", "cannot reach Grafana at http://g: connection refused (tried 5 times)", "run dashgen push"),
+])
+def test_failure_hints(kind, status, grafana_status, message, expected):
+    from dashgen.grafana.apply import hint_for
+
+    action = plan.Action(kind, "update", "u", "T")
+    err = client.ApiError(message, status=status, grafana_status=grafana_status)
+    assert expected in hint_for(action, err)

@@ -76,7 +76,7 @@ def _adhoc(url: str, config: Config, flags: ConnectionFlags, env: Mapping[str, s
     where = "--grafana-url" if from_flag else "GRAFANA_URL"
     clean, user, password = _split_url(url, where)
     creds = _credentials(
-        token_file=flags.token_file, token_file_key="--token-file", root=Path("."), env=env,
+        token_file=flags.token_file, token_file_key="--token-file", env=env,
         token_env="GRAFANA_TOKEN", user_env="GRAFANA_USER", password_env="GRAFANA_PASSWORD",
         url_user=user, url_password=password, who=redact.url(clean),
     )
@@ -92,7 +92,7 @@ def _from_target(name: str, target: GrafanaTarget, config: Config, flags: Connec
         token_file = str(config.root / target.token_file)
         key = f"targets.{name}.token_file"
     creds = _credentials(
-        token_file=token_file, token_file_key=key, root=Path("."), env=env, token_env=target.token_env,
+        token_file=token_file, token_file_key=key, env=env, token_env=target.token_env,
         user_env=target.user_env, password_env=target.password_env, url_user="", url_password="",
         who=f"target '{name}'",
     )
@@ -144,10 +144,10 @@ def _split_url(url: str, where: str) -> tuple[str, str, str]:
     return f"{parts.scheme}://{host}{path}", user, password
 
 
-def _credentials(*, token_file: str | None, token_file_key: str, root: Path, env: Mapping[str, str], token_env: str,
+def _credentials(*, token_file: str | None, token_file_key: str, env: Mapping[str, str], token_env: str,
                  user_env: str, password_env: str, url_user: str, url_password: str, who: str) -> Credentials:
     if token_file:
-        path = root / token_file
+        path = Path(token_file)
         try:
             token = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
