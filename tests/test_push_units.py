@@ -204,3 +204,16 @@ def test_failure_hints(kind, status, grafana_status, message, expected):
     action = plan.Action(kind, "update", "u", "T")
     err = client.ApiError(message, status=status, grafana_status=grafana_status)
     assert expected in hint_for(action, err)
+
+
+@pytest.mark.parametrize("url, api_url", [
+    ("https://g.example.com/grafana", "https://g.example.com/grafana/api"),
+    ("http://g:3000", "http://g:3000/api"),
+    ("http://[::1]:3000/a/b", "http://[::1]:3000/a/b/api"),
+])
+def test_api_url_keeps_sub_path_and_ipv6(url, api_url):
+    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    api = client.Grafana(client.Connection("", url, creds)).api()
+    assert api.client.url == api_url
+    assert isinstance(api.client.s, client.RetryingSession)
+    assert api.client.s.headers["User-Agent"].startswith("dashgen/")

@@ -138,8 +138,9 @@ def _grafana_options(fn):
                      help="Only resources defined in this source file or directory (glob patterns work). "
                           "Repeatable."),
         click.option("--prune", is_flag=True,
-                     help="Also delete dashboards that carry dashgen's ownership tag but are no longer in the "
-                          "sources (within --uid/--folder when given). Nothing without the tag is ever deleted."),
+                     help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
+                          "deleted (push) or count as differences (diff), within --uid/--folder when given. "
+                          "Nothing without the tag is ever deleted."),
         click.option("--concurrency", "-j", type=click.IntRange(1, 64), metavar="N",
                      help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8)."),
         click.option("--timeout", type=click.FloatRange(min=0.1, max=600), metavar="SECONDS",

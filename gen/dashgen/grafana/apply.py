@@ -95,7 +95,7 @@ def run(grafana: Grafana, plan: Plan, executor: Executor, secrets: dict[str, dic
     for actions, do in phases:
         jobs = {}
         for a in actions:
-            if a.kind == "dashboard" and a.folder_uid in failed_folders:
+            if a.kind == "dashboard" and a.op != "delete" and a.folder_uid in failed_folders:
                 report(Outcome(a, "failed", error=f"not sent: its folder '{a.folder}' could not be created",
                                hint=failed_folders[a.folder_uid]))
                 continue
