@@ -110,9 +110,11 @@ class GrafanaHandle:
     def cleanup(self) -> None:
         if not self.real:
             return
-        status, hits = self.call("GET", "/api/search?" + urllib.parse.urlencode({"tag": self.marker, "limit": 5000}))
+        # everything this test made carries its suffix in the uid, or its own ownership tag
+        status, hits = self.call("GET", "/api/search?" + urllib.parse.urlencode({"type": "dash-db", "limit": 5000}))
         for hit in hits if status == 200 else []:
-            self.call("DELETE", f"/api/dashboards/uid/{hit['uid']}")
+            if hit["uid"].endswith(self.sfx) or self.marker in hit.get("tags", []):
+                self.call("DELETE", f"/api/dashboards/uid/{hit['uid']}")
         for uid in self._made_folders:
             self.call("DELETE", f"/api/folders/{uid}")
         for uid in self._made_datasources:

@@ -118,7 +118,7 @@ def test_first_push_creates_folders_datasources_and_dashboards(project, grafana)
     assert "7 created, 0 updated, 0 deleted, 0 unchanged, 0 skipped, 0 failed" in result.out
     gitops = grafana.folder(f"dashgen-{ids['gitops']}")
     assert gitops["title"] == f"GitOps{grafana.sfx}"
-    assert grafana.folder(f"dashgen-{ids['k8s']}")["title"] == f"Kubernetes{grafana.sfx}".title()
+    assert grafana.folder(f"dashgen-{ids['k8s']}")["title"] == ids["k8s"].replace("-", " ").title()
     flux = grafana.dashboard(ids["flux"])
     assert flux["meta"]["folderUid"] == f"dashgen-{ids['gitops']}"
     assert grafana.marker in flux["dashboard"]["tags"]
