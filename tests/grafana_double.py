@@ -206,6 +206,16 @@ def _field(obj, key, kind, default=None):
     raise _bad_request_data()
 
 
+def _json_copy(obj):
+    """A deep copy of JSON data. ``copy.deepcopy`` costs ~5 ms of CPU for a 16 KB dashboard,
+    serialised under the GIL, which would cap the double at ~200 saves/s whatever the
+    concurrency (Grafana, in Go, uses every core); a JSON round trip is ~20x cheaper."""
+    try:
+        return json.loads(json.dumps(obj))
+    except (TypeError, ValueError):
+        return copy.deepcopy(obj)
+
+
 def _must_int(v) -> int:
     """simplejson ``MustInt``: numbers convert, anything else is 0."""
     if isinstance(v, bool):
@@ -719,7 +729,8 @@ class GrafanaDouble:
         is_folder = _field(cmd, "isFolder", "bool", False)
         if is_folder:
             raise _legacy(400, "Use folders endpoint for saving folders.")
-        data = copy.deepcopy(dash_json) if isinstance(dash_json, dict) else {}
+        # freshly parsed from this request's body: nothing else holds it, no copy needed
+        data = dash_json if isinstance(dash_json, dict) else {}
         org = self._org(ident.org_id)
 
         # §2.2 NewDashboardFromJson
@@ -845,7 +856,7 @@ class GrafanaDouble:
                    folder_uid=folder_uid or "", updated=now, updated_by=login)
         rec["versions"].append({"id": self._next_version_id, "version": rec["version"],
                                 "created": now, "createdBy": login, "message": message,
-                                "data": copy.deepcopy(data)})
+                                "data": _json_copy(data)})
         self._next_version_id += 1
         org.dashboards[uid] = rec
         return rec
@@ -880,7 +891,7 @@ class GrafanaDouble:
                 "organization": {"canAdd": editor, "canEdit": editor, "canDelete": editor}},
             "isSnapshot": False,
         }
-        dashboard = copy.deepcopy(d["data"])
+        dashboard = _json_copy(d["data"])
         dashboard["version"] = d["version"]
         return 200, {"dashboard": dashboard, "meta": meta}, {}
 
@@ -921,7 +932,7 @@ class GrafanaDouble:
         for v in d["versions"]:
             if v["version"] == wanted:
                 dto = self._version_dto(d, v)
-                dto["data"] = copy.deepcopy(v["data"])
+                dto["data"] = _json_copy(v["data"])
                 return 200, dto, {}
         raise _legacy(404, f"Dashboard version not found for dashboardId: {d['id']}", err=True)
 
@@ -1505,6 +1516,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
         pass
+
+    def setup(self):
+        super().setup()
+        # Go's net/http (Grafana) sets TCP_NODELAY on every connection.  Without it the
+        # headers and the body, written separately, meet the client's delayed ACK and
+        # every keep-alive request stalls for ~40 ms, which no real Grafana does.
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
     def do_GET(self):
         self._serve()

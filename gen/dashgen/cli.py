@@ -47,6 +47,8 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     datasource and rule definitions). `dashgen build` renders them into provisioning/
     for Flux and Grafana's sidecar.
 
+    `dashgen push` uploads them to Grafana's HTTP API instead; `dashgen diff` compares.
+
     Exit codes: 0 success, 1 error, 2 differences found (build --check, diff).
     """
     ctx.obj = _State(config_path, debug)
@@ -198,6 +200,125 @@ def _print_changes(result, check: bool, listing: bool) -> None:
                    f"into {out} ({summary})")
 
 
+def _grafana_options(fn):
+    """The connection, selection and tuning options push and diff share."""
+    options = [
+        click.option("--grafana-url", metavar="URL",
+                     help="Grafana's URL, with the sub-path if it is served under one "
+                          "(https://example.com/grafana). Default: $GRAFANA_URL, else the only target "
+                          "of dashgen.yaml."),
+        click.option("--target", "-t", "target_names", metavar="NAME", multiple=True,
+                     help="A Grafana instance or organisation named under 'targets' in dashgen.yaml. Repeatable."),
+        click.option("--all-targets", is_flag=True, help="Every target of dashgen.yaml, one after the other."),
+        click.option("--org-id", type=click.IntRange(min=1), metavar="ID",
+                     help="Organisation to work in (sent as X-Grafana-Org-Id). Default: the token's own, or the "
+                          "user's current one."),
+        click.option("--token-file", metavar="FILE",
+                     help="Read the service-account token from FILE (else $GRAFANA_TOKEN, else basic auth with "
+                          "$GRAFANA_USER and $GRAFANA_PASSWORD). Secrets are never taken as arguments."),
+        click.option("--ca-cert", metavar="FILE", help="Verify Grafana's TLS certificate with this CA bundle (PEM)."),
+        click.option("--insecure", is_flag=True,
+                     help="Do not verify Grafana's TLS certificate. Only for test instances."),
+        click.option("--uid", "uids", metavar="UID", multiple=True,
+                     help="Only the dashboard or datasource with this uid. Repeatable."),
+        click.option("--folder", "folders", metavar="FOLDER", multiple=True,
+                     help="Only dashboards in this folder: its directory, title or uid ('General' for the top "
+                          "level). Repeatable."),
+        click.option("--path", "paths", metavar="PATH", multiple=True,
+                     help="Only resources defined in this source file or directory (glob patterns work). "
+                          "Repeatable."),
+        click.option("--prune", is_flag=True,
+                     help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
+                          "deleted (push) or count as differences (diff), within --uid/--folder when given. "
+                          "Nothing without the tag is ever deleted."),
+        click.option("--concurrency", "-j", type=click.IntRange(1, 64), metavar="N",
+                     help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1, max=600), metavar="SECONDS",
+                     help="Timeout of each request (default: push.timeout, 10)."),
+        click.option("--retries", type=click.IntRange(0, 10), metavar="N",
+                     help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
+                          "(default: push.retries, 4). Other 4xx answers are never retried."),
+        click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
+        OUTPUT_OPTION,
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
+    from .grafana import pipeline
+    from .grafana.select import Selection
+    from .grafana.targets import ConnectionFlags
+
+    flags = ConnectionFlags(
+        grafana_url=kw["grafana_url"], targets=tuple(kw["target_names"]), all_targets=kw["all_targets"],
+        org_id=kw["org_id"], token_file=kw["token_file"], ca_cert=kw["ca_cert"], insecure=kw["insecure"],
+        timeout=kw["timeout"], retries=kw["retries"],
+    )
+    options = pipeline.Options(
+        command=command, selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
+        flags=flags, dry_run=dry_run, prune=kw["prune"], concurrency=kw["concurrency"], verbose=kw["verbose"],
+        output=kw["output_format"],
+    )
+    code = pipeline.run(state.config(), options)
+    if code:
+        sys.exit(code)
+
+
+@cli.command()
+@click.option("--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing.")
+@_grafana_options
+@click.pass_obj
+def push(state: _State, dry_run: bool, **kw) -> None:
+    """Upload the sources to Grafana through its HTTP API.
+
+    \b
+    The same folders, datasources and dashboards `dashgen build` renders, for
+    Grafanas without the sidecar or a quick loop against a dev instance:
+      1. health check (reachable? credentials accepted?),
+      2. read what Grafana holds and plan: create, update, unchanged, delete,
+      3. write folders, then datasources, then dashboards (in their folder, with
+         overwrite and a version message naming the source), then deletions.
+    Unchanged objects are not written: a second push of the same sources makes no
+    write at all. A read-only (provisioned) datasource is reported and left alone.
+
+    \b
+    Every dashboard pushed is tagged managed-by:dashgen (push.marker_tag in
+    dashgen.yaml); --prune deletes only tagged dashboards that left the sources.
+    A dashboard changed in Grafana since dashgen pushed it is reported as drift
+    before it is overwritten.
+
+    \b
+    Credentials: GRAFANA_TOKEN (service-account token) or --token-file, else
+    GRAFANA_USER and GRAFANA_PASSWORD; URL from --grafana-url, GRAFANA_URL or
+    targets in dashgen.yaml.
+
+    Exit codes: 0 success, 1 an error or any failed change (the others are still made).
+    """
+    _grafana_run(state, "push", dry_run, kw)
+
+
+@cli.command()
+@_grafana_options
+@click.pass_obj
+def diff(state: _State, **kw) -> None:
+    """Compare Grafana with the sources: the plan, and a unified diff per change.
+
+    \b
+    Reads only. Objects are compared in normal form: ids, versions and what
+    Grafana adds on save are ignored, so an unchanged dashboard shows no diff.
+    Dashboards changed in Grafana since dashgen pushed them are marked DRIFT.
+    Dashboards tagged as dashgen's that left the sources are listed; with --prune
+    they count as deletions.
+
+    \b
+    Exit codes: 0 Grafana matches the sources, 2 it differs (push would write,
+    or something cannot be pushed), 1 an error.
+    """
+    _grafana_run(state, "diff", False, kw)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors, tracebacks only with --debug."""
     args = sys.argv[1:] if argv is None else argv
@@ -214,12 +335,12 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         for line in exc.lines():
-            click.echo(f"error: {line}", err=True)
+            click.echo(f"error: {_scrub(line)}", err=True)
         sys.exit(EXIT_ERROR)
     except DashgenError as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_scrub(str(exc))}", err=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -227,6 +348,12 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line unless --debug
         if debug:
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        first = _scrub(str(exc).splitlines()[0]) if str(exc) else ""
         click.echo(f"error: internal error ({type(exc).__name__}: {first}); rerun with --debug and report it", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _scrub(text: str) -> str:
+    """Credentials out of an error line (push/diff register them as they read them)."""
+    redact = sys.modules.get("dashgen.grafana.redact")
+    return redact.scrub(text) if redact is not None else text

@@ -9,6 +9,7 @@ never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -113,6 +114,34 @@ class Alertmanager:
 
 
 @dataclass(frozen=True)
+class GrafanaTarget:
+    """A Grafana instance (and org) that ``dashgen push``/``diff`` talk to by name.
+
+    Secrets never live in the file: the credentials come from the environment variables
+    (or the token file) named here.
+    """
+
+    url: str
+    org_id: int | None = None
+    token_env: str = "GRAFANA_TOKEN"
+    token_file: str | None = None
+    user_env: str = "GRAFANA_USER"
+    password_env: str = "GRAFANA_PASSWORD"
+    ca_cert: str | None = None
+    insecure: bool = False
+
+
+@dataclass(frozen=True)
+class Push:
+    """Defaults of ``dashgen push`` and ``dashgen diff``."""
+
+    marker_tag: str = "managed-by:dashgen"
+    concurrency: int = 8
+    timeout: float = 10.0
+    retries: int = 4
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of ``dashgen.yaml``."""
 
@@ -127,6 +156,8 @@ class Config:
     alertmanager: Alertmanager = field(default_factory=Alertmanager)
     values: dict[str, Any] = field(default_factory=dict)
     lint: dict[str, Any] = field(default_factory=dict)
+    push: Push = field(default_factory=Push)
+    targets: dict[str, GrafanaTarget] = field(default_factory=dict)
 
     # Set by load(), not by the file: the directory paths are relative to.
     root: Path = field(default=Path("."), metadata={"internal": True})
@@ -192,7 +223,45 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
 
 def from_mapping(data: Any) -> Config:
     """Build a Config from parsed YAML; ``ValueError`` names the offending key."""
-    return _convert(Config, data, "")
+    config = _convert(Config, data, "")
+    _validate_push(config)
+    return config
+
+
+MAX_CONCURRENCY = 64
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _validate_push(config: Config) -> None:
+    """Value rules of the ``push`` and ``targets`` keys (types are checked by _convert)."""
+    push = config.push
+    tag = push.marker_tag
+    if not tag.strip() or tag != tag.strip() or len(tag) > 50 or "," in tag:
+        raise ValueError("key 'push.marker_tag': expected a Grafana tag (1 to 50 characters, no commas, "
+                         f"no surrounding spaces), got {tag!r}")
+    if not 1 <= push.concurrency <= MAX_CONCURRENCY:
+        raise ValueError(f"key 'push.concurrency': expected 1 to {MAX_CONCURRENCY}, got {push.concurrency}")
+    if not 0 < push.timeout <= 600:
+        raise ValueError(f"key 'push.timeout': expected seconds, more than 0 and at most 600, got {push.timeout}")
+    if not 0 <= push.retries <= 10:
+        raise ValueError(f"key 'push.retries': expected 0 to 10, got {push.retries}")
+    for name, target in config.targets.items():
+        key = f"targets.{name}"
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+            raise ValueError(f"key '{key}': target names use letters, digits, '.', '_' and '-'")
+        if not re.match(r"^https?://[^/?#]+", target.url):
+            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
+        if "@" in target.url.split("://", 1)[1].split("/", 1)[0]:
+            raise ValueError(f"key '{key}.url': must not hold credentials (user:password@); name environment "
+                             "variables with 'token_env' or 'user_env'/'password_env' instead")
+        if target.org_id is not None and target.org_id < 1:
+            raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
+        for attr in ("token_env", "user_env", "password_env"):
+            if not _ENV_NAME_RE.match(getattr(target, attr)):
+                raise ValueError(f"key '{key}.{attr}': expected the name of an environment variable, "
+                                 f"got {getattr(target, attr)!r}")
+        if target.insecure and target.ca_cert:
+            raise ValueError(f"key '{key}': set either 'ca_cert' or 'insecure', not both")
 
 
 def _convert(tp: Any, value: Any, key: str) -> Any:

@@ -29,6 +29,25 @@ def dashboard(model: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in model.items() if k not in VOLATILE_KEYS}
 
 
+def live_dashboard(model: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard read back from Grafana's API, in the form its source compares equal to.
+
+    On save Grafana writes ``id``, ``uid`` and ``version`` into the stored JSON (and the
+    frontend adds ``iteration``); the uid is the source's own, the rest are dropped as
+    :func:`dashboard` does. Everything else is kept: Grafana stores the JSON as sent.
+    """
+    return dashboard(model)
+
+
+def fingerprint(model: dict[str, Any]) -> str:
+    """A short content hash of a (normalised) dashboard, independent of key order."""
+    import hashlib
+    import json
+
+    text = json.dumps(model, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def from_grafanalib(source: Any) -> dict[str, Any]:
     """Plain, clean dashboard JSON from a grafanalib ``Dashboard``.
 

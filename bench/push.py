@@ -1,0 +1,176 @@
+"""Benchmark: `dashgen push` vs a sequential loop of grafana-client `update_dashboard` calls.
+
+N grafanalib dashboards (default 200, 10 time-series panels each, in 4 folders) go to the
+Grafana test double (tests/grafana_double.py) over real HTTP, with a latency added to every
+request (default 25 ms), all in one run:
+
+- loop: what grafanalib's upload example does, one `update_dashboard` after the other
+  (folders created first, JSON rendered beforehand and not timed): the upload calls only;
+- loop script: the same as a fresh process that also renders the dashboards with grafanalib
+  (start-up, rendering and upload, like a user's upload script);
+- dashgen push (first): the real CLI in a fresh process against an empty Grafana: start-up,
+  loading and checking the sources, health check, reads, then the writes;
+- dashgen push (again): the same sources a second time: reads only, no write.
+
+    python bench/push.py                    # N = 200, latency 25 ms, 3 repeats
+    python bench/push.py -n 500 --latency 0.05 --concurrency 16
+
+Targets: loop / first push >= 6, re-push makes 0 writes and is faster than the loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from build import DASHBOARD_TEMPLATE  # noqa: E402
+from grafana_double import GrafanaDouble  # noqa: E402
+
+FOLDERS = ("platform", "services", "storage", "network")
+
+LOOP_SCRIPT = r'''
+import importlib.util, json, sys
+from grafana_client import GrafanaApi
+from grafanalib._gen import DashboardEncoder
+url, token, root = sys.argv[1], sys.argv[2], sys.argv[3]
+import pathlib
+host, port = url.split("://")[1].split(":")
+api = GrafanaApi(token, host=host, port=int(port), protocol="http")
+files = sorted(pathlib.Path(root, "dashboards").rglob("*.py"))
+folders = sorted({p.parent.name for p in files})
+for f in folders:
+    api.folder.create_folder(f.title(), uid="dashgen-" + f)
+for path in files:
+    spec = importlib.util.spec_from_file_location(path.stem.replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = json.loads(json.dumps(module.dashboard.to_json_data(), cls=DashboardEncoder))
+    api.dashboard.update_dashboard({"dashboard": model, "folderUid": "dashgen-" + path.parent.name,
+                                    "overwrite": True, "message": "upload"})
+'''
+
+
+def make_sources(root: Path, n: int, panels: int) -> None:
+    for i in range(n):
+        folder = root / "dashboards" / FOLDERS[i % len(FOLDERS)]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"svc-{i:04d}.py").write_text(DASHBOARD_TEMPLATE.format(name=f"svc-{i:04d}", panels=panels))
+
+
+def rendered(root: Path) -> list[tuple[str, dict]]:
+    """(folder uid, dashboard JSON) of every source, rendered by dashgen's loader (not timed)."""
+    sys.path.insert(0, str(ROOT / "gen"))
+    from dashgen import build, config
+
+    resources, _ = build.load_checked(config.load(root=root))
+    return [(d.folder.uid, d.model) for d in resources.dashboards], resources.folders
+
+
+def loop(double: GrafanaDouble, boards, folders) -> float:
+    from grafana_client import GrafanaApi
+
+    parts = urlsplit(double.url)
+    api = GrafanaApi(double.token, host=parts.hostname, port=parts.port, protocol="http")
+    start = time.perf_counter()
+    for f in folders:
+        api.folder.create_folder(f.title, uid=f.uid)
+    for folder_uid, model in boards:
+        api.dashboard.update_dashboard({"dashboard": model, "folderUid": folder_uid, "overwrite": True,
+                                        "message": "upload"})
+    elapsed = time.perf_counter() - start
+    api.client.s.close()
+    return elapsed
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed ({proc.returncode}): {proc.stderr}{proc.stdout[-2000:]}")
+    return elapsed, proc.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=200, help="number of dashboards")
+    parser.add_argument("--panels", type=int, default=10, help="panels per dashboard")
+    parser.add_argument("--latency", type=float, default=0.025, help="seconds added to every request")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=None, help="dashgen push --concurrency (default: its own)")
+    parser.add_argument("--python", default=sys.executable, help="python of the venv with dashgen's dependencies")
+    args = parser.parse_args()
+
+    results: dict[str, list[float]] = {"loop": [], "loop script": [], "push": [], "re-push": []}
+    writes: dict[str, list[int]] = {"push": [], "re-push": []}
+    phases: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="dashgen-bench-push-") as tmp, GrafanaDouble() as double:
+        root = Path(tmp)
+        make_sources(root, args.n, args.panels)
+        boards, folders = rendered(root)
+        env = dict(os.environ, GRAFANA_URL=double.url, GRAFANA_TOKEN=double.token,
+                   PYTHONPATH=os.pathsep.join([str(ROOT / "gen"), os.environ.get("PYTHONPATH", "")]))
+        push = [args.python, "-m", "dashgen", "push", "-o", "json"]
+        if args.concurrency:
+            push += ["--concurrency", str(args.concurrency)]
+        for r in range(args.repeat):
+            order = ("loop", "loop script", "push") if r % 2 == 0 else ("push", "loop script", "loop")
+            for what in order:
+                double.reset()
+                double.set_latency(args.latency)
+                if what == "loop":
+                    results["loop"].append(loop(double, boards, folders))
+                elif what == "loop script":
+                    t, _ = run([args.python, "-c", LOOP_SCRIPT, double.url, double.token, str(root)], root, env)
+                    results["loop script"].append(t)
+                else:
+                    t, out = run(push, root, env)
+                    results["push"].append(t)
+                    doc = json.loads(out)
+                    writes["push"].append(doc["targets"][0]["writes"])
+                    for name, seconds in {**doc["seconds"], **doc["targets"][0]["seconds"]}.items():
+                        phases.setdefault(name, []).append(seconds)
+                    assert len(double.dashboards(1)) == args.n
+                    double.reset_log()
+                    t, out = run(push, root, env)
+                    results["re-push"].append(t)
+                    writes["re-push"].append(double.writes())
+            for key in ("loop", "loop script"):
+                assert results[key], key
+
+    med = {k: statistics.median(v) for k, v in results.items()}
+    conc = args.concurrency or "default (8)"
+    print(f"dashgen push vs sequential grafana-client update_dashboard; {args.n} dashboards x {args.panels} panels "
+          f"in {len(FOLDERS)} folders; {args.latency * 1000:.0f} ms per request; concurrency {conc}; "
+          f"median of {args.repeat}")
+    print(f"{'':34} {'seconds':>8} {'writes':>7}")
+    print(f"{'loop (upload calls only)':34} {med['loop']:>8.2f} {args.n + len(FOLDERS):>7}")
+    print(f"{'loop script (render + upload)':34} {med['loop script']:>8.2f} {args.n + len(FOLDERS):>7}")
+    print(f"{'dashgen push, first (whole CLI)':34} {med['push']:>8.2f} {max(writes['push']):>7}")
+    print(f"{'dashgen push, unchanged (whole CLI)':34} {med['re-push']:>8.2f} {max(writes['re-push']):>7}")
+    ph = {k: statistics.median(v) for k, v in phases.items()}
+    rest = med["push"] - sum(ph.values())
+    print("first push, phases: " + ", ".join(f"{k} {v:.2f}" for k, v in ph.items())
+          + f", process start-up and imports {rest:.2f} s")
+    network = ph.get("connect", 0) + ph.get("read", 0) + ph.get("apply", 0)
+    print(f"talking to Grafana (connect + read + apply): loop / that = {med['loop'] / network:.1f}x")
+    print(f"first push:   loop / push = {med['loop'] / med['push']:.1f}x   "
+          f"loop script / push = {med['loop script'] / med['push']:.1f}x   (target >= 6x)")
+    print(f"re-push:      loop / re-push = {med['loop'] / med['re-push']:.1f}x   writes = {max(writes['re-push'])}   "
+          "(target: 0 writes, faster than the loop)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Which Grafana(s) to talk to, and with which credentials.
+
+Order of precedence for *where*:
+
+1. ``--target NAME`` (repeatable) or ``--all-targets``: named targets of ``dashgen.yaml``;
+2. ``--grafana-url URL``, then the ``GRAFANA_URL`` environment variable;
+3. the only target of ``dashgen.yaml``, when it has exactly one.
+
+And for *who* (first found wins): ``--token-file``, the target's ``token_file``, the
+token variable (``GRAFANA_TOKEN`` or the target's ``token_env``), then the user and
+password variables (``GRAFANA_USER``/``GRAFANA_PASSWORD`` or the target's), then
+``user:password@`` in ``--grafana-url``. Tokens are sent as ``Authorization: Bearer``,
+users with HTTP basic auth. Secrets are read from files and the environment only, never
+from the command line, and are registered with :mod:`.redact` at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
+
+from ..config import Config, GrafanaTarget
+from ..errors import DashgenError
+from . import redact
+from .client import Connection, Credentials
+
+
+@dataclass(frozen=True)
+class ConnectionFlags:
+    """The connection options of the command line (None: not given)."""
+
+    grafana_url: str | None = None
+    targets: tuple[str, ...] = ()
+    all_targets: bool = False
+    org_id: int | None = None
+    token_file: str | None = None
+    ca_cert: str | None = None
+    insecure: bool = False
+    timeout: float | None = None
+    retries: int | None = None
+
+
+def resolve(config: Config, flags: ConnectionFlags, env: Mapping[str, str] | None = None) -> list[Connection]:
+    env = os.environ if env is None else env
+    if flags.targets and flags.all_targets:
+        raise DashgenError("give --target NAME or --all-targets, not both")
+    if (flags.targets or flags.all_targets) and flags.grafana_url:
+        raise DashgenError("give --grafana-url or --target/--all-targets, not both")
+    if flags.all_targets and not config.targets:
+        raise DashgenError("--all-targets: dashgen.yaml defines no targets (see docs/config.md, 'targets')")
+    names = list(config.targets) if flags.all_targets else list(dict.fromkeys(flags.targets))
+    for name in names:
+        if name not in config.targets:
+            known = ", ".join(sorted(config.targets)) or "none defined"
+            raise DashgenError(f"no target '{name}' in dashgen.yaml (targets: {known})")
+    if names:
+        return [_from_target(name, config.targets[name], config, flags, env) for name in names]
+    url = flags.grafana_url or env.get("GRAFANA_URL") or ""
+    if url:
+        return [_adhoc(url, config, flags, env, from_flag=bool(flags.grafana_url))]
+    if len(config.targets) == 1:
+        name, target = next(iter(config.targets.items()))
+        return [_from_target(name, target, config, flags, env)]
+    if config.targets:
+        raise DashgenError(f"dashgen.yaml defines several targets ({', '.join(sorted(config.targets))}): "
+                           "choose with --target NAME (repeatable) or --all-targets")
+    raise DashgenError("no Grafana to talk to: pass --grafana-url URL, set GRAFANA_URL, or define 'targets' in "
+                       "dashgen.yaml")
+
+
+def _adhoc(url: str, config: Config, flags: ConnectionFlags, env: Mapping[str, str], from_flag: bool) -> Connection:
+    where = "--grafana-url" if from_flag else "GRAFANA_URL"
+    clean, user, password = _split_url(url, where)
+    creds = _credentials(
+        token_file=flags.token_file, token_file_key="--token-file", env=env,
+        token_env="GRAFANA_TOKEN", user_env="GRAFANA_USER", password_env="GRAFANA_PASSWORD",
+        url_user=user, url_password=password, who=redact.url(clean),
+    )
+    return _connection("", clean, creds, flags.org_id, flags.ca_cert, flags.insecure, config, flags)
+
+
+def _from_target(name: str, target: GrafanaTarget, config: Config, flags: ConnectionFlags,
+                 env: Mapping[str, str]) -> Connection:
+    clean, _, _ = _split_url(target.url, f"targets.{name}.url")
+    token_file = flags.token_file
+    key = "--token-file"
+    if token_file is None and target.token_file:
+        token_file = str(config.root / target.token_file)
+        key = f"targets.{name}.token_file"
+    creds = _credentials(
+        token_file=token_file, token_file_key=key, env=env, token_env=target.token_env,
+        user_env=target.user_env, password_env=target.password_env, url_user="", url_password="",
+        who=f"target '{name}'",
+    )
+    ca_cert = flags.ca_cert or (str(config.root / target.ca_cert) if target.ca_cert else None)
+    insecure = flags.insecure or target.insecure
+    if flags.ca_cert and target.insecure:
+        insecure = False
+    org_id = flags.org_id if flags.org_id is not None else target.org_id
+    return _connection(name, clean, creds, org_id, ca_cert, insecure, config, flags)
+
+
+def _connection(name: str, url: str, creds: Credentials, org_id: int | None, ca_cert: str | None, insecure: bool,
+                config: Config, flags: ConnectionFlags) -> Connection:
+    if org_id is not None and org_id < 1:
+        raise DashgenError(f"--org-id must be a positive organisation id, got {org_id}")
+    if ca_cert and insecure:
+        raise DashgenError("give --ca-cert or --insecure, not both")
+    verify: bool | str = True
+    if ca_cert:
+        path = Path(ca_cert)
+        if not path.is_file():
+            raise DashgenError(f"CA certificate file not found: {ca_cert}")
+        verify = str(path.resolve())
+    elif insecure:
+        verify = False
+    timeout = flags.timeout if flags.timeout is not None else config.push.timeout
+    retries = flags.retries if flags.retries is not None else config.push.retries
+    return Connection(name=name, url=url, credentials=creds, org_id=org_id, verify=verify,
+                      timeout=timeout, retries=retries)
+
+
+def _split_url(url: str, where: str) -> tuple[str, str, str]:
+    """The URL without credentials, and the user and password it carried."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DashgenError(f"{where}: expected an http:// or https:// URL, got {redact.url(url)}")
+    if parts.query or parts.fragment:
+        raise DashgenError(f"{where}: the URL must not have a query or fragment: {redact.url(url)}")
+    user = unquote(parts.username or "")
+    password = unquote(parts.password or "")
+    if user or password:
+        redact.register_basic(user, password)
+    host = parts.netloc.rpartition("@")[2]
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{host}{path}", user, password
+
+
+def _credentials(*, token_file: str | None, token_file_key: str, env: Mapping[str, str], token_env: str,
+                 user_env: str, password_env: str, url_user: str, url_password: str, who: str) -> Credentials:
+    if token_file:
+        path = Path(token_file)
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise DashgenError(f"{token_file_key}: cannot read token file {token_file}: {reason}") from None
+        if not token:
+            raise DashgenError(f"{token_file_key}: token file {token_file} is empty")
+        redact.register(token)
+        _check_token(token, f"token file {token_file}")
+        return Credentials("token", f"token file {token_file}", token=token)
+    token = (env.get(token_env) or "").strip()
+    if token:
+        redact.register(token)
+        _check_token(token, token_env)
+        return Credentials("token", token_env, token=token)
+    user, password = env.get(user_env) or "", env.get(password_env) or ""
+    if user or password:
+        redact.register_basic(user, password)
+        if not (user and password):
+            missing = password_env if user else user_env
+            raise DashgenError(f"{missing} is not set: basic authentication needs both {user_env} and {password_env}")
+        return Credentials("basic", f"{user_env}/{password_env}", user=user, password=password)
+    if url_user and url_password:
+        return Credentials("basic", "the user:password in the URL", user=url_user, password=url_password)
+    raise DashgenError(f"no credentials for {who}: set {token_env} to a service-account token (or pass --token-file "
+                       f"FILE), or set {user_env} and {password_env} for basic authentication")
+
+
+def _check_token(token: str, where: str) -> None:
+    if re.search(r"\s", token) or not token.isprintable():
+        raise DashgenError(f"{where}: the token holds whitespace or control characters; is it the right value?")
