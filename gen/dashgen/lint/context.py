@@ -1,0 +1,192 @@
+"""What the dashboard rules share: panels, variables and datasource resolution."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from .data import DATASOURCE_NAME_HINTS, PROMETHEUS_TYPES, SPECIAL_DATASOURCES
+from .promql import var_name_of
+from .walk import PanelRef, as_dict, as_int, as_list, iter_panels, iter_targets, templating_list, text
+
+
+@dataclass(frozen=True, slots=True)
+class Datasource:
+    """A resolved datasource reference.
+
+    kind: "none" (null/missing: the default datasource), "variable" (``$ds``/``${ds}``),
+    "input" (``${DS_PROMETHEUS}`` import placeholder from ``__inputs``), "special"
+    (-- Grafana -- / -- Mixed -- / -- Dashboard --), "fixed" (a literal name or uid),
+    "invalid" (a value of the wrong JSON type).
+    """
+
+    kind: str
+    type: str | None = None  # plugin id when known (or guessed from the name)
+    var: str | None = None  # variable name for kind "variable"/"input"
+    is_ds_var: bool = False  # kind "variable": the variable is a datasource variable
+    special: str | None = None  # "grafana" | "mixed" | "dashboard"
+    display: str = ""
+
+    @property
+    def is_prometheus(self) -> bool | None:
+        """True/False when the type is known, None when it is not."""
+        if self.type is None:
+            return None
+        return self.type in PROMETHEUS_TYPES
+
+
+_LOGQL_RE = re.compile(
+    r"\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|label_format|unwrap|unpack|decolorize|drop|keep)\b"
+)
+
+
+def _guess_type(name: str) -> str | None:
+    low = name.lower()
+    for hint, plugin in DATASOURCE_NAME_HINTS:
+        if hint in low:
+            return plugin
+    return None
+
+
+class DashboardCtx:
+    def __init__(self, model: dict, name: str) -> None:
+        self.model = model
+        self.name = name
+        self.uid = model.get("uid")
+        self.title = text(model.get("title"))
+        self.schema_version = as_int(model.get("schemaVersion"))
+        self.panels: list[PanelRef] = iter_panels(model)
+        self.variables: list[dict] = templating_list(model)
+        self.var_names: set[str] = {v["name"] for v in self.variables if isinstance(v.get("name"), str)}
+        self.ds_vars: dict[str, str | None] = {}
+        for v in self.variables:
+            if v.get("type") == "datasource" and isinstance(v.get("name"), str):
+                q = v.get("query")
+                self.ds_vars[v["name"]] = q.strip().lower() if isinstance(q, str) and q.strip() else None
+        self.inputs: dict[str, str | None] = {}
+        for inp in as_list(model.get("__inputs")):
+            if isinstance(inp, dict) and isinstance(inp.get("name"), str):
+                pid = inp.get("pluginId")
+                self.inputs[inp["name"]] = pid.lower() if isinstance(pid, str) else None
+        self._ds_cache: dict[Any, Datasource] = {}
+
+    # ------------------------------------------------------------ datasources
+
+    def resolve(self, ref: Any) -> Datasource:
+        key: Any
+        if isinstance(ref, dict):
+            t, u = ref.get("type"), ref.get("uid")
+            key = ("d", t if isinstance(t, str) else None, u if isinstance(u, str) else None)
+        elif isinstance(ref, (str, type(None))):
+            key = ("s", ref)
+        else:
+            return Datasource("invalid", display=repr(ref)[:60])
+        hit = self._ds_cache.get(key)
+        if hit is None:
+            hit = self._ds_cache[key] = self._resolve(ref)
+        return hit
+
+    def _resolve_name(self, s: str, type_: str | None) -> Datasource:
+        s = s.strip()
+        if not s:
+            return Datasource("none", type=type_, display="")
+        special = SPECIAL_DATASOURCES.get(s.lower())
+        if special is not None and (type_ in (None, "datasource", "grafana") or s.lower() != "grafana"):
+            return Datasource("special", type=type_, special=special, display=s)
+        var = var_name_of(s)
+        if var is not None:
+            if var in self.ds_vars:
+                return Datasource("variable", type=type_ or self.ds_vars[var], var=var, is_ds_var=True, display=s)
+            if var in self.inputs and var not in self.var_names:
+                return Datasource("input", type=type_ or self.inputs[var] or _guess_type(var), var=var, display=s)
+            return Datasource("variable", type=type_ or _guess_type(var), var=var, display=s)
+        return Datasource("fixed", type=type_ or _guess_type(s), display=s)
+
+    def _resolve(self, ref: Any) -> Datasource:
+        if ref is None:
+            return Datasource("none", display="")
+        if isinstance(ref, str):
+            return self._resolve_name(ref, None)
+        t = ref.get("type")
+        type_ = t.strip().lower() if isinstance(t, str) and t.strip() else None
+        uid = ref.get("uid")
+        if isinstance(uid, str) and uid.strip():
+            return self._resolve_name(uid, type_)
+        if uid is not None and not isinstance(uid, str):
+            return Datasource("invalid", display=repr(ref)[:60])
+        return Datasource("none", type=type_, display=type_ or "")
+
+    def panel_datasource(self, p: PanelRef) -> Datasource:
+        return self.resolve(p.panel.get("datasource"))
+
+    def target_datasource(self, p: PanelRef, target: dict) -> Datasource:
+        own = target.get("datasource")
+        if own is not None:
+            ds = self.resolve(own)
+            if ds.kind != "none" or ds.type is not None:
+                return ds
+        return self.panel_datasource(p)
+
+    def target_is_promql(self, p: PanelRef, target: dict) -> bool:
+        """Whether the target is a Prometheus query (non-Prometheus targets are skipped)."""
+        expr = target.get("expr")
+        ds = self.target_datasource(p, target)
+        if ds.kind == "special" or ds.kind == "invalid":
+            return False
+        prom = ds.is_prometheus
+        if prom is not None:
+            return prom
+        if not isinstance(expr, str):
+            return False
+        if _LOGQL_RE.search(expr):
+            return False
+        # Unknown type: a dashboard whose only datasource variable is not Prometheus.
+        if ds.kind == "none" and self.ds_vars and all(
+            t is not None and t not in PROMETHEUS_TYPES for t in self.ds_vars.values()
+        ):
+            return False
+        return True
+
+    # ------------------------------------------------------------- queries
+
+    @cached_property
+    def prom_targets(self) -> list[tuple[PanelRef, dict, str]]:
+        """(panel, target, label) for every Prometheus target of a data panel."""
+        out = []
+        for p in self.panels:
+            if not p.is_data:
+                continue
+            for t, label in iter_targets(p.panel):
+                if self.target_is_promql(p, t):
+                    out.append((p, t, label))
+        return out
+
+    @property
+    def dashboard_keys(self) -> set[str]:
+        keys = {self.name}
+        if isinstance(self.uid, str):
+            keys.add(self.uid)
+        if self.title is not None:
+            keys.add(self.title)
+        return keys
+
+
+def variable_query(v: dict) -> str | None:
+    """The query string of a templating variable (Grafana 10+ stores an object for Prometheus)."""
+    q = v.get("query")
+    if isinstance(q, str):
+        return q
+    if isinstance(q, dict):
+        inner = q.get("query")
+        if isinstance(inner, str):
+            return inner
+    return None
+
+
+def panel_scoped_vars(p: PanelRef) -> set[str]:
+    names = set(as_dict(p.panel.get("scopedVars")).keys())
+    if p.row is not None:
+        names |= set(as_dict(p.row.panel.get("scopedVars")).keys())
+    return {n for n in names if isinstance(n, str)}

@@ -1,0 +1,941 @@
+"""Dashboard rules: the dashboard-linter set (same names) plus dashgen's own."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .context import DashboardCtx, panel_scoped_vars, variable_query
+from .data import (
+    ANGULAR_PANELS,
+    CUSTOM_UNIT_PREFIXES,
+    GLOBAL_VARIABLES,
+    GRAFANA_UNITS,
+    LINK_VARIABLES,
+    NON_PROM_MACROS,
+    PROMETHEUS_TYPES,
+    UNIT_PANEL_TYPES,
+    UNIT_SUGGESTIONS,
+    UNKNOWN_METRICS,
+    VARIABLE_QUERY_VARIABLES,
+)
+from .model import Hit, register
+from .promql import Analysis, Selector, analyze, find_vars, var_name_of
+from .walk import PanelRef, as_dict, as_int, as_list, as_num, iter_targets, text
+
+D = "dashboard"
+
+
+def _hit(p: PanelRef | None, message: str, fix: str, target: str | None = None, severity: str | None = None) -> Hit:
+    if p is None:
+        return Hit(message, fix, None, None, target, severity)
+    return Hit(message, fix, p.title, p.id, target, severity)
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__
+
+
+def _short(s: str, n: int = 80) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# =============================================================== dashboard level
+
+
+@register(
+    "dashboard-json-rule", D, "error",
+    "The dashboard is a JSON object and panels, rows, templating.list, targets and gridPos have "
+    "the JSON types Grafana expects; panels have a type.",
+)
+def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    m = ctx.model
+    fix = "fix the dashboard JSON; Grafana ignores or rejects values of the wrong type"
+    for key in ("panels", "rows"):
+        val = m.get(key)
+        if val is not None and not isinstance(val, list):
+            yield _hit(None, f"'{key}' is {_kind(val)}, not a list", fix)
+        for i, p in enumerate(as_list(val)):
+            if not isinstance(p, dict):
+                yield _hit(None, f"{key}[{i}] is {_kind(p)}, not an object", fix)
+            elif key == "rows":
+                inner = p.get("panels")
+                if inner is not None and not isinstance(inner, list):
+                    yield _hit(None, f"rows[{i}].panels is {_kind(inner)}, not a list", fix)
+                for j, q in enumerate(as_list(inner)):
+                    if not isinstance(q, dict):
+                        yield _hit(None, f"rows[{i}].panels[{j}] is {_kind(q)}, not an object", fix)
+            else:
+                inner = p.get("panels")
+                if inner is not None and not isinstance(inner, list):
+                    yield _hit(None, f"panels[{i}].panels is {_kind(inner)}, not a list", fix)
+                for j, q in enumerate(as_list(inner)):
+                    if not isinstance(q, dict):
+                        yield _hit(None, f"panels[{i}].panels[{j}] is {_kind(q)}, not an object", fix)
+    tmpl = m.get("templating")
+    if tmpl is not None and not isinstance(tmpl, dict):
+        yield _hit(None, f"'templating' is {_kind(tmpl)}, not an object", fix)
+    lst = as_dict(tmpl).get("list")
+    if lst is not None and not isinstance(lst, list):
+        yield _hit(None, f"'templating.list' is {_kind(lst)}, not a list", fix)
+    for i, v in enumerate(as_list(lst)):
+        if not isinstance(v, dict):
+            yield _hit(None, f"templating.list[{i}] is {_kind(v)}, not an object", fix)
+        elif not isinstance(v.get("name"), str) or not v["name"]:
+            yield _hit(None, f"templating.list[{i}] has no name", "give the variable a name")
+    for p in ctx.panels:
+        if p.library_ref:
+            continue
+        if p.type is None:
+            yield _hit(p, f"{p.path} has no panel type", "set 'type' (e.g. timeseries, stat, table, row)")
+        for key, want, cls in (("targets", "a list", list), ("gridPos", "an object", dict)):
+            val = p.panel.get(key)
+            if val is not None and not isinstance(val, cls):
+                yield _hit(p, f"{p.path}.{key} is {_kind(val)}, not {want}", fix)
+
+
+@register("dashboard-title-rule", D, "error", "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).")
+def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    title = ctx.model.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        yield _hit(None, "the dashboard has no title (Grafana: 'Dashboard title cannot be empty')", "set a title")
+    elif text(title) is None:
+        yield _hit(None, f"the dashboard title is {_kind(title)}, not a string", "set the title to a string")
+    elif len(text(title) or "") > 5000:
+        yield _hit(None, "the dashboard title is longer than 5000 characters", "shorten the title")
+
+
+_UID_RE = re.compile(r"^[a-zA-Z0-9_-]*$")
+
+
+@register(
+    "dashboard-uid-rule", D, "error",
+    "The dashboard has a stable uid Grafana accepts: present, at most 40 characters, only [a-zA-Z0-9_-].",
+)
+def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    uid = ctx.model.get("uid")
+    if uid is None or uid == "":
+        yield _hit(
+            None,
+            "the dashboard has no uid, so Grafana generates a random one and links break on every import",
+            "set a stable uid (e.g. derived from the file name, as kubernetes-mixin does with md5)",
+        )
+        return
+    if not isinstance(uid, str):
+        yield _hit(None, f"the dashboard uid is {_kind(uid)}, not a string", "set uid to a string of [a-zA-Z0-9_-]")
+        return
+    if not _UID_RE.match(uid):
+        bad = "".join(sorted({c for c in uid if not re.match(r"[a-zA-Z0-9_-]", c)}))
+        yield _hit(
+            None,
+            f"uid {uid!r} contains characters Grafana rejects ({bad!r}): 'uid contains illegal characters'",
+            "use only letters, digits, '-' and '_'",
+        )
+    if len(uid) > 40:
+        yield _hit(
+            None,
+            f"uid {_short(uid, 50)!r} is {len(uid)} characters; Grafana rejects more than 40",
+            "shorten the uid to 40 characters or fewer",
+        )
+
+
+CONFIGMAP_LIMIT = 1024 * 1024  # ValidateConfigMap: data + binaryData <= 1 MiB
+ANNOTATION_LIMIT = 256 * 1024  # TotalAnnotationSizeLimitB (kubectl last-applied-configuration)
+
+
+@register(
+    "dashboard-configmap-size-rule", D, "error",
+    "When the caller passes configmap_bytes: error above 1 MiB (ConfigMap limit), warning above 262144 "
+    "bytes (client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
+)
+def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    size = getattr(ctx, "configmap_bytes", None)
+    if isinstance(size, bool) or not isinstance(size, (int, float)):
+        return
+    if size > CONFIGMAP_LIMIT:
+        yield _hit(
+            None,
+            f"the dashboard ConfigMap is {int(size)} bytes; Kubernetes rejects ConfigMaps over 1048576 bytes (1 MiB)",
+            "split the dashboard, drop unused panels/fields, or deliver it another way (grafana-operator gzipJson, API push)",
+            severity="error",
+        )
+    elif size > ANNOTATION_LIMIT:
+        yield _hit(
+            None,
+            f"the dashboard ConfigMap is {int(size)} bytes; client-side 'kubectl apply' fails above 262144 bytes "
+            "(last-applied-configuration annotation)",
+            "apply with server-side apply (Flux does) or kubectl create/replace; or shrink the dashboard",
+            severity="warning",
+        )
+
+
+@register(
+    "uneditable-dashboard", D, "warning",
+    "The dashboard sets editable: false (it is provisioned from git; UI edits would be lost). Warning: "
+    "it does not break anything.",
+)
+def uneditable_dashboard(ctx: DashboardCtx) -> Iterator[Hit]:
+    if ctx.model.get("editable") is True:
+        yield _hit(None, "the dashboard is editable", "set editable: false (changes belong in git, not in the Grafana UI)")
+
+
+# ================================================================= templating
+
+
+def _prom_ds_vars(ctx: DashboardCtx) -> list[str]:
+    return [n for n, t in ctx.ds_vars.items() if t in PROMETHEUS_TYPES]
+
+
+@register(
+    "template-datasource-rule", D, "error",
+    "A dashboard with Prometheus queries has a Prometheus datasource variable named 'datasource' "
+    "(or '<type>_datasource' when there are several); dashboards without Prometheus queries are not checked.",
+)
+def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    if not ctx.prom_targets:
+        return
+    if not ctx.ds_vars:
+        yield _hit(
+            None,
+            "the dashboard has Prometheus queries but no datasource variable",
+            "add a templating variable {type: datasource, query: prometheus, name: datasource} and use ${datasource}",
+        )
+        return
+    if not _prom_ds_vars(ctx):
+        kinds = ", ".join(sorted(f"{n} ({t or '?'})" for n, t in ctx.ds_vars.items()))
+        yield _hit(
+            None,
+            f"the dashboard has Prometheus queries but no Prometheus datasource variable (has: {kinds})",
+            "add a datasource variable with query: prometheus",
+        )
+    single = len(ctx.ds_vars) == 1
+    for v in ctx.variables:
+        if v.get("type") != "datasource" or not isinstance(v.get("name"), str):
+            continue
+        name = v["name"]
+        plugin = ctx.ds_vars.get(name)
+        if plugin is None:
+            yield _hit(
+                None,
+                f"datasource variable '{name}' has no plugin type in 'query'",
+                "set query to the datasource plugin id, e.g. prometheus",
+            )
+            continue
+        allowed = [f"{plugin}_datasource"] + (["datasource"] if single else [])
+        if name not in allowed:
+            yield _hit(
+                None,
+                f"datasource variable '{name}' should be named {' or '.join(repr(a) for a in reversed(allowed))}",
+                "rename the variable (and its ${...} references)",
+            )
+        label = text(v.get("label"))
+        if label and label.strip():
+            norm = label.lower().replace(" ", "")
+            ok = {f"{plugin}datasource"} | ({"datasource"} if single else set())
+            if norm not in ok:
+                want = "Data source" if single else f"{plugin} data source"
+                yield _hit(
+                    None,
+                    f"datasource variable '{name}' is labelled {label!r}, expected {want!r}",
+                    f"set label: {want}",
+                )
+
+
+def _template_check(ctx: DashboardCtx, name: str) -> Iterator[Hit]:
+    if not _prom_ds_vars(ctx):
+        return
+    var = next((v for v in ctx.variables if v.get("name") == name), None)
+    if var is None:
+        yield _hit(
+            None,
+            f"the dashboard has no '{name}' variable",
+            f"add a multi-select query variable '{name}' (label_values(up, {name}), allValue '.+')",
+        )
+        return
+    problems = []
+    dsn = var_name_of(var.get("datasource")) or var_name_of(as_dict(var.get("datasource")).get("uid"))
+    if dsn is None or dsn not in ctx.ds_vars:
+        problems.append("use the datasource variable (${datasource})")
+    if var.get("type") != "query":
+        problems.append(f"be a query variable (is {var.get('type')!r})")
+    label = text(var.get("label"))
+    if label is None or label.lower() != name:
+        problems.append(f"be labelled '{name}'")
+    if var.get("multi") is not True:
+        problems.append("allow multiple values (multi: true)")
+    if var.get("allValue") != ".+":
+        problems.append("set allValue to '.+'")
+    if problems:
+        yield _hit(None, f"variable '{name}' should " + "; ".join(problems), "fix the variable definition")
+
+
+@register(
+    "template-job-rule", D, "off",
+    "The dashboard has a 'job' variable (multi, allValue '.+'). Off by default: cluster-wide dashboards "
+    "aggregate over jobs.",
+)
+def template_job_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    yield from _template_check(ctx, "job")
+
+
+@register(
+    "template-instance-rule", D, "off",
+    "The dashboard has an 'instance' variable (multi, allValue '.+'). Off by default: cluster-wide dashboards "
+    "aggregate over instances.",
+)
+def template_instance_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    yield from _template_check(ctx, "instance")
+
+
+_LABEL_NAMES_RE = re.compile(r"^label_names\((.*)\)\s*$", re.S)
+_LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$", re.S)
+_METRICS_RE = re.compile(r"^metrics\((.+)\)\s*$", re.S)
+_QUERY_RESULT_RE = re.compile(r"^query_result\((.+)\)\s*$", re.S)
+_FUNC_NAMES = ("label_names", "label_values", "metrics", "query_result")
+
+
+def _var_query_problem(q: str) -> str | None:
+    """What is wrong with a Prometheus variable query, following Grafana's metricFindQuery."""
+    q = q.strip()
+    if not q:
+        return None
+    # Grafana interpolates variables before matching; a variable in the label slot is a label.
+    probe = q
+    for ref in reversed(find_vars(q)):
+        probe = probe[: ref.start] + "x" * max(1, len(ref.raw)) + probe[ref.end :]
+
+    def parses(expr: str) -> str | None:
+        a = analyze(expr)
+        return None if a.ok else a.error
+
+    if q.startswith("label_names"):
+        m = _LABEL_NAMES_RE.match(q)
+        if not m:
+            return "malformed label_names(): use label_names() or label_names(<series selector>)"
+        return parses(m.group(1)) if m.group(1).strip() else None
+    if q.startswith("label_values"):
+        m = _LABEL_VALUES_RE.match(probe)
+        if not m:
+            return "malformed label_values(): use label_values(<label>) or label_values(<selector>, <label>)"
+        if m.group(1) is None:
+            return None
+        return parses(q[len("label_values(") : len("label_values(") + len(m.group(1))])
+    if q.startswith("metrics"):
+        return None if _METRICS_RE.match(q) else "malformed metrics(): use metrics(<regex>)"
+    if q.startswith("query_result"):
+        m = _QUERY_RESULT_RE.match(q)
+        if not m:
+            return "malformed query_result(): use query_result(<PromQL>)"
+        return parses(m.group(1))
+    fn = re.match(r"^([a-z_]+)\s*\(", q)
+    if fn and fn.group(1) not in _FUNC_NAMES:
+        close = difflib.get_close_matches(fn.group(1), _FUNC_NAMES, n=1)
+        if close:
+            return f"unknown function {fn.group(1)}() (did you mean {close[0]}()?)"
+    # Anything else is sent to /api/v1/series as match[]: it must be a series selector.
+    a = analyze(q)
+    if not a.ok:
+        return a.error
+    if len(a.selectors) != 1 or a.selectors[0].parents:
+        return (
+            "a query that is not label_names/label_values/metrics/query_result is run as a series "
+            "selector, and this is not a selector (wrap it in query_result(...))"
+        )
+    return None
+
+
+@register(
+    "template-label-promql-rule", D, "error",
+    "Prometheus query variables use label_names()/label_values()/metrics()/query_result() or a series "
+    "selector, with valid PromQL inside.",
+)
+def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for v in ctx.variables:
+        if v.get("type") != "query":
+            continue
+        q = variable_query(v)
+        if q is None or not q.strip():
+            continue
+        ds = ctx.resolve(v.get("datasource"))
+        if not _ds_is_prometheus(ctx, ds):
+            continue
+        problem = _var_query_problem(q)
+        if problem:
+            yield _hit(
+                None,
+                f"variable '{v.get('name')}' query {_short(q, 60)!r}: {problem}",
+                "fix the variable query (see Grafana's Prometheus 'Query variable' docs)",
+            )
+
+
+def _ds_is_prometheus(ctx: DashboardCtx, ds: Any) -> bool:
+    if ds.kind in ("special", "invalid"):
+        return False
+    prom = ds.is_prometheus
+    if prom is not None:
+        return prom
+    # unknown type: Prometheus unless the dashboard's datasource variables are all something else
+    if ds.kind == "none" and ctx.ds_vars and all(
+        t is not None and t not in PROMETHEUS_TYPES for t in ctx.ds_vars.values()
+    ):
+        return False
+    return True
+
+
+@register(
+    "template-on-time-change-reload-rule", D, "error",
+    "Query variables refresh on time range change (refresh: 2), so their values match the time range.",
+)
+def template_on_time_change_reload_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for v in ctx.variables:
+        if v.get("type") != "query":
+            continue
+        refresh = v.get("refresh")
+        if refresh == 2 and not isinstance(refresh, bool):
+            continue
+        yield _hit(
+            None,
+            f"query variable '{v.get('name')}' has refresh {refresh!r}; it should refresh on time range change (2)",
+            "set refresh: 2 (On time range change)",
+        )
+
+
+# ------------------------------------------------------ undefined variables
+
+
+class _VarScanner:
+    def __init__(self, ctx: DashboardCtx) -> None:
+        # __inputs names (${DS_PROMETHEUS}) are replaced on import; panel-datasource-rule reports them
+        self.defined = ctx.var_names | GLOBAL_VARIABLES | set(ctx.inputs)
+        self.names = sorted(ctx.var_names)
+
+    def undefined(self, s: Any, extra: frozenset[str] | set[str] = frozenset(), any_dunder: bool = False) -> list[str]:
+        if not isinstance(s, str) or "$" not in s and "[[" not in s:
+            return []
+        out = []
+        for r in find_vars(s):
+            n = r.name
+            if n in self.defined or n in extra or n[:1].isdigit():
+                continue
+            if n.startswith("__auto_interval") or n.startswith("__cell_"):
+                continue
+            if any_dunder and n.startswith("__"):
+                continue
+            if n not in out:
+                out.append(n)
+        return out
+
+    def fix(self, name: str) -> str:
+        close = difflib.get_close_matches(name, self.names, n=1)
+        hint = f" (did you mean '${close[0]}'?)" if close else ""
+        return f"define '{name}' in templating.list or correct the reference{hint}"
+
+
+def _link_urls(links: Any) -> Iterator[tuple[str, Any]]:
+    for link in as_list(links):
+        if isinstance(link, dict):
+            yield "link url", link.get("url")
+            yield "link title", link.get("title")
+
+
+@register(
+    "template-undefined-variable-rule", D, "error",
+    "Every $var/${var}/[[var]] in queries, titles, datasources, links and variable queries is a "
+    "templating variable or a Grafana built-in ($__rate_interval, $__range, $__from...); SQL/InfluxQL "
+    "macros only count in non-Prometheus targets.",
+)
+def template_undefined_variable_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    sc = _VarScanner(ctx)
+    seen: set[tuple] = set()
+
+    def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> Iterator[Hit]:
+        for n in names:
+            key = (p.path if p else None, target, n)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield _hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target=target)
+
+    for where, val in _link_urls(ctx.model.get("links")):
+        yield from emit(None, f"dashboard {where}", sc.undefined(val, LINK_VARIABLES))
+    for v in ctx.variables:
+        vn = v.get("name")
+        label = f"variable '{vn}'"
+        yield from emit(None, f"{label} query", sc.undefined(variable_query(v), VARIABLE_QUERY_VARIABLES))
+        ds = v.get("datasource")
+        yield from emit(None, f"{label} datasource", sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid")))
+    for i, ann in enumerate(as_list(as_dict(ctx.model.get("annotations")).get("list"))):
+        if not isinstance(ann, dict):
+            continue
+        ds = ann.get("datasource")
+        yield from emit(None, f"annotation {text(ann.get('name')) or i} datasource",
+                        sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid")))
+        yield from emit(None, f"annotation {text(ann.get('name')) or i} query", sc.undefined(ann.get("expr")))
+
+    for p in ctx.panels:
+        extra = panel_scoped_vars(p)
+        pan = p.panel
+        yield from emit(p, "panel title", sc.undefined(pan.get("title"), extra))
+        repeat = pan.get("repeat")
+        if isinstance(repeat, str) and repeat.strip():
+            rname = var_name_of(repeat) or repeat.strip()
+            if rname not in ctx.var_names:
+                yield from emit(p, "panel repeat", [rname])
+        if p.library_ref:
+            continue
+        yield from emit(p, "panel description", sc.undefined(pan.get("description"), extra))
+        ds = pan.get("datasource")
+        yield from emit(p, "panel datasource", sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid"), extra))
+        link_extra = extra | LINK_VARIABLES
+        for where, val in _link_urls(pan.get("links")):
+            yield from emit(p, f"panel {where}", sc.undefined(val, link_extra))
+        fc = as_dict(pan.get("fieldConfig"))
+        for _, val in _link_urls(as_dict(fc.get("defaults")).get("links")):
+            yield from emit(p, "data link", sc.undefined(val, link_extra))
+        for ov in as_list(fc.get("overrides")):
+            for prop in as_list(as_dict(ov).get("properties")):
+                if isinstance(prop, dict) and prop.get("id") == "links":
+                    for _, val in _link_urls(prop.get("value")):
+                        yield from emit(p, "data link", sc.undefined(val, link_extra))
+        if not p.is_data:
+            continue
+        for t, label in iter_targets(pan):
+            prom = ctx.target_is_promql(p, t)
+            t_extra = extra if prom else extra | NON_PROM_MACROS
+            for field in ("expr", "query", "rawSql", "target", "legendFormat"):
+                yield from emit(p, f"target {field}", sc.undefined(t.get(field), t_extra, any_dunder=not prom), label)
+            tds = t.get("datasource")
+            yield from emit(p, "target datasource",
+                            sc.undefined(tds if isinstance(tds, str) else as_dict(tds).get("uid"), extra), label)
+
+
+# ====================================================================== panels
+
+
+def _version(s: Any) -> tuple[int, ...] | None:
+    if not isinstance(s, str):
+        return None
+    m = re.match(r"^\s*v?(\d+(?:\.\d+)*)", s)
+    if not m:
+        return None
+    return tuple(int(x) for x in m.group(1).split("."))
+
+
+@register(
+    "panel-angular-rule", D, "error",
+    "No AngularJS panel types (graph, singlestat, table-old, grafana-piechart-panel, grafana-worldmap-panel, "
+    "...): Grafana 11 disables Angular and Grafana 12 removed it. The fix names the replacement.",
+)
+def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    schema = ctx.schema_version or 0
+    for p in ctx.panels:
+        if p.type is None:
+            continue
+        if p.type == "table" and schema < 24 and isinstance(p.panel.get("styles"), list):
+            yield _hit(
+                p,
+                f"table panel with 'styles' at schemaVersion {ctx.schema_version} (< 24): Grafana migrates it "
+                "to the AngularJS 'table-old'",
+                "replace 'styles' with fieldConfig/overrides and set schemaVersion >= 24 (use the React table)",
+            )
+            continue
+        info = ANGULAR_PANELS.get(p.type)
+        if info is None:
+            continue
+        if info.react_since is not None:
+            v = _version(p.panel.get("pluginVersion"))
+            if v is None or v >= info.react_since:
+                continue
+            detail = f" version {p.panel.get('pluginVersion')}"
+        else:
+            detail = ""
+        yield _hit(
+            p,
+            f"panel type '{p.type}'{detail} is an AngularJS plugin; Grafana 12 no longer renders it",
+            f"replace it with {info.replacement}",
+        )
+
+
+@register(
+    "panel-datasource-rule", D, "error",
+    "Prometheus panels use a datasource variable (${datasource}); -- Grafana --, -- Mixed -- (each target "
+    "is checked) and -- Dashboard -- are fine, non-Prometheus panels are not checked.",
+)
+def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    fix = "use the datasource variable, e.g. datasource: {type: prometheus, uid: '${datasource}'}"
+    prom_panels: dict[int, list[tuple[dict, str]]] = {}
+    for p, t, label in ctx.prom_targets:
+        prom_panels.setdefault(id(p), []).append((t, label))
+    for p in ctx.panels:
+        if not p.is_data:
+            continue
+        targets = prom_panels.get(id(p), [])
+        ds = ctx.panel_datasource(p)
+        if ds.kind == "special":
+            if ds.special == "mixed":
+                for t, label in targets:
+                    tds = ctx.resolve(t.get("datasource"))
+                    bad = _bad_ds(tds)
+                    if bad:
+                        yield _hit(p, f"target {label} of the mixed panel {bad}", fix, target=label)
+            continue
+        if ds.kind == "variable":
+            if not ds.is_ds_var and (targets or ds.is_prometheus):
+                yield _hit(p, f"the panel datasource '{ds.display}' is not a datasource variable", fix)
+            continue
+        if ds.kind == "invalid":
+            yield _hit(p, f"the panel datasource has an invalid value {ds.display}", fix)
+            continue
+        if ds.is_prometheus is False or not (targets or ds.is_prometheus):
+            continue  # non-Prometheus panels are out of scope (dashboard-linter #61)
+        if ds.kind == "none":
+            # Grafana >= 8.3 may keep the datasource on the targets only.
+            own = [ctx.resolve(t.get("datasource")) for t, _ in targets]
+            if own and all(o.kind == "variable" and o.is_ds_var for o in own):
+                continue
+            yield _hit(p, "the panel uses the default datasource (datasource is not set)", fix)
+            continue
+        bad = _bad_ds(ds)
+        if bad:
+            yield _hit(p, f"the panel {bad}", fix)
+
+
+def _bad_ds(ds: Any) -> str | None:
+    if ds.kind == "input":
+        return f"uses the import placeholder '{ds.display}', which becomes a fixed uid on import"
+    if ds.kind == "fixed":
+        return f"uses the fixed datasource '{ds.display}'"
+    if ds.kind == "variable" and not ds.is_ds_var:
+        return f"uses '{ds.display}', which is not a datasource variable"
+    if ds.kind == "invalid":
+        return f"has an invalid datasource {ds.display}"
+    return None
+
+
+@register(
+    "panel-title-description-rule", D, "error",
+    "Data panels have a title and a description (the (i) tooltip tells readers what they look at).",
+)
+def panel_title_description_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p in ctx.panels:
+        if not p.is_data:
+            continue
+        missing = []
+        if not (p.title or "").strip():
+            missing.append("title")
+        if not (text(p.panel.get("description")) or "").strip():
+            missing.append("description")
+        if missing:
+            yield _hit(p, f"{p.type} panel {p.path} has no {' and no '.join(missing)}",
+                       "set " + " and ".join(missing) + " (say what the panel shows and how to read it)")
+
+
+def _unit_ok(unit: str) -> bool:
+    if unit in GRAFANA_UNITS:
+        return True
+    key, sep, sub = unit.partition(":")
+    return bool(sep) and key in CUSTOM_UNIT_PREFIXES and bool(sub)
+
+
+@register(
+    "panel-units-rule", D, "error",
+    "stat/gauge/bargauge/timeseries/table (and Angular graph/singlestat) panels set a valid Grafana unit id "
+    "or a custom 'suffix:'/'prefix:'/... unit; panels with value mappings are exempt.",
+)
+def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p in ctx.panels:
+        if not p.is_data or p.type not in UNIT_PANEL_TYPES:
+            continue
+        pan = p.panel
+        fc = as_dict(pan.get("fieldConfig"))
+        defaults = as_dict(fc.get("defaults"))
+        if p.type == "stat":
+            fields = as_dict(as_dict(pan.get("options")).get("reduceOptions")).get("fields")
+            if isinstance(fields, str) and fields != "":
+                continue  # shows non-numeric fields
+        if _has_mappings(defaults.get("mappings")) or _has_mappings(pan.get("valueMaps")):
+            continue
+        units: list[tuple[str, Any]] = []
+        mapped = False
+        for ov in as_list(fc.get("overrides")):
+            for prop in as_list(as_dict(ov).get("properties")):
+                if not isinstance(prop, dict):
+                    continue
+                if prop.get("id") == "unit":
+                    units.append(("override", prop.get("value")))
+                elif prop.get("id") == "mappings" and _has_mappings(prop.get("value")):
+                    mapped = True
+        if mapped:
+            continue
+        if "unit" in defaults:
+            units.append(("fieldConfig.defaults.unit", defaults.get("unit")))
+        if p.type == "graph":
+            for i, ax in enumerate(as_list(pan.get("yaxes"))[:1]):
+                if isinstance(ax, dict) and "format" in ax:
+                    units.append((f"yaxes[{i}].format", ax.get("format")))
+        if p.type == "singlestat" and "format" in pan:
+            units.append(("format", pan.get("format")))
+        set_units = [(w, u) for w, u in units if u not in (None, "")]
+        if not set_units:
+            yield _hit(
+                p,
+                f"{p.type} panel has no unit",
+                "set fieldConfig.defaults.unit (e.g. short, percentunit, bytes, s, reqps; 'none' for plain numbers)",
+            )
+            continue
+        for where, u in set_units:
+            if not isinstance(u, str):
+                yield _hit(p, f"{where} is {_kind(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
+            elif not _unit_ok(u):
+                sugg = UNIT_SUGGESTIONS.get(u) or next(iter(difflib.get_close_matches(u, sorted(GRAFANA_UNITS), n=1)), None)
+                hint = f"use '{sugg}'" if sugg else "use a Grafana unit id"
+                yield _hit(p, f"unknown unit {u!r} in {where}",
+                           f"{hint}, or a custom unit such as 'suffix:{u}'")
+
+
+def _has_mappings(v: Any) -> bool:
+    return (isinstance(v, list) and len(v) > 0) or (isinstance(v, dict) and len(v) > 0)
+
+
+@register("panel-no-targets-rule", D, "error", "Data panels have at least one query (target).")
+def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p in ctx.panels:
+        if not p.is_data:
+            continue
+        if not iter_targets(p.panel):
+            yield _hit(p, f"{p.type} panel has no targets", "add a query, or use a text panel for static content")
+
+
+@register("panel-id-unique-rule", D, "error", "Panel ids are unique across the dashboard, rows and collapsed rows included.")
+def panel_id_unique_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    first: dict[int, PanelRef] = {}
+    for p in ctx.panels:
+        if p.id is None:
+            continue
+        other = first.get(p.id)
+        if other is None:
+            first[p.id] = p
+            continue
+        yield _hit(
+            p,
+            f"panel id {p.id} ({p.path}) is also used by {other.title or other.path!r}",
+            "give every panel a unique id (grafanalib: Dashboard(...).auto_panel_ids())",
+        )
+
+
+def _rect(p: PanelRef) -> tuple[float, float, float, float] | None:
+    gp = p.panel.get("gridPos")
+    if not isinstance(gp, dict):
+        return None
+    y = as_num(gp.get("y"))
+    if p.is_row:
+        return None if y is None else (0.0, y, 24.0, 1.0)
+    x, w, h = as_num(gp.get("x")), as_num(gp.get("w")), as_num(gp.get("h"))
+    if x is None or y is None or w is None or h is None or w <= 0 or h <= 0:
+        return None
+    return (x, y, w, h)
+
+
+@register(
+    "panel-gridpos-overlap-rule", D, "warning",
+    "Panel gridPos rectangles do not overlap (rows are full width, h=1; panels inside a collapsed row are "
+    "compared among themselves). Warning: Grafana pushes overlapping panels down, so it still renders.",
+)
+def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    layers: dict[str, list[tuple[PanelRef, tuple[float, float, float, float]]]] = {}
+    for p in ctx.panels:
+        if p.legacy:
+            continue
+        r = _rect(p)
+        if r is None:
+            continue
+        layers.setdefault(p.row.path if p.row is not None else "", []).append((p, r))
+    for items in layers.values():
+        order = sorted(range(len(items)), key=lambda i: items[i][1][1])
+        reported: set[int] = set()
+        for a_pos, ai in enumerate(order):
+            pa, (ax, ay, aw, ah) = items[ai]
+            for bi in order[a_pos + 1 :]:
+                pb, (bx, by, bw, bh) = items[bi]
+                if by >= ay + ah:
+                    break
+                if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
+                    later, earlier = (pa, pb) if ai > bi else (pb, pa)
+                    if id(later) in reported:
+                        continue
+                    reported.add(id(later))
+                    gp = as_dict(later.panel.get("gridPos"))
+                    yield _hit(
+                        later,
+                        f"gridPos {{x:{gp.get('x')}, y:{gp.get('y')}, w:{gp.get('w')}, h:{gp.get('h')}}} overlaps "
+                        f"{earlier.title or earlier.path!r}",
+                        "move or resize one of the panels so their rectangles do not intersect",
+                    )
+
+
+# ===================================================================== targets
+
+
+def _analyses(ctx: DashboardCtx) -> Iterator[tuple[PanelRef, str, Analysis]]:
+    """(panel, target label, analysis) for every Prometheus target whose PromQL parses."""
+    for p, t, label in ctx.prom_targets:
+        expr = t.get("expr")
+        if isinstance(expr, str) and expr.strip():
+            a = analyze(expr)
+            if a.ok:
+                yield p, label, a
+
+
+@register(
+    "target-promql-rule", D, "error",
+    "Prometheus targets parse as PromQL (promql_parser) after substituting Grafana variables as Grafana "
+    "would; non-Prometheus targets are skipped.",
+)
+def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p, t, label in ctx.prom_targets:
+        expr = t.get("expr")
+        if expr is None:
+            continue
+        if not isinstance(expr, str):
+            yield _hit(p, f"expr is {_kind(expr)}, not a string", "write the PromQL query as a string", label)
+            continue
+        if not expr.strip():
+            if t.get("hide") is True:
+                continue
+            yield _hit(p, "the query is empty", "write a query or remove the empty target", label)
+            continue
+        a = analyze(expr)
+        if not a.ok:
+            fix = "fix the PromQL syntax"
+            if "holt_winters" in (a.error or ""):
+                fix = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"
+            yield _hit(p, f"PromQL does not parse: {a.error} in {_short(expr)!r}", fix, label)
+
+
+@register(
+    "target-rate-interval-rule", D, "error",
+    "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes.",
+)
+def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p, label, a in _analyses(ctx):
+        for s in a.selectors:
+            ps = s.parents
+            if len(ps) >= 2 and ps[-1][0] == "matrix" and ps[-2][0] == "call" and ps[-2][1] in ("rate", "irate"):
+                if s.range_var == "__rate_interval":
+                    continue
+                used = f"${s.range_var}" if s.range_var else _fmt_td(s.range)
+                yield _hit(
+                    p,
+                    f"{ps[-2][1]}({s.name or '...'}[{used}]) does not use $__rate_interval",
+                    f"use {ps[-2][1]}({s.name or '...'}[$__rate_interval])",
+                    label,
+                )
+                break
+
+
+def _fmt_td(td: Any) -> str:
+    try:
+        import promql_parser
+
+        return promql_parser.display_duration(td)
+    except Exception:
+        return str(td)
+
+
+def _has_var_matcher(s: Selector, label: str) -> bool:
+    return any(m[0] == label and m[1] == "=~" and var_name_of(m[2]) == label for m in s.matchers)
+
+
+def _required_matcher(ctx: DashboardCtx, label: str) -> Iterator[Hit]:
+    for p, tl, a in _analyses(ctx):
+        missing = [s.name or "{...}" for s in a.selectors if not _has_var_matcher(s, label)]
+        if missing:
+            yield _hit(
+                p,
+                f"selector {missing[0]} has no {label}=~\"${label}\" matcher",
+                f"add {label}=~\"${label}\" to every selector",
+                tl,
+            )
+
+
+@register(
+    "target-job-rule", D, "off",
+    "Every PromQL selector has job=~\"$job\". Off by default: cluster-wide dashboards do not filter by job.",
+)
+def target_job_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    yield from _required_matcher(ctx, "job")
+
+
+@register(
+    "target-instance-rule", D, "off",
+    "Every PromQL selector has instance=~\"$instance\". Off by default: cluster-wide dashboards do not "
+    "filter by instance.",
+)
+def target_instance_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    yield from _required_matcher(ctx, "instance")
+
+
+_COUNTER_RANGE_FUNCS = frozenset(
+    {"rate", "irate", "increase", "resets", "changes", "absent_over_time", "present_over_time", "count_over_time"}
+)
+
+
+def _counter_ok(s: Selector) -> bool:
+    ps = [q for q in s.parents if q[0] != "paren"]
+    if len(ps) >= 2 and ps[-1][0] in ("matrix", "subquery") and ps[-2][0] == "call" and ps[-2][1] in _COUNTER_RANGE_FUNCS:
+        return True
+    if ps and ps[-1][0] == "call" and ps[-1][1] in ("absent", "timestamp"):
+        return True
+    if ps and ps[-1][0] == "agg" and ps[-1][1] in ("count", "group"):
+        return True
+    return False
+
+
+@register(
+    "target-counter-agg-rule", D, "error",
+    "Counters (*_total) are wrapped in rate()/irate()/increase() (also accepted: resets, changes, "
+    "*_over_time presence/count, absent, timestamp, count/group), never shown raw.",
+)
+def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p, label, a in _analyses(ctx):
+        bad = []
+        for s in a.selectors:
+            if s.name and s.name.endswith("_total") and not _counter_ok(s) and s.name not in bad:
+                bad.append(s.name)
+        if bad:
+            yield _hit(
+                p,
+                f"counter {', '.join(bad)} is not wrapped in rate(), irate() or increase()",
+                f"use rate({bad[0]}[$__rate_interval]) (or increase() for totals over a range)",
+                label,
+            )
+
+
+@register(
+    "target-unknown-metric-rule", D, "error",
+    "Queries do not use metric names known not to exist (invented flux_*_condition names, gotk metrics "
+    "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names).",
+)
+def target_unknown_metric_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+    for p, label, a in _analyses(ctx):
+        seen = set()
+        for s in a.selectors:
+            if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in seen:
+                seen.add(s.name)
+                info = UNKNOWN_METRICS[s.name]
+                yield _hit(p, f"queries '{s.name}', which {info.why}", info.fix, label)

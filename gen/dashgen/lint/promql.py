@@ -1,0 +1,392 @@
+"""Grafana variable handling and cached PromQL analysis.
+
+``analyze(expr)`` substitutes Grafana variables with placeholders that keep the query valid
+in context, parses the result with ``promql_parser`` and summarises the AST into plain Python
+tuples (one ``Selector`` per vector selector, with its ancestors). Results are cached, so an
+expression is parsed once per process.
+
+Substitution by context:
+- inside a string literal ``"...$var..."``       -> a plain word (valid in regexes too)
+- inside ``[...]`` (range / subquery)             -> a duration; each variable gets its own
+  magic duration so that ``[$__rate_interval]`` can be told apart from ``[$__interval]``
+- after ``offset``                                -> a duration; after ``@`` -> a number
+- inside ``by (...)``/``on (...)``/...            -> a label name
+- inside ``{...}``: label-name position           -> a label name; a whole matcher
+  (``{$filter}``) -> ``name="x"``; a value without quotes -> a string only for the
+  ``doublequote``/``singlequote`` formats, else a bare word (invalid, as in Grafana)
+- elsewhere: glued to a name (``node_${x}_bytes``) -> a name fragment; before ``(`` -> a
+  function name; otherwise a metric name or a number (both are tried: ``> $threshold``,
+  ``topk($n, ...)``, ``$metric{...}``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+import promql_parser
+
+from .data import DURATION_BUILTINS, NUMBER_BUILTINS
+
+# Grafana's variableRegex (public/app/features/variables/utils.ts), ASCII \w like JavaScript.
+VAR_RE = re.compile(
+    r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VarRef:
+    name: str
+    path: str | None  # ${var.path}
+    fmt: str | None  # ${var:fmt} / [[var:fmt]]
+    start: int
+    end: int
+    raw: str
+
+
+@lru_cache(maxsize=8192)
+def find_vars(s: str) -> tuple[VarRef, ...]:
+    out = []
+    for m in VAR_RE.finditer(s):
+        if m.group(1) is not None:
+            out.append(VarRef(m.group(1), None, None, m.start(), m.end(), m.group(0)))
+        elif m.group(2) is not None:
+            out.append(VarRef(m.group(2), None, m.group(3), m.start(), m.end(), m.group(0)))
+        else:
+            out.append(VarRef(m.group(4), m.group(5), m.group(6), m.start(), m.end(), m.group(0)))
+    return tuple(out)
+
+
+def var_name_of(ref: object) -> str | None:
+    """The variable named by a string that is exactly one variable reference ($x, ${x:fmt}, [[x]])."""
+    if not isinstance(ref, str):
+        return None
+    s = ref.strip()
+    refs = find_vars(s)
+    if len(refs) == 1 and refs[0].start == 0 and refs[0].end == len(s):
+        return refs[0].name
+    return None
+
+
+# ------------------------------------------------------------------ durations
+
+_PROM_DURATION_RE = re.compile(
+    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
+)
+
+
+def parse_prom_duration(s: object) -> timedelta | None:
+    """Prometheus model.ParseDuration: "0", or units y w d h m s ms in that order, integers only."""
+    if not isinstance(s, str):
+        return None
+    if s == "0":
+        return timedelta(0)
+    if not s:
+        return None
+    m = _PROM_DURATION_RE.match(s)
+    if not m or not any(m.groups()):
+        return None
+    y, w, d, h, mi, sec, ms = (int(g) if g else 0 for g in m.groups())
+    try:
+        return timedelta(days=y * 365 + w * 7 + d, hours=h, minutes=mi, seconds=sec, milliseconds=ms)
+    except OverflowError:
+        return None
+
+
+# ------------------------------------------------------------ substitution
+
+_GROUPING_KW = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
+_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_:")
+_IDENT_CHARS = _IDENT_START | frozenset("0123456789")
+_MAGIC_MS = 7_770_001  # ranges of substituted variables: (_MAGIC_MS + index) milliseconds
+_QUOTING_FORMATS = frozenset({"doublequote", "singlequote", "sqlstring"})
+_PLACEHOLDER_RE = re.compile(r"__[vs]\d+__")
+
+
+def _magic(idx: int) -> str:
+    return f"{_MAGIC_MS + idx}ms"
+
+
+_TOKEN_RE = re.compile(
+    r"""(?P<var>\$\w+|\[\[\w+?(?::\w+)?\]\]|\$\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})
+    |(?P<str>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?)
+    |(?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)
+    |(?P<num>[0-9.][0-9A-Za-z.]*)
+    |(?P<ws>\s+)
+    |(?P<comment>\#[^\n]*)
+    |(?P<ch>.)""",
+    re.S | re.X | re.A,
+)
+
+
+def _slots(expr: str, refs: tuple[VarRef, ...]) -> list[tuple[VarRef, str]]:
+    """Classify each variable reference by its syntactic context."""
+    ref_at = {r.start: r for r in refs}
+    out: list[tuple[VarRef, str]] = []
+    stack: list[str] = []
+    toks: list[str] = ["", ""]  # the last two significant tokens
+    last = refs[-1].start
+    for m in _TOKEN_RE.finditer(expr):
+        start = m.start()
+        if start > last:
+            break  # nothing after the last variable matters
+        kind = m.lastgroup
+        if kind == "ws" or kind == "comment":
+            continue
+        if kind == "var":
+            r = ref_at.get(start)
+            if r is not None:
+                out.append((r, _classify(expr, r, None, stack, toks)))
+            tok = "$VAR"
+        elif kind == "str":
+            end = m.end()
+            for r in refs:
+                if start < r.start < end:
+                    out.append((r, "string"))
+            tok = "STR"
+        elif kind == "ident":
+            tok = m.group()
+        elif kind == "num":
+            tok = "NUM"
+        else:
+            tok = m.group()
+            if tok in "([{":
+                stack.append("labels" if tok == "(" and toks[1] in _GROUPING_KW else tok)
+            elif tok in ")]}":
+                if stack:
+                    stack.pop()
+        toks[0] = toks[1]
+        toks[1] = tok
+    return out
+
+
+def _next_significant(expr: str, pos: int) -> str:
+    n = len(expr)
+    while pos < n and expr[pos].isspace():
+        pos += 1
+    if pos >= n:
+        return ""
+    if expr[pos] in _IDENT_START:
+        j = pos + 1
+        while j < n and expr[j] in _IDENT_CHARS:
+            j += 1
+        return expr[pos:j]
+    return expr[pos]
+
+
+def _classify(expr: str, r: VarRef, quote: str | None, stack: list[str], toks: list[str]) -> str:
+    if quote is not None:
+        return "string"
+    top = stack[-1] if stack else ""
+    after = expr[r.end] if r.end < len(expr) else ""
+    before = expr[r.start - 1] if r.start > 0 else ""
+    if top == "[":
+        return "digits" if after.isalpha() else "duration"
+    if toks[1] == "offset" or (toks[1] == "-" and toks[0] == "offset"):
+        return "duration"
+    if toks[1] == "@":
+        return "number"
+    if top == "labels":
+        return "ident"
+    if top == "{":
+        if toks[1] in ("{", ","):
+            return "ident" if _next_significant(expr, r.end)[:1] in ("=", "!") else "matcher"
+        if toks[1] in ("=", "~"):
+            return "quoted" if (r.fmt or "") in _QUOTING_FORMATS else "ident"
+        return "ident"
+    if before in _IDENT_CHARS or after in _IDENT_CHARS:
+        return "ident"
+    nxt = _next_significant(expr, r.end)
+    if nxt == "(":
+        return "func"
+    if nxt in ("by", "without"):
+        return "agg"
+    if nxt in ("{", "["):
+        return "ident"  # $metric{...} / $metric[5m]
+    return "expr"
+
+
+def _candidates(kind: str, r: VarRef, k: int, dur_idx: int) -> list[str]:
+    v = f"__v{k}__"
+    s = f"__s{k}__"
+    if kind == "string":
+        return [s]
+    if kind == "quoted":
+        return [f'"{s}"']
+    if kind == "ident":
+        return [v]
+    if kind == "matcher":
+        return [f'{v}="x"']
+    if kind == "duration":
+        return [_magic(dur_idx)]
+    if kind == "digits":
+        return ["1"]
+    if kind == "number":
+        return ["1700000000"]
+    if kind == "func":
+        return ["sum", "rate", "abs"]
+    if kind == "agg":
+        return ["sum"]
+    # ambiguous expression position
+    if r.name in NUMBER_BUILTINS:
+        return ["1"]
+    if r.name in DURATION_BUILTINS or r.name.startswith("__auto_interval"):
+        return ["60s"]
+    return ["1", v]  # a number (> $threshold, topk($n, ...)) or else a metric name (sum($metric))
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    name: str | None  # metric name (variables restored, e.g. "node_$x_bytes")
+    name_literal: bool  # the name has no variable in it
+    matchers: tuple[tuple[str, str, str], ...]  # (label, op, value with variables restored)
+    parents: tuple[tuple[str, str | None], ...]  # root -> direct parent: ("call", "rate"), ("matrix", None)...
+    range_var: str | None  # for foo[...]: the variable used as the range, if any
+    range: timedelta | None  # for foo[...]: the literal range
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    ok: bool
+    error: str | None
+    selectors: tuple[Selector, ...] = ()
+    substituted: str = ""
+
+
+_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
+
+
+def _op_str(op: object) -> str:
+    name = getattr(op, "name", None) or str(op).rsplit(".", 1)[-1]
+    return _OPS.get(name, str(name))
+
+
+def _summarise(ast: object, restore: dict[str, str], ranges: dict[timedelta, str]) -> tuple[Selector, ...]:
+    def rs(s: str) -> str:
+        if "__" not in s:
+            return s
+        return _PLACEHOLDER_RE.sub(lambda m: restore.get(m.group(0), m.group(0)), s)
+
+    out: list[Selector] = []
+    stack: list[tuple[object, tuple[tuple[str, str | None], ...], object]] = [(ast, (), None)]
+    while stack:
+        node, parents, matrix = stack.pop()
+        t = type(node).__name__
+        if t == "VectorSelector":
+            matchers = []
+            name = node.name
+            all_m = list(node.matchers.matchers)
+            for group in node.matchers.or_matchers or ():
+                all_m.extend(group)
+            for m in all_m:
+                label, value = m.name, m.value
+                if name is None and label == "__name__" and _op_str(m.op) == "=":
+                    name = value
+                    continue
+                matchers.append((rs(label), _op_str(m.op), rs(value)))
+            rng = matrix.range if matrix is not None else None
+            out.append(
+                Selector(
+                    name=rs(name) if name is not None else None,
+                    name_literal=name is not None and _PLACEHOLDER_RE.search(name) is None,
+                    matchers=tuple(matchers),
+                    parents=parents,
+                    range_var=ranges.get(rng) if rng is not None else None,
+                    range=rng,
+                )
+            )
+        elif t == "MatrixSelector":
+            stack.append((node.vector_selector, parents + (("matrix", None),), node))
+        elif t == "Call":
+            p = parents + (("call", node.func.name),)
+            for a in reversed(node.args):
+                stack.append((a, p, None))
+        elif t == "AggregateExpr":
+            p = parents + (("agg", str(node.op)),)
+            stack.append((node.expr, p, None))
+            if node.param is not None:
+                stack.append((node.param, p, None))
+        elif t == "BinaryExpr":
+            p = parents + (("binary", str(node.op)),)
+            stack.append((node.rhs, p, None))
+            stack.append((node.lhs, p, None))
+        elif t == "SubqueryExpr":
+            stack.append((node.expr, parents + (("subquery", None),), None))
+        elif t == "ParenExpr":
+            stack.append((node.expr, parents + (("paren", None),), None))
+        elif t == "UnaryExpr":
+            stack.append((node.expr, parents + (("unary", None),), None))
+    out.reverse()
+    return tuple(out)
+
+
+_MAX_TRIES = 32
+
+
+@lru_cache(maxsize=8192)
+def analyze(expr: str, grafana: bool = True) -> Analysis:
+    """Parse ``expr`` (after Grafana variable substitution when ``grafana``) and summarise it."""
+    if not expr.strip():
+        return Analysis(False, "the expression is empty")
+    refs = find_vars(expr) if grafana else ()
+    if not refs:
+        ast, err = _parse(expr)
+        if err is not None:
+            return Analysis(False, err, substituted=expr)
+        return Analysis(True, None, _summarise(ast, {}, {}), expr)
+
+    slots = _slots(expr, refs)
+    dur_index: dict[str, int] = {}
+    cand_lists: list[list[str]] = []
+    restore: dict[str, str] = {}
+    for k, (r, kind) in enumerate(slots):
+        if kind == "duration" and r.name not in dur_index:
+            dur_index[r.name] = len(dur_index)
+        cands = _candidates(kind, r, k, dur_index.get(r.name, 0))
+        cand_lists.append(cands)
+        restore[f"__v{k}__"] = r.raw
+        restore[f"__s{k}__"] = r.raw
+    ranges = {timedelta(milliseconds=_MAGIC_MS + i): name for name, i in dur_index.items()}
+
+    first_error: str | None = None
+    first_text = ""
+    for choice in itertools.islice(itertools.product(*cand_lists), _MAX_TRIES):
+        parts = []
+        pos = 0
+        for (r, _kind), rep in zip(slots, choice):
+            parts.append(expr[pos : r.start])
+            parts.append(rep)
+            pos = r.end
+        parts.append(expr[pos:])
+        text = "".join(parts)
+        ast, err = _parse(text)
+        if err is not None:
+            if first_error is None:
+                first_error = _PLACEHOLDER_RE.sub(lambda m: restore.get(m.group(0), m.group(0)), err)
+                first_text = text
+            continue
+        return Analysis(True, None, _summarise(ast, restore, ranges), text)
+    return Analysis(False, first_error, substituted=first_text)
+
+
+def _parse(text: str) -> tuple[object, str | None]:
+    try:
+        return promql_parser.parse(text), None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # pyo3 turns Rust panics into PanicException(BaseException)
+        return None, _clean_error(exc)
+
+
+def _clean_error(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()
+    return msg[0] if msg else type(exc).__name__
+
+
+def cache_clear() -> None:
+    analyze.cache_clear()
+    find_vars.cache_clear()

@@ -1,0 +1,162 @@
+"""Robust iteration over the panels and targets of dashboard JSON.
+
+Handles: top-level ``panels`` (schemaVersion >= 16), rows expanded (panels follow the row)
+and collapsed (panels nested in the row's ``panels``), the legacy ``rows[].panels`` layout
+(schemaVersion <= 15), library panels (resolved through ``__elements`` when the export
+carries the model), and any field having the wrong JSON type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .data import NON_DATA_PANEL_TYPES
+
+
+def text(v: Any) -> str | None:
+    """A display string for a JSON value that should be a string (numbers are accepted)."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return str(v)
+    return None
+
+
+def as_int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+def as_num(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)) and v == v and abs(v) != float("inf"):
+        return float(v)
+    return None
+
+
+def as_list(v: Any) -> list:
+    return v if isinstance(v, list) else []
+
+
+def as_dict(v: Any) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+@dataclass(slots=True)
+class PanelRef:
+    panel: dict
+    path: str  # e.g. "panels[3]", "panels[2].panels[0]", "rows[1].panels[0]"
+    title: str | None
+    id: int | None
+    type: str | None
+    row: "PanelRef | None" = None  # the row whose `panels` holds this panel (collapsed row)
+    legacy: bool = False  # from the legacy rows[] layout
+    library_ref: bool = False  # library panel reference whose model is not in the JSON
+    library_uid: str | None = None
+
+    @property
+    def is_row(self) -> bool:
+        return self.type == "row"
+
+    @property
+    def is_data(self) -> bool:
+        """A panel that should query data (not a row/text/news/... panel, not an unresolved
+        library panel reference, and with a type)."""
+        return not self.library_ref and self.type is not None and self.type not in NON_DATA_PANEL_TYPES
+
+
+def _library_elements(model: dict) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for key, el in as_dict(model.get("__elements")).items():
+        if not isinstance(el, dict):
+            continue
+        m = el.get("model")
+        if not isinstance(m, dict):
+            continue
+        uid = el.get("uid") if isinstance(el.get("uid"), str) else key
+        if isinstance(uid, str):
+            out[uid] = m
+    return out
+
+
+def _make(panel: dict, path: str, elements: dict[str, dict], **kw: Any) -> PanelRef:
+    lib = panel.get("libraryPanel")
+    library_ref = False
+    library_uid = None
+    if isinstance(lib, dict):
+        library_uid = lib.get("uid") if isinstance(lib.get("uid"), str) else None
+        has_content = isinstance(panel.get("type"), str) and (
+            "targets" in panel or panel.get("type") in NON_DATA_PANEL_TYPES
+        )
+        model = elements.get(library_uid) if library_uid else None
+        if model is not None and not has_content:
+            merged = dict(model)
+            for key in ("id", "gridPos", "libraryPanel"):
+                if key in panel:
+                    merged[key] = panel[key]
+            if "title" not in merged and "title" in panel:
+                merged["title"] = panel["title"]
+            panel = merged
+        elif not has_content:
+            library_ref = True
+    ptype = panel.get("type")
+    return PanelRef(
+        panel=panel,
+        path=path,
+        title=text(panel.get("title")) if "title" in panel else (text(as_dict(lib).get("name")) if library_ref else None),
+        id=as_int(panel.get("id")),
+        type=ptype if isinstance(ptype, str) and ptype else None,
+        library_ref=library_ref,
+        library_uid=library_uid,
+        **kw,
+    )
+
+
+def iter_panels(model: Any) -> list[PanelRef]:
+    """Every panel of the dashboard, rows included, in document order."""
+    if not isinstance(model, dict):
+        return []
+    elements = _library_elements(model)
+    out: list[PanelRef] = []
+    for i, p in enumerate(as_list(model.get("panels"))):
+        if not isinstance(p, dict):
+            continue
+        ref = _make(p, f"panels[{i}]", elements)
+        out.append(ref)
+        nested = p.get("panels")
+        if isinstance(nested, list):
+            for j, q in enumerate(nested):
+                if isinstance(q, dict):
+                    out.append(_make(q, f"panels[{i}].panels[{j}]", elements, row=ref))
+    for i, row in enumerate(as_list(model.get("rows"))):
+        if not isinstance(row, dict):
+            continue
+        for j, p in enumerate(as_list(row.get("panels"))):
+            if isinstance(p, dict):
+                out.append(_make(p, f"rows[{i}].panels[{j}]", elements, legacy=True))
+    return out
+
+
+def iter_targets(panel: dict) -> list[tuple[dict, str]]:
+    """(target, label) pairs; label is the refId, else the index in ``targets``."""
+    out = []
+    for i, t in enumerate(as_list(panel.get("targets"))):
+        if not isinstance(t, dict):
+            continue
+        ref = t.get("refId")
+        label = ref if isinstance(ref, str) and ref.strip() else str(i)
+        out.append((t, label))
+    return out
+
+
+def templating_list(model: dict) -> list[dict]:
+    return [v for v in as_list(as_dict(model.get("templating")).get("list")) if isinstance(v, dict)]
