@@ -79,8 +79,9 @@ overview = [
 
 def commitment(resource: str, kind: str) -> str:
     res = f'resource="{resource}"'
-    return (f"sum(kube_pod_container_resource_{kind}{ksm(res)} "
-            f"* on (namespace, pod) group_left () {active_pods()}) "
+    # no container with a limit at all is 0% committed, not "No data"
+    return (f"(sum(kube_pod_container_resource_{kind}{ksm(res)} "
+            f"* on (namespace, pod) group_left () {active_pods()}) or vector(0)) "
             f"/ sum(kube_node_status_allocatable{ksm(res)})")
 
 
