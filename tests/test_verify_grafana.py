@@ -162,3 +162,21 @@ def test_builtins_unknown_variables_and_regex_groups_are_left_alone():
 
 def test_from_and_to():
     assert replace("${__from} ${__to:date:seconds}", {}, time_from_ms=1000, time_to_ms=5000) == "1000 5"
+
+
+# ----------------------------------------------------------------------------- misspellings
+@pytest.mark.parametrize("name, known, expected", [
+    ("gotk_resource_inf", ["gotk_resource_info", "up"], "gotk_resource_info"),
+    ("workqueue_dept", ["workqueue_depth"], "workqueue_depth"),
+    ("namepsace", ["namespace", "name"], "namespace"),  # two swapped letters: one edit
+    ("readyy", ["ready"], "ready"),
+    # related names that may legitimately be absent are not typos of each other
+    ("kube_pod_container_resource_limits", ["kube_pod_container_resource_requests"], None),
+    ("kube_pod_container_status_waiting_reason", ["kube_pod_container_status_waiting"], None),
+    ("kube_service_status_load_balancer_ingress", ["kube_service_spec_type"], None),
+    ("status", ["code", "stat"], None),  # short names allow one edit only
+])
+def test_misspelling_heuristic(name, known, expected):
+    from dashgen.verify.runner import misspelling_of
+
+    assert misspelling_of(name, known) == expected

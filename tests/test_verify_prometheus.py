@@ -201,6 +201,44 @@ def test_empulse_panels_show_the_apps_traffic(report, prometheus):
     assert value(doc, uid, "Active streams") == pytest.approx(active, rel=0.25)
 
 
+@pytest.fixture(scope="module")
+def healthy_prometheus(prometheus_factory):
+    """A quiet cluster: nothing failing or suspended, no LoadBalancer, no limits, no restarts, all nodes Ready."""
+    c = default_cluster()
+    c.window = 3600
+    for o in c.flux_objects:
+        o.ready, o.suspended, o.history = "True", False, []
+    for n in c.nodes:
+        n.ready, n.unschedulable, n.pressure = True, False, set()
+    for w in c.workloads:
+        w.unready_replicas = w.crashlooping_replicas = 0
+        for ct in w.containers:
+            ct.restarts = ct.restarts_before = 0
+    c.services = [s for s in c.services if s.type != "LoadBalancer"]
+    for route in c.empulse.routes:
+        route.status_mix = {"2xx": 1.0}
+    # the EmPulse contract: counters exist from start (0) for every known label value
+    c.empulse.playback_errors = {key: 0.0 for key in c.empulse.playback_errors}
+    c.empulse.searches = {"hit": 12.0, "empty": 0.0, "error": 0.0}
+    return prometheus_factory(c)
+
+
+def test_a_healthy_cluster_shows_zeros_not_no_data(healthy_prometheus, capsys):
+    code, doc = verify_json(capsys, healthy_prometheus, "--strict")
+    assert code == 0, [(d["uid"], p["title"], p["detail"]) for d in doc["dashboards"] for p in d["panels"]
+                       if p["status"] != "data"]
+    for uid, title in (("flux-gitops", "Failing reconcilers"), ("flux-gitops", "Failing sources"),
+                       ("flux-gitops", "Suspended"), ("flux-gitops", "Ready unknown"),
+                       ("kubernetes-cluster", "Nodes not ready"), ("kubernetes-cluster", "Nodes under pressure"),
+                       ("kubernetes-cluster", "Deployments not ready"), ("kubernetes-cluster", "Container restarts"),
+                       ("kubernetes-cluster", "LoadBalancers pending"), ("empulse-music", "5xx error ratio")):
+        assert value(doc, uid, title) == 0, (uid, title)
+    # without any LoadBalancer the ingress metric does not exist: not a typo, the table still lists Services
+    services = panel(doc, "kubernetes-cluster", "Services and LoadBalancer ingress")
+    assert services["status"] == "data" and "kube_service_status_load_balancer_ingress does not exist" in \
+        services["detail"]
+
+
 # --------------------------------------------------------------------------- the checker can fail
 PROM = {"type": "prometheus", "uid": "${datasource}"}
 BROKEN = '''
@@ -381,10 +419,14 @@ def test_defaults_do_not_fit_promhttp_and_flux_operator_data(promhttp_operator_p
     """The switches matter: the default build finds no data on that cluster."""
     code, doc = verify_json(capsys, promhttp_operator_prometheus, "--strict")
     assert code == 1
-    failing = {(d["uid"], p["title"]) for d in doc["dashboards"] for p in d["panels"] if p["status"] != "data"}
-    assert ("flux-gitops", "Failing reconcilers") in failing  # gotk_resource_info does not exist there
-    assert ("empulse-music", "5xx error ratio by handler") in failing  # no status label with promhttp
-    assert not any(uid == "kubernetes-cluster" for uid, _ in failing)
+    failing = {(d["uid"], p["title"], p["type"]) for d in doc["dashboards"] for p in d["panels"]
+               if p["status"] != "data"}
+    assert ("flux-gitops", "Reconcilers", "table") in failing  # gotk_resource_info does not exist there
+    assert ("empulse-music", "Latency p50 / p95 / p99", "timeseries") in failing  # no highr histogram in Go
+    assert not any(uid == "kubernetes-cluster" for uid, _, _ in failing)
+    # a count falls back to 0 (or vector(0)), and the report says why
+    stat = panel(doc, "flux-gitops", "Failing reconcilers", "stat")
+    assert stat["status"] == "data" and "gotk_resource_info does not exist" in stat["detail"]
 
 
 def test_otel_preset_verifies_strict(otel_prometheus, tmp_path, capsys):

@@ -49,7 +49,7 @@ def to_text(results: list[DashboardResult], *, verbose: bool = False) -> str:
         for err in r.errors:
             rows.append((r.uid, "(variables)", ERROR, err))
         for p in r.panels:
-            if verbose or p.status not in (DATA, SKIPPED):
+            if verbose or p.status not in (DATA, SKIPPED) or "note:" in p.detail:
                 rows.append((r.uid, p.title or f"panel {p.id}", p.status, p.detail))
     lines = []
     if rows:

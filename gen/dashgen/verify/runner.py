@@ -8,9 +8,12 @@ sample that is a number (NaN-only series draw nothing, so they count as no data)
 
 A query can return data and still be wrong: ``count(mispelled_metric) or vector(0)``
 reads 0 forever. So every selector is also checked against what Prometheus has in the
-time range: its metric name must exist, and every label it requires to be non-empty
-(``=``, or ``=~`` with a regex that cannot match "") must exist on that metric. A target
-failing this check is reported as no data, naming the unknown metric or label.
+time range: its metric name, and every label it requires to be non-empty (``=``, or
+``=~`` with a regex that cannot match ""), must exist. A name that does not exist but is
+one typo away from one that does (``workqueue_dept``, ``namepsace``) is a misspelling:
+the target is no data, whatever a fallback returns. A missing name with no near match
+may be legitimately absent (no LoadBalancer Service yet, a counter never incremented):
+it is a note, and the target's data decides.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ class TargetResult:
     error: str | None = None
     step: float | None = None
     samples: list[dict] = field(default_factory=list)  # instant queries: labels and value (first few)
-    problems: list[str] = field(default_factory=list)  # unknown metrics or labels in the query
+    problems: list[str] = field(default_factory=list)  # misspelled metrics or labels in the query
+    notes: list[str] = field(default_factory=list)  # metrics or labels absent from Prometheus
 
     def to_dict(self) -> dict:
         d = {"refId": self.ref_id, "expr": self.expr, "kind": self.kind, "status": self.status, "series": self.series}
@@ -56,6 +60,8 @@ class TargetResult:
             d["error"] = self.error
         if self.problems:
             d["problems"] = self.problems
+        if self.notes:
+            d["notes"] = self.notes
         if self.samples:
             d["samples"] = self.samples
         return d
@@ -198,27 +204,70 @@ class Schema:
             self._labels[metric] = labels
         return labels
 
-    def problems(self, expr: str) -> list[str]:
+    def check(self, expr: str) -> tuple[list[str], list[str]]:
+        """(misspellings, absences) of the metric and label names the query's selectors need."""
         from ..lint.promql import analyze
 
         analysis = analyze(expr)
         names = self.names()
         if not analysis.ok or names is None:
-            return []
-        out: list[str] = []
+            return [], []
+        problems: list[str] = []
+        notes: list[str] = []
         for sel in analysis.selectors:
             if not sel.name or not sel.name_literal:
                 continue
             if sel.name not in names:
-                out.append(f"metric {sel.name} does not exist in Prometheus in this time range")
+                close = misspelling_of(sel.name, names)
+                if close:
+                    problems.append(f"metric {sel.name} does not exist (did you mean {close}?)")
+                else:
+                    notes.append(f"metric {sel.name} does not exist in Prometheus in this time range")
                 continue
             labels = self.labels(sel.name)
             if labels is None:
                 continue
             for label, op, value in sel.matchers:
-                if label != "__name__" and label not in labels and _requires_value(op, value):
-                    out.append(f"metric {sel.name} has no label {label}")
-        return list(dict.fromkeys(out))
+                if label == "__name__" or label in labels or not _requires_value(op, value):
+                    continue
+                close = misspelling_of(label, labels)
+                if close:
+                    problems.append(f"metric {sel.name} has no label {label} (did you mean {close}?)")
+                else:
+                    notes.append(f"metric {sel.name} has no label {label} in this time range")
+        return list(dict.fromkeys(problems)), list(dict.fromkeys(notes))
+
+
+def misspelling_of(name: str, known) -> str | None:
+    """The existing name ``name`` is a typo of: one edit away (two for names of 8+ characters), where an
+    edit is an insertion, deletion, substitution or swap of neighbours (``workqueue_dept``, ``namepsace``).
+    Related names stay apart (``..._limits`` / ``..._requests``, ``..._waiting_reason`` / ``..._waiting``)."""
+    limit = 2 if len(name) >= 8 else 1
+    best = None
+    for other in known:
+        if abs(len(other) - len(name)) > limit or other == name:
+            continue
+        d = _edit_distance(name, other, limit)
+        if d <= limit and (best is None or d < best[0] or (d == best[0] and other < best[1])):
+            best = (d, other)
+    return best[1] if best else None
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, giving up early above ``limit``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 def _requires_value(op: str, value: str) -> bool:
@@ -396,7 +445,7 @@ def _run(job: Job, client: PrometheusClient) -> None:
     series, with_data, samples = _count(data)
     t.series = series
     t.samples = samples
-    t.problems = job.schema.problems(t.expr)
+    t.problems, t.notes = job.schema.check(t.expr)
     t.status = DATA if with_data and not t.problems else NO_DATA
 
 
@@ -446,6 +495,9 @@ def _classify(panel: PanelResult) -> None:
         panel.status = DATA
         n = sum(t.series for t in panel.targets)
         panel.detail = f"{n} series" if n != 1 else "1 series"
+    notes = [f"{t.ref_id}: {note}" for t in panel.targets if t.status == DATA for note in t.notes]
+    if notes:
+        panel.detail += "; note: " + "; ".join(notes)
 
 
 def _why(t: TargetResult) -> str:
@@ -453,4 +505,4 @@ def _why(t: TargetResult) -> str:
         return f"{t.ref_id}: " + "; ".join(t.problems)
     if t.series:
         return f"{t.ref_id}: only NaN values"
-    return f"{t.ref_id}: no series"
+    return f"{t.ref_id}: no series" + "".join(f" ({note})" for note in t.notes)
