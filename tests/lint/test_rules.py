@@ -6,7 +6,7 @@ import pytest
 
 from dashgen.lint import RULES, LintSettings, lint_dashboard, lint_rule_groups
 
-from .builders import DS, dashboard, panel, row, target, variables, with_
+from .builders import dashboard, panel, row, target, variables, with_
 from .cases import CASES
 
 ALL_ON = LintSettings(rules={name: "error" for name, info in RULES.items() if info.severity == "off"})
@@ -434,3 +434,23 @@ def test_configmap_size_levels():
                                     ("a.b", False), (None, False), ("", False), (12, False)])
 def test_uids(uid, ok):
     assert (findings_for(with_(dashboard(), "uid", uid), "dashboard-uid-rule") == []) is ok
+
+
+@pytest.mark.parametrize("ptype", ["text", "row", "news", "dashlist", "alertlist", "annolist"])
+def test_non_data_panels_need_no_targets_units_or_description(ptype):
+    p = panel(type=ptype, unit="", targets=[])
+    del p["description"]
+    found = lint_dashboard(dashboard([p]), name="t")
+    assert not [f for f in found if f.rule in ("panel-no-targets-rule", "panel-units-rule", "panel-title-description-rule")]
+
+
+def test_datasource_variable_name_suggestion_is_a_valid_variable_name():
+    vars_ = variables() + [{"name": "infinity", "type": "datasource", "query": "yesoreyeram-infinity-datasource"}]
+    msgs = [f.message for f in findings_for(dashboard(vars=vars_), "template-datasource-rule")]
+    assert any("'yesoreyeram_infinity_datasource_datasource'" in m for m in msgs), msgs
+    vars_[-1]["name"] = "yesoreyeram_infinity_datasource_datasource"
+    vars_[0]["name"] = "prometheus_datasource"
+    vars_[0]["label"] = "prometheus data source"
+    vars_[1]["datasource"] = {"type": "prometheus", "uid": "${prometheus_datasource}"}
+    assert findings_for(dashboard([panel(datasource={"type": "prometheus", "uid": "${prometheus_datasource}"},
+                                         targets=[target(datasource=None)])], vars=vars_), "template-datasource-rule") == []

@@ -71,6 +71,7 @@ class DashboardCtx:
                 pid = inp.get("pluginId")
                 self.inputs[inp["name"]] = pid.lower() if isinstance(pid, str) else None
         self._ds_cache: dict[Any, Datasource] = {}
+        self.configmap_bytes: int | float | None = None  # set by lint_dashboard
 
     # ------------------------------------------------------------ datasources
 
@@ -129,24 +130,29 @@ class DashboardCtx:
                 return ds
         return self.panel_datasource(p)
 
-    def target_is_promql(self, p: PanelRef, target: dict) -> bool:
-        """Whether the target is a Prometheus query (non-Prometheus targets are skipped)."""
-        expr = target.get("expr")
-        ds = self.target_datasource(p, target)
-        if ds.kind == "special" or ds.kind == "invalid":
+    def ds_is_prometheus(self, ds: Datasource) -> bool:
+        """Whether queries on ``ds`` are PromQL. Unknown types count as Prometheus, except the
+        default datasource of a dashboard whose datasource variables are all something else."""
+        if ds.kind in ("special", "invalid"):
             return False
         prom = ds.is_prometheus
         if prom is not None:
             return prom
-        if not isinstance(expr, str):
-            return False
-        if _LOGQL_RE.search(expr):
-            return False
-        # Unknown type: a dashboard whose only datasource variable is not Prometheus.
         if ds.kind == "none" and self.ds_vars and all(
             t is not None and t not in PROMETHEUS_TYPES for t in self.ds_vars.values()
         ):
             return False
+        return True
+
+    def target_is_promql(self, p: PanelRef, target: dict) -> bool:
+        """Whether the target is a Prometheus query (non-Prometheus targets are skipped)."""
+        ds = self.target_datasource(p, target)
+        if not self.ds_is_prometheus(ds):
+            return False
+        if ds.type is None:  # type unknown: decide from the target itself
+            expr = target.get("expr")
+            if not isinstance(expr, str) or _LOGQL_RE.search(expr):
+                return False
         return True
 
     # ------------------------------------------------------------- queries

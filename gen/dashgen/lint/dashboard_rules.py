@@ -23,7 +23,7 @@ from .data import (
 )
 from .model import Hit, register
 from .promql import Analysis, Selector, analyze, find_vars, var_name_of
-from .walk import PanelRef, as_dict, as_int, as_list, as_num, iter_targets, text
+from .walk import PanelRef, as_dict, as_list, as_num, iter_targets, kind_name, text
 
 D = "dashboard"
 
@@ -32,22 +32,6 @@ def _hit(p: PanelRef | None, message: str, fix: str, target: str | None = None, 
     if p is None:
         return Hit(message, fix, None, None, target, severity)
     return Hit(message, fix, p.title, p.id, target, severity)
-
-
-def _kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "an object"
-    return type(v).__name__
 
 
 def _short(s: str, n: int = 80) -> str:
@@ -69,33 +53,33 @@ def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for key in ("panels", "rows"):
         val = m.get(key)
         if val is not None and not isinstance(val, list):
-            yield _hit(None, f"'{key}' is {_kind(val)}, not a list", fix)
+            yield _hit(None, f"'{key}' is {kind_name(val)}, not a list", fix)
         for i, p in enumerate(as_list(val)):
             if not isinstance(p, dict):
-                yield _hit(None, f"{key}[{i}] is {_kind(p)}, not an object", fix)
+                yield _hit(None, f"{key}[{i}] is {kind_name(p)}, not an object", fix)
             elif key == "rows":
                 inner = p.get("panels")
                 if inner is not None and not isinstance(inner, list):
-                    yield _hit(None, f"rows[{i}].panels is {_kind(inner)}, not a list", fix)
+                    yield _hit(None, f"rows[{i}].panels is {kind_name(inner)}, not a list", fix)
                 for j, q in enumerate(as_list(inner)):
                     if not isinstance(q, dict):
-                        yield _hit(None, f"rows[{i}].panels[{j}] is {_kind(q)}, not an object", fix)
+                        yield _hit(None, f"rows[{i}].panels[{j}] is {kind_name(q)}, not an object", fix)
             else:
                 inner = p.get("panels")
                 if inner is not None and not isinstance(inner, list):
-                    yield _hit(None, f"panels[{i}].panels is {_kind(inner)}, not a list", fix)
+                    yield _hit(None, f"panels[{i}].panels is {kind_name(inner)}, not a list", fix)
                 for j, q in enumerate(as_list(inner)):
                     if not isinstance(q, dict):
-                        yield _hit(None, f"panels[{i}].panels[{j}] is {_kind(q)}, not an object", fix)
+                        yield _hit(None, f"panels[{i}].panels[{j}] is {kind_name(q)}, not an object", fix)
     tmpl = m.get("templating")
     if tmpl is not None and not isinstance(tmpl, dict):
-        yield _hit(None, f"'templating' is {_kind(tmpl)}, not an object", fix)
+        yield _hit(None, f"'templating' is {kind_name(tmpl)}, not an object", fix)
     lst = as_dict(tmpl).get("list")
     if lst is not None and not isinstance(lst, list):
-        yield _hit(None, f"'templating.list' is {_kind(lst)}, not a list", fix)
+        yield _hit(None, f"'templating.list' is {kind_name(lst)}, not a list", fix)
     for i, v in enumerate(as_list(lst)):
         if not isinstance(v, dict):
-            yield _hit(None, f"templating.list[{i}] is {_kind(v)}, not an object", fix)
+            yield _hit(None, f"templating.list[{i}] is {kind_name(v)}, not an object", fix)
         elif not isinstance(v.get("name"), str) or not v["name"]:
             yield _hit(None, f"templating.list[{i}] has no name", "give the variable a name")
     for p in ctx.panels:
@@ -106,7 +90,7 @@ def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         for key, want, cls in (("targets", "a list", list), ("gridPos", "an object", dict)):
             val = p.panel.get(key)
             if val is not None and not isinstance(val, cls):
-                yield _hit(p, f"{p.path}.{key} is {_kind(val)}, not {want}", fix)
+                yield _hit(p, f"{p.path}.{key} is {kind_name(val)}, not {want}", fix)
 
 
 @register("dashboard-title-rule", D, "error", "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).")
@@ -115,7 +99,7 @@ def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     if title is None or (isinstance(title, str) and not title.strip()):
         yield _hit(None, "the dashboard has no title (Grafana: 'Dashboard title cannot be empty')", "set a title")
     elif text(title) is None:
-        yield _hit(None, f"the dashboard title is {_kind(title)}, not a string", "set the title to a string")
+        yield _hit(None, f"the dashboard title is {kind_name(title)}, not a string", "set the title to a string")
     elif len(text(title) or "") > 5000:
         yield _hit(None, "the dashboard title is longer than 5000 characters", "shorten the title")
 
@@ -137,7 +121,7 @@ def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         )
         return
     if not isinstance(uid, str):
-        yield _hit(None, f"the dashboard uid is {_kind(uid)}, not a string", "set uid to a string of [a-zA-Z0-9_-]")
+        yield _hit(None, f"the dashboard uid is {kind_name(uid)}, not a string", "set uid to a string of [a-zA-Z0-9_-]")
         return
     if not _UID_RE.match(uid):
         bad = "".join(sorted({c for c in uid if not re.match(r"[a-zA-Z0-9_-]", c)}))
@@ -164,7 +148,7 @@ ANNOTATION_LIMIT = 256 * 1024  # TotalAnnotationSizeLimitB (kubectl last-applied
     "bytes (client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
 )
 def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    size = getattr(ctx, "configmap_bytes", None)
+    size = ctx.configmap_bytes
     if isinstance(size, bool) or not isinstance(size, (int, float)):
         return
     if size > CONFIGMAP_LIMIT:
@@ -236,7 +220,8 @@ def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                 "set query to the datasource plugin id, e.g. prometheus",
             )
             continue
-        allowed = [f"{plugin}_datasource"] + (["datasource"] if single else [])
+        # plugin ids may contain '-', which variable names cannot (dashboard-linter #186)
+        allowed = [re.sub(r"\W", "_", plugin) + "_datasource"] + (["datasource"] if single else [])
         if name not in allowed:
             yield _hit(
                 None,
@@ -246,7 +231,7 @@ def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         label = text(v.get("label"))
         if label and label.strip():
             norm = label.lower().replace(" ", "")
-            ok = {f"{plugin}datasource"} | ({"datasource"} if single else set())
+            ok = {f"{plugin}datasource", f"{plugin.replace('-', '')}datasource"} | ({"datasource"} if single else set())
             if norm not in ok:
                 want = "Data source" if single else f"{plugin} data source"
                 yield _hit(
@@ -372,7 +357,7 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         if q is None or not q.strip():
             continue
         ds = ctx.resolve(v.get("datasource"))
-        if not _ds_is_prometheus(ctx, ds):
+        if not ctx.ds_is_prometheus(ds):
             continue
         problem = _var_query_problem(q)
         if problem:
@@ -381,20 +366,6 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                 f"variable '{v.get('name')}' query {_short(q, 60)!r}: {problem}",
                 "fix the variable query (see Grafana's Prometheus 'Query variable' docs)",
             )
-
-
-def _ds_is_prometheus(ctx: DashboardCtx, ds: Any) -> bool:
-    if ds.kind in ("special", "invalid"):
-        return False
-    prom = ds.is_prometheus
-    if prom is not None:
-        return prom
-    # unknown type: Prometheus unless the dashboard's datasource variables are all something else
-    if ds.kind == "none" and ctx.ds_vars and all(
-        t is not None and t not in PROMETHEUS_TYPES for t in ctx.ds_vars.values()
-    ):
-        return False
-    return True
 
 
 @register(
@@ -641,7 +612,8 @@ def panel_title_description_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         if not (text(p.panel.get("description")) or "").strip():
             missing.append("description")
         if missing:
-            yield _hit(p, f"{p.type} panel {p.path} has no {' and no '.join(missing)}",
+            which = f"{p.type} panel" if p.title and p.title.strip() else f"{p.type} panel {p.path}"
+            yield _hit(p, f"{which} has no {' and no '.join(missing)}",
                        "set " + " and ".join(missing) + " (say what the panel shows and how to read it)")
 
 
@@ -700,7 +672,7 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         for where, u in set_units:
             if not isinstance(u, str):
-                yield _hit(p, f"{where} is {_kind(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
+                yield _hit(p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
             elif not _unit_ok(u):
                 sugg = UNIT_SUGGESTIONS.get(u) or next(iter(difflib.get_close_matches(u, sorted(GRAFANA_UNITS), n=1)), None)
                 hint = f"use '{sugg}'" if sugg else "use a Grafana unit id"
@@ -812,7 +784,7 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         if expr is None:
             continue
         if not isinstance(expr, str):
-            yield _hit(p, f"expr is {_kind(expr)}, not a string", "write the PromQL query as a string", label)
+            yield _hit(p, f"expr is {kind_name(expr)}, not a string", "write the PromQL query as a string", label)
             continue
         if not expr.strip():
             if t.get("hide") is True:

@@ -85,7 +85,7 @@ def lint_dashboard(
     except Exception as exc:  # pragma: no cover - defensive
         return _single("dashboard-json-rule", name, f"internal error reading the dashboard: {type(exc).__name__}: {exc}",
                        "please report this dashgen bug", settings)
-    ctx.configmap_bytes = configmap_bytes  # type: ignore[attr-defined]
+    ctx.configmap_bytes = configmap_bytes
     return _run("dashboard", ctx, name, settings, ctx.dashboard_keys)
 
 

@@ -8,6 +8,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, NamedTuple
 
+from .walk import kind_name
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -174,7 +176,7 @@ class LintSettings:
         if data is None:
             return cls()
         if not isinstance(data, Mapping):
-            raise ValueError(f"{where}: expected a mapping, got {_type_name(data)}")
+            raise ValueError(f"{where}: expected a mapping, got {kind_name(data)}")
         for key in data:
             if key not in _TOP_KEYS:
                 raise ValueError(f"{where}: unknown key {key!r} (expected one of: {', '.join(_TOP_KEYS)})")
@@ -203,7 +205,7 @@ class LintSettings:
             for i, item in enumerate(excl_in):
                 here = f"{where}.exclusions[{i}]"
                 if not isinstance(item, Mapping):
-                    raise ValueError(f"{here}: expected a mapping, got {_type_name(item)}")
+                    raise ValueError(f"{here}: expected a mapping, got {kind_name(item)}")
                 for key in item:
                     if key not in _EXCLUSION_KEYS:
                         raise ValueError(
@@ -243,19 +245,3 @@ def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:
     warning when ``strict`` (warnings are promoted to errors)."""
     failing = {"error", "warning"} if strict else {"error"}
     return any(f.severity in failing for f in findings)
-
-
-def _type_name(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, Mapping):
-        return "an object"
-    return type(v).__name__

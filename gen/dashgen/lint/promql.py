@@ -111,56 +111,67 @@ def _magic(idx: int) -> str:
     return f"{_MAGIC_MS + idx}ms"
 
 
-_TOKEN_RE = re.compile(
-    r"""(?P<var>\$\w+|\[\[\w+?(?::\w+)?\]\]|\$\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})
-    |(?P<str>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?)
-    |(?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)
-    |(?P<num>[0-9.][0-9A-Za-z.]*)
-    |(?P<ws>\s+)
-    |(?P<comment>\#[^\n]*)
-    |(?P<ch>.)""",
-    re.S | re.X | re.A,
-)
+# Strings, comments and brackets: the only structure the substitution needs.
+_STRUCT_RE = re.compile(r""""(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|\#[^\n]*|[()\[\]{}]""")
+
+
+def _prev_tokens(expr: str, pos: int) -> tuple[str, str]:
+    """The two significant tokens before ``pos`` (a word, or a single character)."""
+    toks: list[str] = []
+    i = pos - 1
+    while i >= 0 and len(toks) < 2:
+        c = expr[i]
+        if c.isspace():
+            i -= 1
+            continue
+        if c in _IDENT_CHARS:
+            j = i
+            while j > 0 and expr[j - 1] in _IDENT_CHARS:
+                j -= 1
+            toks.append(expr[j : i + 1])
+            i = j - 1
+        else:
+            toks.append(c)
+            if c in "\"'`":
+                break  # the token before a string is never needed
+            i -= 1
+    while len(toks) < 2:
+        toks.append("")
+    return toks[1], toks[0]
 
 
 def _slots(expr: str, refs: tuple[VarRef, ...]) -> list[tuple[VarRef, str]]:
     """Classify each variable reference by its syntactic context."""
-    ref_at = {r.start: r for r in refs}
     out: list[tuple[VarRef, str]] = []
     stack: list[str] = []
-    toks: list[str] = ["", ""]  # the last two significant tokens
-    last = refs[-1].start
-    for m in _TOKEN_RE.finditer(expr):
-        start = m.start()
-        if start > last:
-            break  # nothing after the last variable matters
-        kind = m.lastgroup
-        if kind == "ws" or kind == "comment":
-            continue
-        if kind == "var":
-            r = ref_at.get(start)
-            if r is not None:
-                out.append((r, _classify(expr, r, None, stack, toks)))
-            tok = "$VAR"
-        elif kind == "str":
-            end = m.end()
-            for r in refs:
-                if start < r.start < end:
-                    out.append((r, "string"))
-            tok = "STR"
-        elif kind == "ident":
-            tok = m.group()
-        elif kind == "num":
-            tok = "NUM"
-        else:
-            tok = m.group()
-            if tok in "([{":
-                stack.append("labels" if tok == "(" and toks[1] in _GROUPING_KW else tok)
-            elif tok in ")]}":
-                if stack:
-                    stack.pop()
-        toks[0] = toks[1]
-        toks[1] = tok
+    n = len(refs)
+    ri = 0
+    ref_end = -1
+    for m in _STRUCT_RE.finditer(expr):
+        s = m.start()
+        while ri < n and refs[ri].start <= s:
+            r = refs[ri]
+            ri += 1
+            out.append((r, _classify(expr, r, stack)))
+            ref_end = r.end
+        if ri >= n:
+            break
+        if s < ref_end:
+            continue  # a bracket inside [[var]] or ${var}
+        c = expr[s]
+        if c in "\"'`#":
+            e = m.end()
+            while ri < n and refs[ri].start < e:
+                if c != "#":  # variables in comments are left alone
+                    out.append((refs[ri], "string"))
+                ri += 1
+        elif c in "([{":
+            stack.append("labels" if c == "(" and _prev_tokens(expr, s)[1] in _GROUPING_KW else c)
+        elif stack:
+            stack.pop()
+    while ri < n:
+        out.append((refs[ri], _classify(expr, refs[ri], stack)))
+        ri += 1
     return out
 
 
@@ -178,24 +189,23 @@ def _next_significant(expr: str, pos: int) -> str:
     return expr[pos]
 
 
-def _classify(expr: str, r: VarRef, quote: str | None, stack: list[str], toks: list[str]) -> str:
-    if quote is not None:
-        return "string"
+def _classify(expr: str, r: VarRef, stack: list[str]) -> str:
     top = stack[-1] if stack else ""
     after = expr[r.end] if r.end < len(expr) else ""
     before = expr[r.start - 1] if r.start > 0 else ""
     if top == "[":
         return "digits" if after.isalpha() else "duration"
-    if toks[1] == "offset" or (toks[1] == "-" and toks[0] == "offset"):
+    tok0, tok1 = _prev_tokens(expr, r.start)
+    if tok1 == "offset" or (tok1 == "-" and tok0 == "offset"):
         return "duration"
-    if toks[1] == "@":
+    if tok1 == "@":
         return "number"
     if top == "labels":
         return "ident"
     if top == "{":
-        if toks[1] in ("{", ","):
+        if tok1 in ("{", ","):
             return "ident" if _next_significant(expr, r.end)[:1] in ("=", "!") else "matcher"
-        if toks[1] in ("=", "~"):
+        if tok1 in ("=", "~"):
             return "quoted" if (r.fmt or "") in _QUOTING_FORMATS else "ident"
         return "ident"
     if before in _IDENT_CHARS or after in _IDENT_CHARS:

@@ -10,7 +10,7 @@ from typing import Any
 from .data import UNKNOWN_METRICS
 from .model import Hit, register
 from .promql import analyze, parse_prom_duration
-from .walk import as_dict, as_list, text
+from .walk import as_dict, as_list, kind_name, text
 
 R = "rules"
 
@@ -74,22 +74,6 @@ def _rhit(e: RuleEntry | None, message: str, fix: str, group: str | None = None)
     return Hit(message, fix, e.name or e.path, None, e.group)
 
 
-def _kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "an object"
-    return type(v).__name__
-
-
 def _scalar_str(v: Any) -> str | None:
     """How YAML -> rulefmt sees a scalar: strings, numbers and booleans become strings."""
     if isinstance(v, str):
@@ -112,12 +96,12 @@ def _scalar_str(v: Any) -> str | None:
 def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     groups = ctx.raw
     if not isinstance(groups, list):
-        yield _rhit(None, f"'groups' is {_kind(groups)}, not a list", "write groups: [{name: ..., rules: [...]}]")
+        yield _rhit(None, f"'groups' is {kind_name(groups)}, not a list", "write groups: [{name: ..., rules: [...]}]")
         return
     seen_groups: dict[str, int] = {}
     for gi, g in enumerate(groups):
         if not isinstance(g, dict):
-            yield _rhit(None, f"groups[{gi}] is {_kind(g)}, not an object", "each group is {name, rules}")
+            yield _rhit(None, f"groups[{gi}] is {kind_name(g)}, not an object", "each group is {name, rules}")
             continue
         gname = text(g.get("name"))
         where = f"groups[{gi}]"
@@ -138,11 +122,11 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
             yield _rhit(None, f"{where} has no 'rules' list", "add rules: [...]", group=gname)
             continue
         if not isinstance(rules, list):
-            yield _rhit(None, f"{where}.rules is {_kind(rules)}, not a list", "make rules a list", group=gname)
+            yield _rhit(None, f"{where}.rules is {kind_name(rules)}, not a list", "make rules a list", group=gname)
             continue
         for ri, r in enumerate(rules):
             if not isinstance(r, dict):
-                yield _rhit(None, f"{where}.rules[{ri}] is {_kind(r)}, not an object", "each rule is an object", group=gname)
+                yield _rhit(None, f"{where}.rules[{ri}] is {kind_name(r)}, not an object", "each rule is an object", group=gname)
     for e in ctx.entries:
         r = e.rule
         has_alert, has_record = r.get("alert") is not None, r.get("record") is not None
@@ -165,19 +149,19 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         if expr is None or (isinstance(expr, str) and not expr.strip()):
             yield _rhit(e, f"{e.path} has no expr", "write the PromQL expression")
         elif _scalar_str(expr) is None:
-            yield _rhit(e, f"{e.path} expr is {_kind(expr)}, not a string", "write the PromQL expression as a string")
+            yield _rhit(e, f"{e.path} expr is {kind_name(expr)}, not a string", "write the PromQL expression as a string")
         for field in ("labels", "annotations"):
             val = r.get(field)
             if val is None:
                 continue
             if not isinstance(val, dict):
-                yield _rhit(e, f"{e.path} {field} is {_kind(val)}, not a mapping", f"write {field} as key: value pairs")
+                yield _rhit(e, f"{e.path} {field} is {kind_name(val)}, not a mapping", f"write {field} as key: value pairs")
                 continue
             for k, v in val.items():
                 if not isinstance(k, str) or not _LABEL_NAME_RE.match(k):
                     yield _rhit(e, f"{field} name {k!r} is not a valid label name", "use [a-zA-Z_][a-zA-Z0-9_]*")
                 elif _scalar_str(v) is None:
-                    yield _rhit(e, f"{field} {k!r} is {_kind(v)}, not a string", f"make the {field[:-1]} value a string")
+                    yield _rhit(e, f"{field} {k!r} is {kind_name(v)}, not a string", f"make the {field[:-1]} value a string")
 
 
 @register("rule-promql-rule", R, "error", "Every rule expr parses as PromQL (promql_parser).")

@@ -14,6 +14,23 @@ from typing import Any
 from .data import NON_DATA_PANEL_TYPES
 
 
+def kind_name(v: Any) -> str:
+    """'a string', 'a number', 'null'... for messages about wrong JSON types."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__
+
+
 def text(v: Any) -> str | None:
     """A display string for a JSON value that should be a string (numbers are accepted)."""
     if isinstance(v, str):
