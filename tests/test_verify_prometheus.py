@@ -179,6 +179,9 @@ def test_kubernetes_panels_show_the_scenarios_state(report, prometheus):
     assert value(doc, uid, "Deployments not ready") == len(short) > 0
     restarts = sum(pc.spec.restarts for p in c.pods() for pc in p.containers)
     assert abs(value(doc, uid, "Container restarts") - restarts) <= 1
+    ready = c.ready_nodes  # node-exporter on NotReady nodes is down
+    busy = sum(n.cpu * n.cpu_busy for n in ready) / sum(n.cpu for n in ready)
+    assert value(doc, uid, "CPU utilisation") == pytest.approx(busy, rel=0.05)
     phases = {s["labels"]["phase"]: float(s["value"])
               for s in panel(doc, uid, "Pods by phase")["targets"][0]["samples"]}
     assert phases["Running"] == len(c.pods()) and phases["Pending"] == 0

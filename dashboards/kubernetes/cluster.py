@@ -85,6 +85,11 @@ def commitment(resource: str, kind: str) -> str:
             f"/ sum(kube_node_status_allocatable{ksm(res)})")
 
 
+def by_node_name(expr: str) -> str:
+    """Label a per-instance node-exporter result with the node's name (node_uname_info's nodename)."""
+    return f"({expr}) * on (instance) group_left (nodename) max by (instance, nodename) (node_uname_info{node_exporter()})"
+
+
 capacity = [
     gauge("Requests and limits commitment", description=(
         "CPU and memory requested (and limited) by running and pending pods, as a share of what the nodes can "
@@ -117,13 +122,14 @@ nodes = [
                        "{{condition}}")]),
     timeseries("Node CPU utilisation", description="Share of each node's CPU time not idle (node-exporter).",
                unit="percentunit", w=12, h=8, min=0, max=1,
-               targets=[query("1 - avg by (instance) (rate(node_cpu_seconds_total"
-                              f'{node_exporter(IDLE)}[$__rate_interval]))', "{{instance}}")]),
+               targets=[query(by_node_name("1 - avg by (instance) (rate(node_cpu_seconds_total"
+                                           f"{node_exporter(IDLE)}[$__rate_interval]))"), "{{nodename}}")]),
     timeseries("Node memory utilisation", description=(
         "Share of each node's memory not available to new processes (node-exporter MemAvailable / MemTotal)."),
         unit="percentunit", w=12, h=8, min=0, max=1,
-        targets=[query(f"1 - node_memory_MemAvailable_bytes{node_exporter()} "
-                       f"/ node_memory_MemTotal_bytes{node_exporter()}", "{{instance}}")]),
+        targets=[query(by_node_name(f"1 - sum by (instance) (node_memory_MemAvailable_bytes{node_exporter()}) "
+                                    f"/ sum by (instance) (node_memory_MemTotal_bytes{node_exporter()})"),
+                       "{{nodename}}")]),
 ]
 
 deployment_value = "sum by (namespace, deployment) ({metric}{sel})"
