@@ -43,13 +43,13 @@ def _iso(t: float) -> str:
 
 
 def to_text(results: list[DashboardResult], *, verbose: bool = False) -> str:
-    """One line per panel (``verbose``) or per panel that is not fine, then a summary."""
+    """One line per panel (``verbose``) or per panel without data, skipped or with a note; then a summary."""
     rows = []
     for r in results:
         for err in r.errors:
             rows.append((r.uid, "(variables)", ERROR, err))
         for p in r.panels:
-            if verbose or p.status not in (DATA, SKIPPED) or "note:" in p.detail:
+            if verbose or p.status != DATA or "note:" in p.detail:
                 rows.append((r.uid, p.title or f"panel {p.id}", p.status, p.detail))
     lines = []
     if rows:
