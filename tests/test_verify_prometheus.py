@@ -457,3 +457,33 @@ def test_progress_bar_only_on_a_terminal(prometheus, project, monkeypatch):
     shown = project.run("verify", *window(prometheus))
     assert shown.code == 0
     assert "\r[" in shown.err and "3/3 queries" in shown.err
+
+
+def test_repeated_panels_collapsed_rows_and_mixed_datasources(prometheus, project):
+    prom_ds = {"type": "prometheus", "uid": "${datasource}"}
+    board = {"uid": "shapes", "title": "Shapes", "templating": {"list": [
+        {"name": "datasource", "type": "datasource", "query": "prometheus"},
+        {"name": "ns", "type": "query", "datasource": prom_ds, "multi": True, "includeAll": True,
+         "query": 'label_values(kube_pod_info{namespace=~"empulse|podinfo"}, namespace)',
+         "current": {"value": ["$__all"]}},
+    ]}, "panels": [
+        {"id": 1, "type": "stat", "title": "Pods in $ns", "repeat": "ns", "datasource": prom_ds,
+         "targets": [{"refId": "A", "expr": 'count(kube_pod_info{namespace="$ns"})', "instant": True}]},
+        {"id": 2, "type": "row", "title": "Collapsed", "collapsed": True, "panels": [
+            {"id": 3, "type": "timeseries", "title": "Inside", "datasource": prom_ds,
+             "targets": [{"refId": "A", "expr": "sum(kube_node_info)"}]}]},
+        {"id": 4, "type": "timeseries", "title": "Mixed", "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": prom_ds},
+                     {"refId": "B", "expr": "x", "datasource": {"type": "loki", "uid": "logs"}}]},
+    ]}
+    project.write("dashboards/x.json", json.dumps(board))
+    result = project.run("verify", *window(prometheus), "--strict", "-o", "json")
+    assert result.code == 0, result.out
+    panels = {p["title"]: p for p in json.loads(result.out)["dashboards"][0]["panels"]}
+    c = prometheus.cluster
+    for ns in ("empulse", "podinfo"):  # one panel per value, each with the one value
+        p = panels[f"Pods in {ns} (ns={ns})"]
+        assert p["targets"][0]["expr"] == f'count(kube_pod_info{{namespace="{ns}"}})'
+        assert float(p["targets"][0]["samples"][0]["value"]) == sum(pod.namespace == ns for pod in c.pods())
+    assert panels["Inside"]["status"] == "data"
+    assert panels["Mixed"]["status"] == "data" and [t["refId"] for t in panels["Mixed"]["targets"]] == ["A"]
