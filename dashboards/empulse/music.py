@@ -180,8 +180,8 @@ streaming = [
         targets=[query("histogram_quantile(0.95, sum by (client, le) "
                        f"(rate({app('empulse_stream_start_seconds_bucket')}{RATE})))", "{{client}}")]),
     heatmap("Time to first audio", description=(
-        "How many streams started within each time-to-first-audio bucket, over time "
-        "(empulse_stream_start_seconds buckets, all clients). Darker cells hold more streams."),
+        "Streams started per second by time to first audio, over time (empulse_stream_start_seconds buckets, "
+        "all clients): each cell is one bucket of the histogram; darker cells hold more streams."),
         unit="s", w=12, h=8,
         targets=[heatmap_query(f"sum by (le) (rate({app('empulse_stream_start_seconds_bucket')}{RATE}))")]),
     timeseries("Catalog searches by result", description=(
