@@ -26,18 +26,20 @@ class BuildResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def load_checked(config: Config) -> tuple[Resources, list[checks.Problem]]:
+def load_checked(config: Config, *, lint: bool = True) -> tuple[Resources, list[checks.Problem]]:
     """Load the sources, run the structural checks, then lint; errors raise, warnings return.
 
-    Every command that uses the sources (build, push, diff, verify) goes through here, so
-    none of them acts on what another would refuse. With ``lint.strict`` in dashgen.yaml,
-    lint warnings are errors too.
+    build, push and diff go through here, so none of them ships what another would
+    refuse. With ``lint.strict`` in dashgen.yaml, lint warnings are errors too. verify
+    passes ``lint=False``: a query lint rejects is one whose live answer it should show.
     """
     from .lint.project import lint_resources
 
     resources = sources.load(config)
     problems = checks.check(resources, config)
     _raise_errors(problems)
+    if not lint:
+        return resources, [p for p in problems if p.severity == "warning"]
     settings = config.lint_settings()
     for located in lint_resources(resources, settings):
         severity = "error" if settings.strict else located.finding.severity

@@ -182,6 +182,89 @@ def _print_findings(located) -> None:
                 click.echo(f"            fix: {f.fix}")
 
 
+@cli.command()
+@click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
+              help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.")
+@click.option("--from", "time_from", metavar="TIME",
+              help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.")
+@click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now).")
+@click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
+@click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
+@click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
+              help="Environment variable holding a bearer token for Prometheus, if it needs one.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Queries in flight at once.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--scrape-interval", metavar="DURATION",
+              help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).")
+@click.option("--verbose", "-v", is_flag=True, help="List every panel, not only those without data.")
+@OUTPUT_OPTION
+@click.pass_obj
+def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
+           strict: bool, token_env: str, concurrency: int, timeout: float, scrape_interval: str | None,
+           verbose: bool, output_format: str) -> None:
+    """Run every panel's queries against a live Prometheus, as Grafana would.
+
+    \b
+    Template variables are resolved on that Prometheus (label_values(), query_result(),
+    All = every value), $__interval, $__rate_interval and $__range are computed as
+    Grafana computes them, and each query runs as a range or an instant query as its
+    target says. Reports per dashboard and panel: data, no data, or the error
+    Prometheus returned. Exit 1 on any query error; with --strict also on any panel
+    without data.
+    """
+    import os
+    import time
+
+    from .verify import VerifyOptions, verify as run_verify
+    from .verify.grafana import parse_time
+    from .verify.report import failed, to_json, to_text
+
+    now = time.time()
+    start = parse_time(time_from, now) if time_from else None
+    end = parse_time(time_to, now, round_up=True) if time_to else None
+    if start is not None and end is None:
+        end = now
+    if end is not None and start is None:
+        raise DashgenError("--to needs --from (or give neither and use each dashboard's time range)")
+    if start is not None and end is not None and end <= start:
+        raise DashgenError("--from must be before --to")
+    options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
+                            token=os.environ.get(token_env) or None, concurrency=concurrency, timeout=timeout,
+                            scrape_interval=scrape_interval, now=now)
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        results = run_verify(state.config(), options, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    if output_format == "json":
+        click.echo(json.dumps(to_json(results, prometheus=prometheus_url, strict=strict), indent=2, sort_keys=True))
+    else:
+        click.echo(to_text(results, verbose=verbose))
+    if failed(results, strict):
+        sys.exit(EXIT_ERROR)
+
+
+class _ProgressBar:
+    """``[#####.....] 12/40 queries`` on a terminal, redrawn in place."""
+
+    def __init__(self, stream, width: int = 30):
+        self.stream, self.width, self.shown = stream, width, False
+
+    def update(self, done: int, total: int) -> None:
+        filled = self.width * done // total if total else self.width
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} queries")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * (self.width + 30) + "\r")
+            self.stream.flush()
+
+
 def _print_changes(result, check: bool, listing: bool) -> None:
     c = result.changes
     out = f"{result.output}/"

@@ -48,6 +48,14 @@ FLUX_CONTROLLER_OF_KIND = {
     "Bucket": "bucket",
 }
 
+# The Ready condition's reason as Flux controllers set it (fluxcd/pkg meta reasons).
+_READY_REASONS: dict[str, dict[str, str]] = {
+    "True": {"*": "Succeeded", "Kustomization": "ReconciliationSucceeded", "HelmRelease": "UpgradeSucceeded"},
+    "False": {"*": "ReconciliationFailed", "GitRepository": "GitOperationFailed", "HelmRelease": "UpgradeFailed",
+              "HelmChart": "ChartPullFailed", "Kustomization": "HealthCheckFailed"},
+    "Unknown": {"*": "Progressing"},
+}
+
 _POD_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s rand.SafeEncodeString alphabet
 
 
@@ -225,6 +233,7 @@ class FluxObject:
     chart_app_version: Optional[str] = None  # HelmRelease
     chart_ref_name: Optional[str] = None  # HelmRelease chartRef (OCIRepository)
     chart_source_name: Optional[str] = None  # HelmRelease chart.spec.sourceRef
+    path: Optional[str] = None  # Kustomization spec.path; None: "./<name>"
     interval: float = 300.0  # reconcile interval, seconds
     duration: float = 1.0  # median reconcile duration, seconds
     history: list[Transition] = field(default_factory=list)
@@ -281,6 +290,40 @@ class FluxObject:
             lb.update(chart_name=self.chart_name or "", chart_version=self.chart_version or "")
         return lb
 
+    def operator_labels(self, seed: int, before: Optional[dict[str, str]] = None) -> dict[str, str]:
+        """Labels of the Flux Operator's flux_resource_info (internal/reporter/metrics.go):
+        ``kind``, ``exported_namespace``, ``ready``/``reason`` from the Ready condition,
+        ``suspended`` True/False (capitalised), ``revision``, ``url``, ``ref``, ``source_name``,
+        ``path``. ``before`` holds gotk-style overrides of a Transition (ready, revision, suspended)."""
+        before = before or {}
+        ready = before.get("ready", self.ready)
+        suspended = before.get("suspended", "true" if self.suspended else "false") == "true"
+        rng = rng_for(seed, "uid", self.kind, self.namespace, self.name)
+        lb = {
+            "uid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "kind": self.kind,
+            "name": self.name,
+            "exported_namespace": self.namespace,
+            "ready": ready,
+            "reason": _READY_REASONS[ready].get(self.kind, _READY_REASONS[ready]["*"]),
+            "suspended": "True" if suspended else "False",
+            "revision": before.get("revision", self.final_revision(seed)),
+            "url": "", "ref": "", "source_name": "", "path": "",
+        }
+        if self.kind in ("GitRepository", "OCIRepository", "HelmRepository"):
+            lb["url"] = self.url or ""
+        if self.kind == "GitRepository":
+            lb["ref"] = "main"
+        elif self.kind == "OCIRepository":
+            lb["ref"] = "latest"
+        elif self.kind == "Bucket":
+            lb.update(url=self.endpoint or "", ref=self.bucket_name or "")
+        elif self.kind == "Kustomization":
+            lb.update(source_name=self.source_name or "", path=self.path or f"./{self.name}")
+        elif self.kind == "HelmRelease":
+            lb["source_name"] = self.chart_source_name or self.chart_ref_name or ""
+        return lb
+
 
 @dataclass
 class FluxController:
@@ -327,6 +370,9 @@ class EmPulseApp:
     # (bitrate, codec) -> bytes served per second
     audio_bytes: dict[tuple[str, str], float] = field(default_factory=dict)
     average_stream_seconds: float = 180.0  # active streams = rate * duration (Little's law)
+    # HTTP metrics: "fastapi" (prometheus-fastapi-instrumentator), "promhttp" (a Go service
+    # with client_golang's promhttp middleware) or "otel" (OpenTelemetry semantic conventions)
+    http_instrumentation: str = "fastapi"
 
 
 @dataclass
@@ -361,6 +407,9 @@ class Cluster:
     end: Optional[float] = None  # unix seconds; None = now, aligned to scrape_interval
     seed: int = 42
     ksm_namespace: str = "monitoring"
+    # Where the state of Flux objects comes from: "kube-state-metrics" (gotk_resource_info, the
+    # Flux custom-resource-state config) or "flux-operator" (flux_resource_info, ControlPlane's operator)
+    flux_resource_exporter: str = "kube-state-metrics"
     release: str = "kube-prometheus-stack"  # helm release prefix of monitoring objects
 
     # ---- lookups -------------------------------------------------------------

@@ -77,6 +77,18 @@ FASTAPI_LATENCY_HIGHR_BUCKETS: tuple[float, ...] = (
 # EmPulse's own time-to-first-audio histogram
 EMPULSE_STREAM_START_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0)
 
+# client_golang prometheus.DefBuckets
+PROMHTTP_DEFAULT_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+# OpenTelemetry semantic conventions: explicit bucket advice for http.server.request.duration
+OTEL_HTTP_DURATION_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+# A representative status code of each class, per method (what promhttp/OTel report instead of "2xx")
+STATUS_CODES: dict[str, dict[str, str]] = {
+    "2xx": {"GET": "200", "POST": "201", "PUT": "200", "DELETE": "204"},
+    "3xx": {"GET": "304", "POST": "303", "PUT": "303", "DELETE": "303"},
+    "4xx": {"GET": "404", "POST": "422", "PUT": "422", "DELETE": "404"},
+    "5xx": {"GET": "500", "POST": "503", "PUT": "500", "DELETE": "500"},
+}
+
 BLOCK_SECONDS = 2 * 3600.0  # promtool's default block duration (tsdb.DefaultBlockDuration)
 
 FORBIDDEN_METRICS = (
@@ -510,26 +522,62 @@ class _Gen:
                 ms.gauge("kube_service_status_load_balancer_ingress", "Service load balancer ingress status", L(**b, ip=svc.lb_ingress_ip, hostname=svc.lb_ingress_hostname), one)
 
         # Flux objects via customResourceState (metricNamePrefix gotk, metric resource_info)
-        for obj in c.flux_objects:
-            self.emit_resource_info(obj, L)
+        if c.flux_resource_exporter == "kube-state-metrics":
+            for obj in c.flux_objects:
+                self.emit_resource_info(obj, L)
 
-    def emit_resource_info(self, obj: FluxObject, L: Callable[..., dict]) -> None:
-        final = obj.info_labels(self.c.seed)
+    def emit_resource_info(self, obj: FluxObject, L: Callable[..., dict], metric: str = "gotk_resource_info",
+                           help: str = "The current state of a Flux resource.", labels_for=None) -> None:
+        """One info series per run of identical labels (a Transition starts a new series).
+        ``labels_for(before)`` gives the labels with a Transition's ``before`` applied."""
+        if labels_for is None:
+            final = obj.info_labels(self.c.seed)
+
+            def labels_for(before: dict[str, str]) -> dict[str, str]:
+                return {**final, **before}
+
         hist = sorted(obj.history, key=lambda t: t.ago)
         runs: list[tuple[int, dict[str, str]]] = []  # (first index, labels)
         for i in range(self.n):
             ago = self.grid.end - self.grid.t(i)
-            cur = dict(final)
+            before: dict[str, str] = {}
             for tr in hist:
                 if ago >= tr.ago:
-                    cur.update(tr.before)
+                    before.update(tr.before)
                 else:
                     break
+            cur = labels_for(before)
             if not runs or runs[-1][1] != cur:
                 runs.append((i, cur))
         for r, (i0, labels) in enumerate(runs):
             i1 = runs[r + 1][0] if r + 1 < len(runs) else self.n
-            self.ms.gauge("gotk_resource_info", "The current state of a Flux resource.", L(**labels), [1] * (i1 - i0), i0=i0)
+            self.ms.gauge(metric, help, L(**labels), [1] * (i1 - i0), i0=i0)
+
+    # ------------------------------------------------------------------ Flux Operator
+    def emit_flux_operator(self) -> None:
+        """flux_resource_info from the ControlPlane Flux Operator (its ServiceMonitor: job flux-operator,
+        port http-metrics), when the cluster uses it instead of kube-state-metrics for Flux objects."""
+        c = self.c
+        if c.flux_resource_exporter != "flux-operator":
+            return
+        pod = self.pod_of("flux-operator", "flux-system")
+        tgt = {
+            "job": "flux-operator",
+            "namespace": "flux-system",
+            "service": "flux-operator",
+            "endpoint": "http-metrics",
+            "pod": pod.name if pod else "flux-operator-0",
+            "container": "manager",
+            "instance": f"{pod.ip if pod else '10.244.0.98'}:8080",
+        }
+        self.up.append((tgt, True))
+
+        def L(**lb: str) -> dict[str, str]:
+            return merge_labels(lb, tgt, honor_labels=False)
+
+        for obj in c.flux_objects:
+            self.emit_resource_info(obj, L, "flux_resource_info", "The current status of a Flux resource reconciliation.",
+                                    lambda before, obj=obj: obj.operator_labels(c.seed, before))
 
     def restart_values(self, pod: Pod, spec) -> list[int]:
         n = self.n
@@ -872,40 +920,9 @@ class _Gen:
 
             r = self.rng("empulse", pod.name)
             up = self.uptime("pod", pod.name)
-            highr = HistogramAcc(FASTAPI_LATENCY_HIGHR_BUCKETS, n, r, sigma=0.7)
-            route_incs = []
-            for route in app.routes:
-                route_counts = [0] * n
-                for status, frac in route.status_mix.items():
-                    rate = route.rps * frac * share
-                    vals = counter_values(r, n, step, rate, start=rate * up, integer=True)
-                    ms.counter("http_requests_total", "Total number of requests by method, status and handler.", L(handler=route.handler, method=route.method, status=status), vals)
-                    for k in range(n):
-                        route_counts[k] += vals[k]
-                inc = increments(route_counts)
-                route_incs.append((route, inc))
-                # http_request_duration_seconds{handler,method}: same requests as http_requests_total
-                lowr = HistogramAcc(FASTAPI_LATENCY_LOWR_BUCKETS, n, r, sigma=0.7)
-                lowr.preload(route_counts[0], route.latency)
-                highr.preload(route_counts[0], route.latency)
-                for k in range(n):
-                    if k:
-                        lowr.observe(inc[k], route.latency * (1 + 0.1 * (2 * r.random() - 1)))
-                    lowr.snapshot(k)
-                lowr.emit(ms, "http_request_duration_seconds", "Latency with only few buckets by handler. Made to be only used if aggregation by handler is important. ", L(handler=route.handler, method=route.method), le_format=py_float)
-                ms.gauge("http_requests_inprogress", "Number of HTTP requests in progress.", L(handler=route.handler, method=route.method), int_gauge_values(r, n, route.rps * share * route.latency, 0.8))
-                for kind in ("request", "response"):
-                    size = 180 if kind == "request" else 2400
-                    fam = ms.family(f"http_{kind}_size_bytes", "summary", f"Content length of {'incoming requests' if kind == 'request' else 'outgoing responses'} by handler. Only value of header is respected. Otherwise ignored. No percentile calculated. ")
-                    fam.add(f"http_{kind}_size_bytes_count", L(handler=route.handler), route_counts)
-                    fam.add(f"http_{kind}_size_bytes_sum", L(handler=route.handler), [float(v * size) for v in route_counts])
-            # http_request_duration_highr_seconds: one label-less histogram over all routes
-            for k in range(n):
-                if k:
-                    for route, inc in route_incs:
-                        highr.observe(inc[k], route.latency)
-                highr.snapshot(k)
-            highr.emit(ms, "http_request_duration_highr_seconds", "Latency with many buckets but no API specific labels. Made for more accurate percentile calculations. ", L(), le_format=py_float)
+            http = {"fastapi": self.emit_http_fastapi, "promhttp": self.emit_http_promhttp,
+                    "otel": self.emit_http_otel}[app.http_instrumentation]
+            http(app, L, r, up, share)
 
             # app metrics
             for (tier, client), rate in app.streams.items():
@@ -936,7 +953,112 @@ class _Gen:
             ms.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", L(), counter_values(r, n, step, 0.2, start=0.2 * up))
             ms.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", L(), int_gauge_values(r, n, 290 * MiB, 0.03))
             ms.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", L(), self.const(round(self.grid.start - up, 2)))
-            ms.gauge("python_info", "Python platform information", L(implementation="CPython", major="3", minor="12", patchlevel="8", version="3.12.8"), self.const(1))
+            if app.http_instrumentation == "promhttp":  # a Go service: client_golang's Go collector
+                ms.gauge("go_info", "Information about the Go environment.", L(version="go1.23.4"), self.const(1))
+            else:
+                ms.gauge("python_info", "Python platform information", L(implementation="CPython", major="3", minor="12", patchlevel="8", version="3.12.8"), self.const(1))
+
+    # ------------------------------------------------------------------ EmPulse HTTP instrumentations
+    def route_counts(self, route, L, r, up: float, share: float, name: str, help: str, labels) -> list[int]:
+        """One counter per status class of ``route`` (``labels(status_class)`` gives its labels);
+        returns the route's total request count stream."""
+        n, step = self.n, self.step
+        total = [0] * n
+        for status, frac in route.status_mix.items():
+            rate = route.rps * frac * share
+            vals = counter_values(r, n, step, rate, start=rate * up, integer=True)
+            self.ms.counter(name, help, L(**labels(status)), vals)
+            for k in range(n):
+                total[k] += vals[k]
+        return total
+
+    def route_histogram(self, route, counts, bounds, r, name: str, help: str, labels: dict, le_format) -> None:
+        """A latency histogram fed by the same requests as ``counts``."""
+        acc = HistogramAcc(bounds, self.n, r, sigma=0.7)
+        acc.preload(counts[0], route.latency)
+        inc = increments(counts)
+        for k in range(self.n):
+            if k:
+                acc.observe(inc[k], route.latency * (1 + 0.1 * (2 * r.random() - 1)))
+            acc.snapshot(k)
+        acc.emit(self.ms, name, help, labels, le_format=le_format)
+
+    def emit_http_fastapi(self, app, L, r, up: float, share: float) -> None:
+        """prometheus-fastapi-instrumentator defaults (status grouped as 2xx..5xx)."""
+        n, ms, step = self.n, self.ms, self.step
+        highr = HistogramAcc(FASTAPI_LATENCY_HIGHR_BUCKETS, n, r, sigma=0.7)
+        route_incs = []
+        for route in app.routes:
+            route_counts = [0] * n
+            for status, frac in route.status_mix.items():
+                rate = route.rps * frac * share
+                vals = counter_values(r, n, step, rate, start=rate * up, integer=True)
+                ms.counter("http_requests_total", "Total number of requests by method, status and handler.", L(handler=route.handler, method=route.method, status=status), vals)
+                for k in range(n):
+                    route_counts[k] += vals[k]
+            inc = increments(route_counts)
+            route_incs.append((route, inc))
+            # http_request_duration_seconds{handler,method}: same requests as http_requests_total
+            lowr = HistogramAcc(FASTAPI_LATENCY_LOWR_BUCKETS, n, r, sigma=0.7)
+            lowr.preload(route_counts[0], route.latency)
+            highr.preload(route_counts[0], route.latency)
+            for k in range(n):
+                if k:
+                    lowr.observe(inc[k], route.latency * (1 + 0.1 * (2 * r.random() - 1)))
+                lowr.snapshot(k)
+            lowr.emit(ms, "http_request_duration_seconds", "Latency with only few buckets by handler. Made to be only used if aggregation by handler is important. ", L(handler=route.handler, method=route.method), le_format=py_float)
+            ms.gauge("http_requests_inprogress", "Number of HTTP requests in progress.", L(handler=route.handler, method=route.method), int_gauge_values(r, n, route.rps * share * route.latency, 0.8))
+            for kind in ("request", "response"):
+                size = 180 if kind == "request" else 2400
+                fam = ms.family(f"http_{kind}_size_bytes", "summary", f"Content length of {'incoming requests' if kind == 'request' else 'outgoing responses'} by handler. Only value of header is respected. Otherwise ignored. No percentile calculated. ")
+                fam.add(f"http_{kind}_size_bytes_count", L(handler=route.handler), route_counts)
+                fam.add(f"http_{kind}_size_bytes_sum", L(handler=route.handler), [float(v * size) for v in route_counts])
+        # http_request_duration_highr_seconds: one label-less histogram over all routes
+        for k in range(n):
+            if k:
+                for route, inc in route_incs:
+                    highr.observe(inc[k], route.latency)
+            highr.snapshot(k)
+        highr.emit(ms, "http_request_duration_highr_seconds", "Latency with many buckets but no API specific labels. Made for more accurate percentile calculations. ", L(), le_format=py_float)
+
+    def emit_http_promhttp(self, app, L, r, up: float, share: float) -> None:
+        """Go client_golang promhttp middleware, ``handler`` curried per route:
+        InstrumentHandlerCounter (``code``, lower-case ``method``), InstrumentHandlerDuration
+        (``method``; prometheus.DefBuckets), InstrumentHandlerInFlight (no labels)."""
+        n, ms = self.n, self.ms
+        for route in app.routes:
+            method = route.method.lower()  # promhttp's sanitizeMethod
+            counts = self.route_counts(
+                route, L, r, up, share, "http_requests_total", "Total number of HTTP requests by status code and method.",
+                lambda status: dict(code=STATUS_CODES[status][route.method], method=method, handler=route.handler))
+            self.route_histogram(route, counts, PROMHTTP_DEFAULT_BUCKETS, r, "http_request_duration_seconds",
+                                 "A histogram of latencies for requests.", L(handler=route.handler, method=method), go_float)
+        inflight = sum(route.rps * route.latency for route in app.routes) * share
+        ms.gauge("http_requests_in_flight", "A gauge of requests currently being served by the wrapped handler.", L(),
+                 int_gauge_values(r, n, inflight, 0.8))
+
+    def emit_http_otel(self, app, L, r, up: float, share: float) -> None:
+        """OpenTelemetry HTTP server semantic conventions (stable) through the Python Prometheus exporter:
+        http.server.request.duration (s) -> http_server_request_duration_seconds with the advised buckets,
+        http.server.active_requests -> http_server_active_requests. Unmatched requests have no http_route."""
+        n, ms = self.n, self.ms
+        ms.gauge("target_info", "Target metadata", L(service_name=app.service, telemetry_sdk_language="python",
+                 telemetry_sdk_name="opentelemetry", telemetry_sdk_version="1.29.0"), self.const(1))
+        by_method: dict[str, float] = {}
+        for route in app.routes:
+            for status, frac in route.status_mix.items():
+                labels = dict(http_request_method=route.method, http_response_status_code=STATUS_CODES[status][route.method],
+                              url_scheme="http", network_protocol_version="1.1")
+                if route.handler != "none":
+                    labels["http_route"] = route.handler
+                rate = route.rps * frac * share
+                counts = counter_values(r, n, self.step, rate, start=rate * up, integer=True)
+                self.route_histogram(route, counts, OTEL_HTTP_DURATION_BUCKETS, r, "http_server_request_duration_seconds",
+                                     "Duration of HTTP server requests.", L(**labels), py_float)
+            by_method[route.method] = by_method.get(route.method, 0.0) + route.rps * route.latency * share
+        for method, value in sorted(by_method.items()):
+            ms.gauge("http_server_active_requests", "Number of active HTTP server requests.",
+                     L(http_request_method=method, url_scheme="http"), int_gauge_values(r, n, value, 0.8))
 
     # ------------------------------------------------------------------ custom + up
     def emit_custom(self) -> None:
@@ -959,6 +1081,7 @@ def generate(cluster: Cluster) -> Dataset:
     g.emit_cadvisor()
     g.emit_node_exporter()
     g.emit_flux()
+    g.emit_flux_operator()
     g.emit_empulse()
     g.emit_custom()
     g.emit_up()

@@ -1,0 +1,1 @@
+"""Helpers shared by the dashboards (they define no dashboard, so dashgen reads nothing here)."""

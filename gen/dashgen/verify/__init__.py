@@ -1,0 +1,68 @@
+"""``dashgen verify``: run every panel's queries against a live Prometheus, as Grafana would.
+
+    from dashgen.verify import VerifyOptions, verify
+    results = verify(config, VerifyOptions(prometheus_url="http://localhost:9090", start=..., end=...))
+
+Modules: ``grafana`` (time, intervals, variable formatting: Grafana's semantics),
+``client`` (Prometheus HTTP API on urllib), ``variables`` (template variable resolution),
+``runner`` (planning, concurrent execution, classification), ``report`` (text and JSON).
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..config import Config
+from ..errors import DashgenError
+from .client import PrometheusClient, PrometheusError, Unreachable
+from .runner import Datasources, DashboardResult, verify_dashboards
+
+__all__ = ["VerifyOptions", "verify", "DashboardResult"]
+
+
+@dataclass
+class VerifyOptions:
+    prometheus_url: str
+    start: float | None = None  # unix seconds; None: each dashboard's own time range
+    end: float | None = None
+    dashboards: list[str] = field(default_factory=list)  # uids; empty: all
+    token: str | None = None
+    concurrency: int = 8
+    timeout: float = 30.0
+    scrape_interval: str | None = None  # overrides the datasource's jsonData.timeInterval
+    now: float | None = None
+
+
+def verify(config: Config, options: VerifyOptions,
+           progress: Callable[[int, int], None] | None = None) -> list[DashboardResult]:
+    """Load the sources, then check the selected dashboards against Prometheus."""
+    from ..build import load_checked
+
+    resources, _ = load_checked(config, lint=False)
+    boards = resources.dashboards
+    if options.dashboards:
+        known = {d.uid: d for d in boards}
+        missing = [u for u in options.dashboards if u not in known]
+        if missing:
+            raise DashgenError(f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})")
+        boards = [known[u] for u in dict.fromkeys(options.dashboards)]
+    try:
+        client = PrometheusClient(options.prometheus_url, token=options.token, timeout=options.timeout)
+    except ValueError as exc:
+        raise DashgenError(str(exc)) from None
+    now = options.now if options.now is not None else _time.time()
+    _reachable(client, options.end if options.end is not None else now)
+    datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
+    return verify_dashboards([(d.model, d.source) for d in boards], client, datasources, start=options.start,
+                             end=options.end, now=now, concurrency=options.concurrency, progress=progress)
+
+
+def _reachable(client: PrometheusClient, at: float) -> None:
+    try:
+        client.query("1", at)
+    except Unreachable as exc:
+        raise DashgenError(f"cannot reach Prometheus: {exc}") from None
+    except PrometheusError as exc:
+        raise DashgenError(f"{client.url} does not answer as Prometheus: {exc}") from None
