@@ -25,7 +25,9 @@ DNS_SUBDOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
 DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
 CONFIGMAP_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
 _QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_ENV_REF_RE = re.compile(r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+# A datasource secret in the sources: a reference Grafana (file provisioning) or dashgen
+# push (API) expands from the environment, ``${NAME}`` or ``$NAME``; group 1 or 2 is NAME.
+ENV_REF_RE = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _check_datasources(resources: Resources) -> list[Problem]:
             problems.append(Problem("error", ds.source, f"datasource '{ds.name}': secureJsonData must be a mapping"))
             continue
         for key, value in sorted(secure.items()):
-            if not isinstance(value, str) or not _ENV_REF_RE.match(value):
+            if not isinstance(value, str) or not ENV_REF_RE.match(value):
                 problems.append(Problem("error", ds.source, (
                     f"datasource '{ds.name}': secureJsonData.{key} must be an environment reference like "
                     "'${GRAFANA_DS_PASSWORD}' that Grafana expands; dashgen never writes secrets into the repository")))

@@ -9,18 +9,15 @@ A dashboard whose folder could not be made is not sent. Only ``create``, ``updat
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ..checks import ENV_REF_RE
 from ..errors import DashgenError, DashgenErrors
 from . import redact
 from .client import ApiError, Grafana
 from .plan import Action, Plan
-
-_ENV_REF = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
-
 
 @dataclass
 class Outcome:
@@ -48,7 +45,7 @@ def resolve_secrets(plan: Plan, env: Mapping[str, str]) -> dict[str, dict[str, s
         secure = (a.payload or {}).get("secureJsonData") or {}
         values = {}
         for key, ref in sorted(secure.items()):
-            m = _ENV_REF.match(ref) if isinstance(ref, str) else None
+            m = ENV_REF_RE.match(ref) if isinstance(ref, str) else None
             if m is None:
                 errors.append(DashgenError(f"datasource '{a.title}': secureJsonData.{key} must be a ${{VAR}} reference",
                                            path=a.source))
