@@ -223,3 +223,19 @@ def test_configmap_over_the_annotation_limit_is_a_warning(project):
     assert "server-side" in result.err
     _big_dashboard(project, "large", 200_000)
     assert "warning" not in project.run("build").err
+
+
+def test_a_failing_helper_is_reported_once(project):
+    project.write("dashboards/lib/helpers.py", "raise RuntimeError('broken helper')\n")
+    project.write("dashboards/apps/a.py", "from dashboards.lib import helpers\n")
+    project.write("dashboards/apps/b.py", "from dashboards.lib import helpers\n")
+    err = _fails(project, "dashboards/lib/helpers.py:1: failed to import: RuntimeError: broken helper")
+    assert err.count("broken helper") == 1
+
+
+def test_a_bad_setting_read_by_a_helper_is_a_config_error(project):
+    project.write("dashboards/lib/settings.py", "import dashgen\nMODE = dashgen.setting('mode', 'a', choices=['a', 'b'])\n")
+    project.write("dashboards/apps/a.py", "from dashboards.lib.settings import MODE\n")
+    project.write("dashgen.yaml", "values: {mode: c}\n")
+    err = _fails(project, "error: dashgen.yaml: key 'values.mode': expected one of a, b, got 'c'")
+    assert "failed to import" not in err and err.count("values.mode") == 1

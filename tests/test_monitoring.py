@@ -154,8 +154,8 @@ def test_flux_operator_mode_scrapes_the_operator_instead(tmp_path):
 
 def test_settings_reach_the_expressions_and_links(tmp_path):
     rendered = render_repo(tmp_path / "out", values={
-        "kubernetes": {"kube_state_metrics_selector": 'job="ksm", cluster="prod"',
-                       "cadvisor_selector": 'job="cadvisor"'},
+        "selectors": {"kube_state_metrics": 'job="ksm", cluster="prod"',
+                      "cadvisor": 'job="cadvisor"'},
         "alerts": {"grafana_url": "https://grafana.example.com/"},
     })
     alerts = rendered.alerts
@@ -228,11 +228,11 @@ def _fails(project, *expected: str) -> None:
 
 
 @pytest.mark.parametrize(("values", "expected"), [
-    ("flux: {resource_metric: flux_condition}", "key 'values.flux.resource_metric': expected one of gotk_resource_info"),
+    ("flux: {resource_metric: flux_condition}", "dashgen.yaml: key 'values.flux.resource_metric': expected one of flux_resource_info, gotk_resource_info"),
     ("alerts: {grafana_url: grafana.local}", "values.alerts.grafana_url must be an http(s) URL"),
 ])
 def test_bad_alert_settings(project, values, expected):
-    shutil.copytree(REPO / "dashboards" / "alerts", project.root / "dashboards" / "alerts")
-    shutil.copytree(REPO / "dashboards" / "scraping", project.root / "dashboards" / "scraping")
+    for part in ("alerts", "scraping", "lib"):  # the alerts read their settings through dashboards/lib
+        shutil.copytree(REPO / "dashboards" / part, project.root / "dashboards" / part)
     project.write("dashgen.yaml", f"values:\n  {values}\n")
     _fails(project, expected)

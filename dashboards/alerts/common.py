@@ -3,12 +3,12 @@
 A helper: it defines none of the names dashgen reads. Settings (``values:`` in
 dashgen.yaml, see docs/config.md):
 
-- ``flux.resource_metric``: ``gotk_resource_info`` (kube-state-metrics with the Flux
-  custom-resource-state config, label ``customresource_kind``) or ``flux_resource_info``
-  (the Flux Operator, label ``kind``). The Flux dashboard reads the same key.
-- ``kubernetes.kube_state_metrics_selector`` / ``kubernetes.cadvisor_selector``: the
-  matchers that pick kube-state-metrics and the kubelet's cAdvisor endpoint
-  (kube-prometheus-stack's jobs by default).
+- ``flux.resource_metric`` (``dashboards.lib.flux``): ``gotk_resource_info``
+  (kube-state-metrics with the Flux custom-resource-state config, label
+  ``customresource_kind``) or ``flux_resource_info`` (the Flux Operator, label ``kind``).
+- ``selectors.kube_state_metrics`` / ``selectors.cadvisor`` (``dashboards.lib.selectors``):
+  the matchers that pick kube-state-metrics and the kubelet's cAdvisor endpoint.
+  The dashboards read the same keys.
 - ``alerts.grafana_url``: where Grafana is, for the ``dashboard_url`` annotations.
 """
 
@@ -19,30 +19,6 @@ from urllib.parse import urlsplit
 
 import dashgen
 
-FLUX_METRICS = {"gotk_resource_info": "customresource_kind", "flux_resource_info": "kind"}
-
-# The dashboards the alerts link to (written with these uids in dashboards/).
-FLUX_DASHBOARD = "flux-gitops"
-KUBERNETES_DASHBOARD = "kubernetes-cluster"
-
-
-def flux_metric() -> tuple[str, str]:
-    """(metric, label holding the object's kind) of the per-object Flux state."""
-    metric = dashgen.setting("flux.resource_metric", "gotk_resource_info", choices=tuple(FLUX_METRICS))
-    return metric, FLUX_METRICS[metric]
-
-
-def kube_state_metrics() -> str:
-    return dashgen.setting("kubernetes.kube_state_metrics_selector", 'job="kube-state-metrics"')
-
-
-def cadvisor() -> str:
-    return dashgen.setting("kubernetes.cadvisor_selector", 'job="kubelet", metrics_path="/metrics/cadvisor"')
-
-
-def selector(metric: str, *matchers: str) -> str:
-    """``metric{a, b}`` from matcher strings; empty ones (an empty job selector) are left out."""
-    return f"{metric}{{{', '.join(m.strip() for m in matchers if m.strip())}}}"
 
 
 def grafana_url() -> str:

@@ -14,8 +14,11 @@ that becomes Ready, is suspended or is deleted resolves at once.
 """
 
 from dashboards.alerts import common
+from dashboards.lib.board import FLUX_UID
+from dashboards.lib.flux import RESOURCE
+from dashboards.lib.selectors import series
 
-METRIC, KIND = common.flux_metric()
+METRIC, KIND = RESOURCE.name, RESOURCE.kind_label
 NOT_SUSPENDED = 'suspended!~"(?i)true"'  # KSM says true/false, the Flux Operator True/False
 FAILED_WITHIN = "30m"  # longer than a retry stays Ready=Unknown (health checks time out at the interval)
 
@@ -23,8 +26,8 @@ FAILED_WITHIN = "30m"  # longer than a retry stays Ready=Unknown (health checks 
 def failing(*kinds: str) -> str:
     kind = f'{KIND}="{kinds[0]}"' if len(kinds) == 1 else f'{KIND}=~"{"|".join(kinds)}"'
     by = f"exported_namespace, name, {KIND}"
-    failed = common.selector(METRIC, kind, 'ready="False"', NOT_SUSPENDED)
-    not_ready_now = common.selector(METRIC, kind, 'ready!="True"', NOT_SUSPENDED)
+    failed = series(METRIC, kind, 'ready="False"', NOT_SUSPENDED)
+    not_ready_now = series(METRIC, kind, 'ready!="True"', NOT_SUSPENDED)
     # namespace = the object's namespace, so Alertmanager groups and routes Flux alerts
     # like the others (the metric's own namespace label is the exporter's).
     return f"""
@@ -43,7 +46,7 @@ def described(what: str) -> str:
             f"See why: flux events -n {{{{ $labels.exported_namespace }}}} --for {{{{ $labels.{KIND} }}}}/{{{{ $labels.name }}}}")
 
 
-DASHBOARD = common.dashboard_url(common.FLUX_DASHBOARD, "$labels.exported_namespace")
+DASHBOARD = common.dashboard_url(FLUX_UID, "$labels.exported_namespace")
 
 rule_groups = [
     {

@@ -9,12 +9,12 @@ de-duplicates when two kube-state-metrics replicas report the same object.
 """
 
 from dashboards.alerts import common
+from dashboards.lib.board import KUBERNETES_UID
+from dashboards.lib.selectors import CADVISOR, KUBE_STATE_METRICS as KSM, series
 
-KSM = common.kube_state_metrics()
-CADVISOR = common.cadvisor()
 # cAdvisor also reports the pod's cgroup (container="") and old runtimes' pause container (image="").
 REAL_CONTAINER = ('container!=""', 'image!=""')
-DASHBOARD = common.dashboard_url(common.KUBERNETES_DASHBOARD, "$labels.namespace")
+DASHBOARD = common.dashboard_url(KUBERNETES_UID, "$labels.namespace")
 CONTAINER_NAME = "container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }}"
 
 
@@ -22,7 +22,7 @@ def usage_of_limit(usage: str, resource: str) -> str:
     """usage / limit per container, above 90%. A container without a limit has no
     kube_pod_container_resource_limits series, so it has no ratio and never fires;
     ``> 0`` keeps a zero limit from dividing into +Inf."""
-    limit = common.selector("kube_pod_container_resource_limits", KSM, f'resource="{resource}"')
+    limit = series("kube_pod_container_resource_limits", KSM, f'resource="{resource}"')
     return f"""
         max by (namespace, pod, container) ({usage})
         / on (namespace, pod, container)
@@ -41,13 +41,13 @@ rule_groups = [
                 # while a rollout is still updating replicas.
                 f"""
                 (
-                  max by (namespace, deployment) ({common.selector("kube_deployment_spec_replicas", KSM)})
+                  max by (namespace, deployment) ({series("kube_deployment_spec_replicas", KSM)})
                   >
-                  max by (namespace, deployment) ({common.selector("kube_deployment_status_replicas_ready", KSM)})
+                  max by (namespace, deployment) ({series("kube_deployment_status_replicas_ready", KSM)})
                 )
                 and on (namespace, deployment)
                 (
-                  max by (namespace, deployment) (changes({common.selector("kube_deployment_status_replicas_updated", KSM)}[10m]))
+                  max by (namespace, deployment) (changes({series("kube_deployment_status_replicas_updated", KSM)}[10m]))
                   == 0
                 )
                 """,
@@ -67,7 +67,7 @@ rule_groups = [
                 # restarts, max_over_time keeps it through the back-off.
                 f"""
                 max by (namespace, pod, container) (
-                  max_over_time({common.selector("kube_pod_container_status_waiting_reason", KSM, 'reason="CrashLoopBackOff"')}[5m])
+                  max_over_time({series("kube_pod_container_status_waiting_reason", KSM, 'reason="CrashLoopBackOff"')}[5m])
                 )
                 >= 1
                 """,
@@ -87,7 +87,7 @@ rule_groups = [
         "rules": [
             common.alert(
                 "HighMemoryUsage",
-                usage_of_limit(common.selector("container_memory_working_set_bytes", CADVISOR, *REAL_CONTAINER), "memory"),
+                usage_of_limit(series("container_memory_working_set_bytes", CADVISOR, *REAL_CONTAINER), "memory"),
                 wait="10m",
                 severity="warning",
                 summary="A container uses more than 90% of its memory limit.",
@@ -100,7 +100,7 @@ rule_groups = [
             common.alert(
                 "HighCPUUsage",
                 usage_of_limit(
-                    f"rate({common.selector('container_cpu_usage_seconds_total', CADVISOR, *REAL_CONTAINER)}[5m])", "cpu"),
+                    f"rate({series('container_cpu_usage_seconds_total', CADVISOR, *REAL_CONTAINER)}[5m])", "cpu"),
                 wait="15m",
                 severity="warning",
                 summary="A container uses more than 90% of its CPU limit.",

@@ -1,7 +1,8 @@
 """Label selectors of the scrape jobs, configurable in dashgen.yaml (``values.selectors``).
 
 The defaults are kube-prometheus-stack's job labels. Set one to ``""`` to select by metric
-name alone (when only one job exports the metric).
+name alone (when only one job exports the metric). The dashboards and the alerts both read
+them from here, so one setting moves both.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ NODE_EXPORTER = dashgen.setting("selectors.node_exporter", 'job="node-exporter"'
 
 def sel(*matchers: str) -> str:
     """``{a, b}`` from the non-empty matchers (each may itself hold several)."""
-    return "{" + ", ".join(m for m in matchers if m) + "}"
+    return "{" + ", ".join(m.strip() for m in matchers if m.strip()) + "}"
+
+
+def series(metric: str, *matchers: str) -> str:
+    """``metric{a, b}``; empty matchers (an empty job selector) are left out."""
+    return metric + sel(*matchers)
 
 
 def ksm(*matchers: str) -> str:

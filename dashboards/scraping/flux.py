@@ -14,12 +14,10 @@ the Flux dashboard read.
   which exports ``flux_resource_info`` itself; no kube-state-metrics change is needed.
 """
 
-import dashgen
+from dashboards.lib.flux import NAMESPACE, RESOURCE
 from dashgen.formats import dump_yaml
 
-NAMESPACE = dashgen.setting("flux.namespace", "flux-system")
-METRIC = dashgen.setting("flux.resource_metric", "gotk_resource_info",
-                         choices=("gotk_resource_info", "flux_resource_info"))
+METRIC = RESOURCE.name
 
 CONTROLLERS = [
     "helm-controller",

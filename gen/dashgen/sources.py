@@ -59,7 +59,9 @@ def load(config: Config) -> Resources:
                 for key in values.unread_keys(provided)
             )
     if errors:
-        raise DashgenErrors(errors)
+        # A helper that fails fails again for every module importing it: say it once.
+        unique = list({str(e): e for e in errors}.values())
+        raise DashgenErrors(unique)
     return resources
 
 
@@ -214,6 +216,9 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
     try:
         spec.loader.exec_module(module)
         return module
+    except DashgenError:  # a setting() problem: about dashgen.yaml, not the module
+        sys.modules.pop(name, None)
+        raise
     except SyntaxError as exc:
         sys.modules.pop(name, None)
         where = _rel_or(exc.filename, root, source, base)
