@@ -37,19 +37,20 @@ dashboard = Dashboard(
     title="Service " + SERVICE,
     uid=SERVICE,
     tags=["services"],
+    editable=False,
     templating=Templating(list=[
         Template(name="datasource", type="datasource", query="prometheus"),
         Template(name="namespace", query="label_values(up{{job=\\"" + SERVICE + "\\"}}, namespace)",
-                 dataSource="${{datasource}}"),
+                 dataSource="${{datasource}}", refresh=2),
     ]),
     panels=[
         TimeSeries(
             title=f"{{SERVICE}} metric {{i}}",
             description="Synthetic panel " + str(i),
             unit="reqps",
-            dataSource="${{datasource}}",
+            dataSource={{"type": "prometheus", "uid": "${{datasource}}"}},
             targets=[
-                Target(expr=f'sum by (handler) (rate(http_requests_total{{{{job="{{SERVICE}}",code="{{i}}"}}}}[$__rate_interval]))',
+                Target(expr=f'sum by (handler) (rate(http_requests_total{{{{job="{{SERVICE}}",code="{{i}}",namespace=~"$namespace"}}}}[$__rate_interval]))',
                        legendFormat="{{{{handler}}}}"),
                 Target(expr=f'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{{{{job="{{SERVICE}}"}}}}[$__rate_interval])))',
                        legendFormat="p95", refId="B"),
