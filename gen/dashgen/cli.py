@@ -233,7 +233,7 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
                             token=os.environ.get(token_env) or None, concurrency=concurrency, timeout=timeout,
                             scrape_interval=scrape_interval, now=now)
-    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
         results = run_verify(state.config(), options, progress=bar.update if bar else None)
     finally:
@@ -248,21 +248,22 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
 
 
 class _ProgressBar:
-    """``[#####.....] 12/40 queries`` on a terminal, redrawn in place."""
+    """click's progress bar on stderr (as push shows), fed by a ``(done, total)`` callback."""
 
-    def __init__(self, stream, width: int = 30):
-        self.stream, self.width, self.shown = stream, width, False
+    def __init__(self, label: str):
+        self.label, self.bar, self.done = label, None, 0
 
     def update(self, done: int, total: int) -> None:
-        filled = self.width * done // total if total else self.width
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} queries")
-        self.stream.flush()
-        self.shown = True
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.length = total  # grows as variables resolve into more queries
+        self.bar.update(done - self.done)
+        self.done = done
 
     def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * (self.width + 30) + "\r")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def _print_changes(result, check: bool, listing: bool) -> None:
