@@ -17,19 +17,23 @@ Substitution by context:
 - elsewhere: glued to a name (``node_${x}_bytes``) -> a name fragment; before ``(`` -> a
   function name; otherwise a metric name or a number (both are tried: ``> $threshold``,
   ``topk($n, ...)``, ``$metric{...}``).
+
+Queries that differ only in label values (``{job="svc-a"}`` / ``{job="svc-b"}``) share one parse:
+plain matcher values are replaced by placeholders (see ``_shape``), the placeholder query is
+analysed once and its selectors get the real values back (``_fill``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
-
-import promql_parser
+from typing import TYPE_CHECKING, NamedTuple
 
 from .data import DURATION_BUILTINS, NUMBER_BUILTINS
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 # Grafana's variableRegex (public/app/features/variables/utils.ts), ASCII \w like JavaScript.
 VAR_RE = re.compile(
@@ -38,8 +42,7 @@ VAR_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class VarRef:
+class VarRef(NamedTuple):
     name: str
     path: str | None  # ${var.path}
     fmt: str | None  # ${var:fmt} / [[var:fmt]]
@@ -81,6 +84,8 @@ _PROM_DURATION_RE = re.compile(
 
 def parse_prom_duration(s: object) -> timedelta | None:
     """Prometheus model.ParseDuration: "0", or units y w d h m s ms in that order, integers only."""
+    from datetime import timedelta  # only rule files need it: keep it out of `import dashgen.lint`
+
     if not isinstance(s, str):
         return None
     if s == "0":
@@ -249,8 +254,7 @@ def _candidates(kind: str, r: VarRef, k: int, dur_idx: int) -> list[str]:
     return ["1", v]  # a number (> $threshold, topk($n, ...)) or else a metric name (sum($metric))
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(NamedTuple):
     name: str | None  # metric name (variables restored, e.g. "node_$x_bytes")
     name_literal: bool  # the name has no variable in it
     matchers: tuple[tuple[str, str, str], ...]  # (label, op, value with variables restored)
@@ -259,8 +263,7 @@ class Selector:
     range: timedelta | None  # for foo[...]: the literal range
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(NamedTuple):
     ok: bool
     error: str | None
     selectors: tuple[Selector, ...] = ()
@@ -275,7 +278,12 @@ def _op_str(op: object) -> str:
     return _OPS.get(name, str(name))
 
 
-def _summarise(ast: object, restore: dict[str, str], ranges: dict[timedelta, str]) -> tuple[Selector, ...]:
+def _micros(td: timedelta) -> int:
+    return (td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds
+
+
+def _summarise(ast: object, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
+    """``ranges``: magic range in microseconds -> the variable it stands for."""
     def rs(s: str) -> str:
         if "__" not in s:
             return s
@@ -305,7 +313,7 @@ def _summarise(ast: object, restore: dict[str, str], ranges: dict[timedelta, str
                     name_literal=name is not None and _PLACEHOLDER_RE.search(name) is None,
                     matchers=tuple(matchers),
                     parents=parents,
-                    range_var=ranges.get(rng) if rng is not None else None,
+                    range_var=ranges.get(_micros(rng)) if rng is not None else None,
                     range=rng,
                 )
             )
@@ -343,6 +351,21 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
     if not expr.strip():
         return Analysis(False, "the expression is empty")
     refs = find_vars(expr) if grafana else ()
+    shape, values = _shape(expr, refs)
+    if values:
+        template = _analyze_shape(shape, grafana)
+        if template.ok:
+            return _fill(template, values)
+        # Invalid: analyse the query itself so that the error message shows its own values.
+    return _analyze(expr, refs)
+
+
+@lru_cache(maxsize=1024)
+def _analyze_shape(shape: str, grafana: bool) -> Analysis:
+    return _analyze(shape, find_vars(shape) if grafana else ())
+
+
+def _analyze(expr: str, refs: tuple[VarRef, ...]) -> Analysis:
     if not refs:
         ast, err = _parse(expr)
         if err is not None:
@@ -360,7 +383,7 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
         cand_lists.append(cands)
         restore[f"__v{k}__"] = r.raw
         restore[f"__s{k}__"] = r.raw
-    ranges = {timedelta(milliseconds=_MAGIC_MS + i): name for name, i in dur_index.items()}
+    ranges = {(_MAGIC_MS + i) * 1000: name for name, i in dur_index.items()}
 
     first_error: str | None = None
     first_text = ""
@@ -383,7 +406,127 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
     return Analysis(False, first_error, substituted=first_text)
 
 
+# ------------------------------------------------------------------ shapes
+#
+# Why a placeholder value gives the same analysis as the real one: ``_shape`` only replaces the
+# value of a matcher ``{label OP "value"}`` (OP one of = != =~ !~, label a plain name other than
+# __name__) whose value is non-empty and made of letters, digits and ``_.:/-`` only, with no
+# "__" in it. For such a value the parser (promql_parser) behaves the same as for the
+# placeholder ``__qN__``, which is of the same kind: no escapes to decode, a valid regex that
+# does not match the empty string, so the "at least one non-empty matcher" check and the
+# regex check have the same outcome; nothing else in the parser looks at matcher values. The
+# variable substitution sees the same structure too: the value holds no variable, quote,
+# bracket or "#", and the token before a string never matters (``_prev_tokens``). Equal values
+# share a placeholder, so any equality between them is kept. Queries with a comment, a quote
+# inside a variable reference or "__q" anywhere are left alone, and so is anything that does
+# not parse (the error message must show the real query).
+
+_SHAPE_TOKEN_RE = re.compile(r""""(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|[{}]""")
+_PLAIN_VALUE_RE = re.compile(r"[A-Za-z0-9_.:/-]+")
+_SHAPE_PLACEHOLDER_RE = re.compile(r"__q\d+__")
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
+_SPACE = " \t\r\n"
+
+
+def _shape(expr: str, refs: tuple[VarRef, ...]) -> tuple[str, dict[str, str]]:
+    """``expr`` with plain matcher values replaced by ``__qN__``, and placeholder -> value.
+
+    Returns ``(expr, {})`` when there is nothing to replace or the query is out of scope.
+    """
+    if "#" in expr or "__q" in expr:
+        return expr, {}
+    for r in refs:
+        if '"' in r.raw or "'" in r.raw or "`" in r.raw:
+            return expr, {}
+    values: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
+    parts: list[str] = []
+    pos = 0
+    depth = 0
+    ri = 0
+    n = len(refs)
+    for m in _SHAPE_TOKEN_RE.finditer(expr):
+        s = m.start()
+        while ri < n and refs[ri].end <= s:
+            ri += 1
+        if ri < n and refs[ri].start <= s:
+            continue  # a brace of ${var}
+        c = expr[s]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        elif depth:
+            e = m.end()
+            value = expr[s + 1 : e - 1]
+            if (
+                e - s > 2
+                and expr[e - 1] == c
+                and "__" not in value
+                and _PLAIN_VALUE_RE.fullmatch(value)
+                and _is_matcher_value(expr, s)
+            ):
+                ph = placeholders.get(value)
+                if ph is None:
+                    ph = placeholders[value] = f"__q{len(placeholders)}__"
+                    values[ph] = value
+                parts.append(expr[pos : s + 1])
+                parts.append(ph)
+                pos = e - 1
+    if not values:
+        return expr, {}
+    parts.append(expr[pos:])
+    return "".join(parts), values
+
+
+def _is_matcher_value(expr: str, quote: int) -> bool:
+    """Whether the string starting at ``quote`` follows ``{label OP`` or ``, label OP``."""
+    j = quote - 1
+    while j >= 0 and expr[j] in _SPACE:
+        j -= 1
+    if j < 1:
+        return False
+    c, before = expr[j], expr[j - 1]
+    if c == "~":
+        if before not in "=!":
+            return False
+        j -= 2
+    elif c == "=":
+        if before == "!":
+            j -= 2
+        elif before in "=<>":
+            return False
+        else:
+            j -= 1
+    else:
+        return False
+    while j >= 0 and expr[j] in _SPACE:
+        j -= 1
+    end = j + 1
+    while j >= 0 and expr[j] in _LABEL_CHARS:
+        j -= 1
+    label = expr[j + 1 : end]
+    if not label or label[0].isdigit() or label == "__name__":
+        return False
+    while j >= 0 and expr[j] in _SPACE:
+        j -= 1
+    return j >= 0 and expr[j] in "{,"
+
+
+def _fill(template: Analysis, values: dict[str, str]) -> Analysis:
+    """The analysis of the query whose values ``_shape`` replaced, from that of its shape."""
+    selectors = []
+    for s in template.selectors:
+        if any(m[2] in values for m in s.matchers):
+            s = s._replace(matchers=tuple((label, op, values.get(v, v)) for label, op, v in s.matchers))
+        selectors.append(s)
+    substituted = _SHAPE_PLACEHOLDER_RE.sub(lambda m: values[m.group(0)], template.substituted)
+    return Analysis(True, None, tuple(selectors), substituted)
+
+
 def _parse(text: str) -> tuple[object, str | None]:
+    import promql_parser  # imported on first use: `import dashgen.lint` stays cheap
+
     try:
         return promql_parser.parse(text), None
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -399,4 +542,5 @@ def _clean_error(exc: BaseException) -> str:
 
 def cache_clear() -> None:
     analyze.cache_clear()
+    _analyze_shape.cache_clear()
     find_vars.cache_clear()
