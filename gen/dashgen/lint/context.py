@@ -79,7 +79,9 @@ class DashboardCtx:
         key: Any
         if isinstance(ref, dict):
             t, u = ref.get("type"), ref.get("uid")
-            key = ("d", t if isinstance(t, str) else None, u if isinstance(u, str) else None)
+            if u is not None and not isinstance(u, str):
+                return self._resolve(ref)  # invalid, shown as the whole object: no cache key fits it
+            key = ("d", t if isinstance(t, str) else None, u)
         elif isinstance(ref, (str, type(None))):
             key = ("s", ref)
         else:
