@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from .data import DATASOURCE_NAME_HINTS, PROMETHEUS_TYPES, SPECIAL_DATASOURCES
-from .promql import var_name_of
+from .promql import Analysis, analyze, var_name_of
 from .walk import PanelRef, as_dict, as_int, as_list, iter_panels, iter_targets, templating_list, text
 
 
-@dataclass(frozen=True, slots=True)
-class Datasource:
+class Datasource(NamedTuple):
     """A resolved datasource reference.
 
     kind: "none" (null/missing: the default datasource), "variable" (``$ds``/``${ds}``),
@@ -149,26 +147,44 @@ class DashboardCtx:
     def target_is_promql(self, p: PanelRef, target: dict) -> bool:
         """Whether the target is a Prometheus query (non-Prometheus targets are skipped)."""
         ds = self.target_datasource(p, target)
-        if not self.ds_is_prometheus(ds):
-            return False
-        if ds.type is None:  # type unknown: decide from the target itself
-            expr = target.get("expr")
-            if not isinstance(expr, str) or _LOGQL_RE.search(expr):
-                return False
-        return True
+        return _is_promql(ds, self.ds_is_prometheus(ds), target)
 
     # ------------------------------------------------------------- queries
 
     @cached_property
-    def prom_targets(self) -> list[tuple[PanelRef, dict, str]]:
-        """(panel, target, label) for every Prometheus target of a data panel."""
+    def data_targets(self) -> list[tuple[PanelRef, list[tuple[dict, str, bool]]]]:
+        """(panel, [(target, label, is PromQL), ...]) for every data panel, in panel order."""
         out = []
         for p in self.panels:
             if not p.is_data:
                 continue
+            panel_ds = self.panel_datasource(p)
+            panel_prom = self.ds_is_prometheus(panel_ds)
+            targets = []
             for t, label in iter_targets(p.panel):
-                if self.target_is_promql(p, t):
-                    out.append((p, t, label))
+                if t.get("datasource") is None:  # the usual case: the panel's datasource
+                    prom = _is_promql(panel_ds, panel_prom, t)
+                else:
+                    prom = self.target_is_promql(p, t)
+                targets.append((t, label, prom))
+            out.append((p, targets))
+        return out
+
+    @cached_property
+    def prom_targets(self) -> list[tuple[PanelRef, dict, str]]:
+        """(panel, target, label) for every Prometheus target of a data panel."""
+        return [(p, t, label) for p, targets in self.data_targets for t, label, prom in targets if prom]
+
+    @cached_property
+    def analyses(self) -> list[tuple[PanelRef, str, Analysis]]:
+        """(panel, target label, analysis) for every Prometheus target whose PromQL parses."""
+        out = []
+        for p, t, label in self.prom_targets:
+            expr = t.get("expr")
+            if isinstance(expr, str) and expr.strip():
+                a = analyze(expr)
+                if a.ok:
+                    out.append((p, label, a))
         return out
 
     @property
@@ -179,6 +195,17 @@ class DashboardCtx:
         if self.title is not None:
             keys.add(self.title)
         return keys
+
+
+def _is_promql(ds: Datasource, on_prometheus: bool, target: dict) -> bool:
+    """target_is_promql for a target whose datasource is ``ds`` (``on_prometheus``: ds_is_prometheus(ds))."""
+    if not on_prometheus:
+        return False
+    if ds.type is None:  # type unknown: decide from the target itself
+        expr = target.get("expr")
+        if not isinstance(expr, str) or _LOGQL_RE.search(expr):
+            return False
+    return True
 
 
 def variable_query(v: dict) -> str | None:
@@ -193,7 +220,9 @@ def variable_query(v: dict) -> str | None:
     return None
 
 
-def panel_scoped_vars(p: PanelRef) -> set[str]:
+def panel_scoped_vars(p: PanelRef) -> frozenset[str] | set[str]:
+    if "scopedVars" not in p.panel and (p.row is None or "scopedVars" not in p.row.panel):
+        return frozenset()
     names = set(as_dict(p.panel.get("scopedVars")).keys())
     if p.row is not None:
         names |= set(as_dict(p.row.panel.get("scopedVars")).keys())

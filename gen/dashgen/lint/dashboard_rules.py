@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,8 +21,8 @@ from .data import (
     VARIABLE_QUERY_VARIABLES,
 )
 from .model import Hit, register
-from .promql import Analysis, Selector, analyze, find_vars, var_name_of
-from .walk import PanelRef, as_dict, as_list, as_num, iter_targets, kind_name, text
+from .promql import Selector, analyze, find_vars, var_name_of
+from .walk import PanelRef, as_dict, as_list, as_num, kind_name, text
 
 D = "dashboard"
 
@@ -329,6 +328,8 @@ def _var_query_problem(q: str) -> str | None:
         return parses(m.group(1))
     fn = re.match(r"^([a-z_]+)\s*\(", q)
     if fn and fn.group(1) not in _FUNC_NAMES:
+        import difflib
+
         close = difflib.get_close_matches(fn.group(1), _FUNC_NAMES, n=1)
         if close:
             return f"unknown function {fn.group(1)}() (did you mean {close[0]}()?)"
@@ -412,6 +413,8 @@ class _VarScanner:
         return out
 
     def fix(self, name: str) -> str:
+        import difflib
+
         close = difflib.get_close_matches(name, self.names, n=1)
         hint = f" (did you mean '${close[0]}'?)" if close else ""
         return f"define '{name}' in templating.list or correct the reference{hint}"
@@ -424,75 +427,92 @@ def _link_urls(links: Any) -> Iterator[tuple[str, Any]]:
             yield "link title", link.get("title")
 
 
+def _ds_uid(ds: Any) -> Any:
+    return ds if isinstance(ds, str) else as_dict(ds).get("uid")
+
+
+_TARGET_FIELDS = tuple((f, f"target {f}") for f in ("expr", "query", "rawSql", "target", "legendFormat"))
+
+
 @register(
     "template-undefined-variable-rule", D, "error",
     "Every $var/${var}/[[var]] in queries, titles, datasources, links and variable queries is a "
     "templating variable or a Grafana built-in ($__rate_interval, $__range, $__from...); SQL/InfluxQL "
     "macros only count in non-Prometheus targets.",
 )
-def template_undefined_variable_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
+    # Most strings have no variable at all: check for "$"/"[[" before anything else.
     sc = _VarScanner(ctx)
     seen: set[tuple] = set()
+    hits: list[Hit] = []
 
-    def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> Iterator[Hit]:
+    def check(p: PanelRef | None, where: str, val: Any, extra: frozenset[str] | set[str] = frozenset(),
+              target: str | None = None, any_dunder: bool = False) -> None:
+        if isinstance(val, str) and ("$" in val or "[[" in val):
+            emit(p, where, sc.undefined(val, extra, any_dunder), target)
+
+    def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> None:
         for n in names:
             key = (p.path if p else None, target, n)
             if key in seen:
                 continue
             seen.add(key)
-            yield _hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target=target)
+            hits.append(_hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target=target))
 
     for where, val in _link_urls(ctx.model.get("links")):
-        yield from emit(None, f"dashboard {where}", sc.undefined(val, LINK_VARIABLES))
+        check(None, f"dashboard {where}", val, LINK_VARIABLES)
     for v in ctx.variables:
-        vn = v.get("name")
-        label = f"variable '{vn}'"
-        yield from emit(None, f"{label} query", sc.undefined(variable_query(v), VARIABLE_QUERY_VARIABLES))
-        ds = v.get("datasource")
-        yield from emit(None, f"{label} datasource", sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid")))
+        label = f"variable '{v.get('name')}'"
+        check(None, f"{label} query", variable_query(v), VARIABLE_QUERY_VARIABLES)
+        check(None, f"{label} datasource", _ds_uid(v.get("datasource")))
     for i, ann in enumerate(as_list(as_dict(ctx.model.get("annotations")).get("list"))):
         if not isinstance(ann, dict):
             continue
-        ds = ann.get("datasource")
-        yield from emit(None, f"annotation {text(ann.get('name')) or i} datasource",
-                        sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid")))
-        yield from emit(None, f"annotation {text(ann.get('name')) or i} query", sc.undefined(ann.get("expr")))
+        check(None, f"annotation {text(ann.get('name')) or i} datasource", _ds_uid(ann.get("datasource")))
+        check(None, f"annotation {text(ann.get('name')) or i} query", ann.get("expr"))
 
+    data_targets = {id(p): targets for p, targets in ctx.data_targets}
     for p in ctx.panels:
         extra = panel_scoped_vars(p)
         pan = p.panel
-        yield from emit(p, "panel title", sc.undefined(pan.get("title"), extra))
+        check(p, "panel title", pan.get("title"), extra)
         repeat = pan.get("repeat")
         if isinstance(repeat, str) and repeat.strip():
             rname = var_name_of(repeat) or repeat.strip()
             if rname not in ctx.var_names:
-                yield from emit(p, "panel repeat", [rname])
+                emit(p, "panel repeat", [rname])
         if p.library_ref:
             continue
-        yield from emit(p, "panel description", sc.undefined(pan.get("description"), extra))
-        ds = pan.get("datasource")
-        yield from emit(p, "panel datasource", sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid"), extra))
-        link_extra = extra | LINK_VARIABLES
-        for where, val in _link_urls(pan.get("links")):
-            yield from emit(p, f"panel {where}", sc.undefined(val, link_extra))
-        fc = as_dict(pan.get("fieldConfig"))
-        for _, val in _link_urls(as_dict(fc.get("defaults")).get("links")):
-            yield from emit(p, "data link", sc.undefined(val, link_extra))
-        for ov in as_list(fc.get("overrides")):
-            for prop in as_list(as_dict(ov).get("properties")):
-                if isinstance(prop, dict) and prop.get("id") == "links":
-                    for _, val in _link_urls(prop.get("value")):
-                        yield from emit(p, "data link", sc.undefined(val, link_extra))
+        check(p, "panel description", pan.get("description"), extra)
+        check(p, "panel datasource", _ds_uid(pan.get("datasource")), extra)
+        links = pan.get("links")
+        if links:
+            link_extra = extra | LINK_VARIABLES
+            for where, val in _link_urls(links):
+                check(p, f"panel {where}", val, link_extra)
+        fc = pan.get("fieldConfig")
+        if isinstance(fc, dict):
+            data_links = [as_dict(fc.get("defaults")).get("links")]
+            for ov in as_list(fc.get("overrides")):
+                for prop in as_list(as_dict(ov).get("properties")):
+                    if isinstance(prop, dict) and prop.get("id") == "links":
+                        data_links.append(prop.get("value"))
+            for links in data_links:
+                if links:
+                    for _, val in _link_urls(links):
+                        check(p, "data link", val, extra | LINK_VARIABLES)
         if not p.is_data:
             continue
-        for t, label in iter_targets(pan):
-            prom = ctx.target_is_promql(p, t)
+        for t, label, prom in data_targets[id(p)]:
             t_extra = extra if prom else extra | NON_PROM_MACROS
-            for field in ("expr", "query", "rawSql", "target", "legendFormat"):
-                yield from emit(p, f"target {field}", sc.undefined(t.get(field), t_extra, any_dunder=not prom), label)
+            for field, where in _TARGET_FIELDS:
+                val = t.get(field)
+                if isinstance(val, str) and ("$" in val or "[[" in val):
+                    emit(p, where, sc.undefined(val, t_extra, not prom), label)
             tds = t.get("datasource")
-            yield from emit(p, "target datasource",
-                            sc.undefined(tds if isinstance(tds, str) else as_dict(tds).get("uid"), extra), label)
+            if tds is not None:
+                check(p, "target datasource", _ds_uid(tds), extra, label)
+    return hits
 
 
 # ====================================================================== panels
@@ -674,6 +694,8 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             if not isinstance(u, str):
                 yield _hit(p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
             elif not _unit_ok(u):
+                import difflib
+
                 sugg = UNIT_SUGGESTIONS.get(u) or next(iter(difflib.get_close_matches(u, sorted(GRAFANA_UNITS), n=1)), None)
                 hint = f"use '{sugg}'" if sugg else "use a Grafana unit id"
                 yield _hit(p, f"unknown unit {u!r} in {where}",
@@ -686,10 +708,8 @@ def _has_mappings(v: Any) -> bool:
 
 @register("panel-no-targets-rule", D, "error", "Data panels have at least one query (target).")
 def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p in ctx.panels:
-        if not p.is_data:
-            continue
-        if not iter_targets(p.panel):
+    for p, targets in ctx.data_targets:
+        if not targets:
             yield _hit(p, f"{p.type} panel has no targets", "add a query, or use a text panel for static content")
 
 
@@ -763,16 +783,6 @@ def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 # ===================================================================== targets
 
 
-def _analyses(ctx: DashboardCtx) -> Iterator[tuple[PanelRef, str, Analysis]]:
-    """(panel, target label, analysis) for every Prometheus target whose PromQL parses."""
-    for p, t, label in ctx.prom_targets:
-        expr = t.get("expr")
-        if isinstance(expr, str) and expr.strip():
-            a = analyze(expr)
-            if a.ok:
-                yield p, label, a
-
-
 @register(
     "target-promql-rule", D, "error",
     "Prometheus targets parse as PromQL (promql_parser) after substituting Grafana variables as Grafana "
@@ -804,7 +814,7 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes.",
 )
 def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in _analyses(ctx):
+    for p, label, a in ctx.analyses:
         for s in a.selectors:
             ps = s.parents
             if len(ps) >= 2 and ps[-1][0] == "matrix" and ps[-2][0] == "call" and ps[-2][1] in ("rate", "irate"):
@@ -834,7 +844,7 @@ def _has_var_matcher(s: Selector, label: str) -> bool:
 
 
 def _required_matcher(ctx: DashboardCtx, label: str) -> Iterator[Hit]:
-    for p, tl, a in _analyses(ctx):
+    for p, tl, a in ctx.analyses:
         missing = [s.name or "{...}" for s in a.selectors if not _has_var_matcher(s, label)]
         if missing:
             yield _hit(
@@ -884,7 +894,7 @@ def _counter_ok(s: Selector) -> bool:
     "*_over_time presence/count, absent, timestamp, count/group), never shown raw.",
 )
 def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in _analyses(ctx):
+    for p, label, a in ctx.analyses:
         bad = []
         for s in a.selectors:
             if s.name and s.name.endswith("_total") and not _counter_ok(s) and s.name not in bad:
@@ -904,7 +914,7 @@ def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names).",
 )
 def target_unknown_metric_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in _analyses(ctx):
+    for p, label, a in ctx.analyses:
         seen = set()
         for s in a.selectors:
             if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in seen:
