@@ -35,9 +35,8 @@ class Datasource(NamedTuple):
         return self.type in PROMETHEUS_TYPES
 
 
-_LOGQL_RE = re.compile(
-    r"\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|label_format|unwrap|unpack|decolorize|drop|keep)\b"
-)
+# A pattern: only needed for targets whose datasource type is unknown, so `re` compiles it then.
+_LOGQL = r"\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|label_format|unwrap|unpack|decolorize|drop|keep)\b"
 
 
 def _guess_type(name: str) -> str | None:
@@ -203,7 +202,7 @@ def _is_promql(ds: Datasource, on_prometheus: bool, target: dict) -> bool:
         return False
     if ds.type is None:  # type unknown: decide from the target itself
         expr = target.get("expr")
-        if not isinstance(expr, str) or _LOGQL_RE.search(expr):
+        if not isinstance(expr, str) or re.search(_LOGQL, expr):
             return False
     return True
 

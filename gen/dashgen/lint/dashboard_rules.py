@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from .context import DashboardCtx, panel_scoped_vars, variable_query
@@ -286,10 +287,11 @@ def template_instance_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     yield from _template_check(ctx, "instance")
 
 
-_LABEL_NAMES_RE = re.compile(r"^label_names\((.*)\)\s*$", re.S)
-_LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$", re.S)
-_METRICS_RE = re.compile(r"^metrics\((.+)\)\s*$", re.S)
-_QUERY_RESULT_RE = re.compile(r"^query_result\((.+)\)\s*$", re.S)
+# Patterns, compiled (and cached) by `re` when a dashboard has query variables.
+_LABEL_NAMES = r"(?s)^label_names\((.*)\)\s*$"
+_LABEL_VALUES = r"(?s)^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$"
+_METRICS = r"(?s)^metrics\((.+)\)\s*$"
+_QUERY_RESULT = r"(?s)^query_result\((.+)\)\s*$"
 _FUNC_NAMES = ("label_names", "label_values", "metrics", "query_result")
 
 
@@ -308,21 +310,21 @@ def _var_query_problem(q: str) -> str | None:
         return None if a.ok else a.error
 
     if q.startswith("label_names"):
-        m = _LABEL_NAMES_RE.match(q)
+        m = re.match(_LABEL_NAMES, q)
         if not m:
             return "malformed label_names(): use label_names() or label_names(<series selector>)"
         return parses(m.group(1)) if m.group(1).strip() else None
     if q.startswith("label_values"):
-        m = _LABEL_VALUES_RE.match(probe)
+        m = re.match(_LABEL_VALUES, probe)
         if not m:
             return "malformed label_values(): use label_values(<label>) or label_values(<selector>, <label>)"
         if m.group(1) is None:
             return None
         return parses(q[len("label_values(") : len("label_values(") + len(m.group(1))])
     if q.startswith("metrics"):
-        return None if _METRICS_RE.match(q) else "malformed metrics(): use metrics(<regex>)"
+        return None if re.match(_METRICS, q) else "malformed metrics(): use metrics(<regex>)"
     if q.startswith("query_result"):
-        m = _QUERY_RESULT_RE.match(q)
+        m = re.match(_QUERY_RESULT, q)
         if not m:
             return "malformed query_result(): use query_result(<PromQL>)"
         return parses(m.group(1))
@@ -569,13 +571,8 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 )
 def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     fix = "use the datasource variable, e.g. datasource: {type: prometheus, uid: '${datasource}'}"
-    prom_panels: dict[int, list[tuple[dict, str]]] = {}
-    for p, t, label in ctx.prom_targets:
-        prom_panels.setdefault(id(p), []).append((t, label))
-    for p in ctx.panels:
-        if not p.is_data:
-            continue
-        targets = prom_panels.get(id(p), [])
+    for p, panel_targets in ctx.data_targets:
+        targets = [(t, label) for t, label, prom in panel_targets if prom]
         ds = ctx.panel_datasource(p)
         if ds.kind == "special":
             if ds.special == "mixed":
@@ -878,7 +875,12 @@ _COUNTER_RANGE_FUNCS = frozenset(
 
 
 def _counter_ok(s: Selector) -> bool:
-    ps = [q for q in s.parents if q[0] != "paren"]
+    return _counter_ok_in(s.parents)
+
+
+@lru_cache(maxsize=4096)  # few distinct parent chains; selectors of one query shape share theirs
+def _counter_ok_in(parents: tuple[tuple[str, str | None], ...]) -> bool:
+    ps = [q for q in parents if q[0] != "paren"]
     if len(ps) >= 2 and ps[-1][0] in ("matrix", "subquery") and ps[-2][0] == "call" and ps[-2][1] in _COUNTER_RANGE_FUNCS:
         return True
     if ps and ps[-1][0] == "call" and ps[-1][1] in ("absent", "timestamp"):

@@ -53,6 +53,8 @@ class VarRef(NamedTuple):
 
 @lru_cache(maxsize=8192)
 def find_vars(s: str) -> tuple[VarRef, ...]:
+    if "$" not in s and "[[" not in s:
+        return ()
     out = []
     for m in VAR_RE.finditer(s):
         if m.group(1) is not None:
@@ -77,9 +79,8 @@ def var_name_of(ref: object) -> str | None:
 
 # ------------------------------------------------------------------ durations
 
-_PROM_DURATION_RE = re.compile(
-    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
-)
+# A pattern: `re` compiles it on first use (rule files), not on import.
+_PROM_DURATION = r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
 
 
 def parse_prom_duration(s: object) -> timedelta | None:
@@ -92,7 +93,7 @@ def parse_prom_duration(s: object) -> timedelta | None:
         return timedelta(0)
     if not s:
         return None
-    m = _PROM_DURATION_RE.match(s)
+    m = re.match(_PROM_DURATION, s)
     if not m or not any(m.groups()):
         return None
     y, w, d, h, mi, sec, ms = (int(g) if g else 0 for g in m.groups())
@@ -410,22 +411,26 @@ def _analyze(expr: str, refs: tuple[VarRef, ...]) -> Analysis:
 #
 # Why a placeholder value gives the same analysis as the real one: ``_shape`` only replaces the
 # value of a matcher ``{label OP "value"}`` (OP one of = != =~ !~, label a plain name other than
-# __name__) whose value is non-empty and made of letters, digits and ``_.:/-`` only, with no
-# "__" in it. For such a value the parser (promql_parser) behaves the same as for the
-# placeholder ``__qN__``, which is of the same kind: no escapes to decode, a valid regex that
-# does not match the empty string, so the "at least one non-empty matcher" check and the
-# regex check have the same outcome; nothing else in the parser looks at matcher values. The
-# variable substitution sees the same structure too: the value holds no variable, quote,
-# bracket or "#", and the token before a string never matters (``_prev_tokens``). Equal values
-# share a placeholder, so any equality between them is kept. Queries with a comment, a quote
-# inside a variable reference or "__q" anywhere are left alone, and so is anything that does
-# not parse (the error message must show the real query).
+# __name__) whose value is non-empty and made of letters, digits and ``_.:/-`` only. For such a
+# value the parser (promql_parser) behaves as for the placeholder ``__qN__``, a value of the
+# same kind: no escapes to decode, a valid regex that does not match the empty string, so the
+# "at least one non-empty matcher" check and the regex check have the same outcome; nothing
+# else in the parser looks at matcher values. The variable substitution sees the same
+# structure: the value holds no variable, quote, bracket or "#", and the token before a string
+# never matters (``_prev_tokens``). Values with "__" are left alone (``_summarise`` rewrites
+# __vN__/__sN__ in values), equal values share a placeholder (equality between them is kept),
+# and queries with a comment, "__q" anywhere or a quote inside a variable reference are not
+# shaped. A shape that does not parse is not used: the query is analysed as written, so the
+# error message shows its own values.
 
-_SHAPE_TOKEN_RE = re.compile(r""""(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|[{}]""")
-_PLAIN_VALUE_RE = re.compile(r"[A-Za-z0-9_.:/-]+")
-_SHAPE_PLACEHOLDER_RE = re.compile(r"__q\d+__")
-_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
-_SPACE = " \t\r\n"
+_SPACES = r"[ \t\r\n]*"
+# A whole plain matcher from its "{" or ",", else any string (so that quotes pair up as the
+# PromQL lexer pairs them), else a brace.
+_SHAPE_TOKEN_RE = re.compile(
+    rf"""[{{,]{_SPACES}(?P<label>[A-Za-z_][A-Za-z0-9_]*){_SPACES}(?:=~|!~|!=|=){_SPACES}"""
+    r"""(?P<q>["'`])(?P<value>[A-Za-z0-9_.:/-]+)(?P=q)"""
+    r"""|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|[{}]"""
+)
 
 
 def _shape(expr: str, refs: tuple[VarRef, ...]) -> tuple[str, dict[str, str]]:
@@ -456,71 +461,35 @@ def _shape(expr: str, refs: tuple[VarRef, ...]) -> tuple[str, dict[str, str]]:
             depth += 1
         elif c == "}":
             depth = max(depth - 1, 0)
-        elif depth:
-            e = m.end()
-            value = expr[s + 1 : e - 1]
-            if (
-                e - s > 2
-                and expr[e - 1] == c
-                and "__" not in value
-                and _PLAIN_VALUE_RE.fullmatch(value)
-                and _is_matcher_value(expr, s)
-            ):
-                ph = placeholders.get(value)
-                if ph is None:
-                    ph = placeholders[value] = f"__q{len(placeholders)}__"
-                    values[ph] = value
-                parts.append(expr[pos : s + 1])
-                parts.append(ph)
-                pos = e - 1
+            continue
+        value = m.group("value")
+        if value is None or not depth or "__" in value or m.group("label") == "__name__":
+            continue
+        ph = placeholders.get(value)
+        if ph is None:
+            ph = placeholders[value] = f"__q{len(placeholders)}__"
+            values[ph] = value
+        start, end = m.span("value")
+        parts.append(expr[pos:start])
+        parts.append(ph)
+        pos = end
     if not values:
         return expr, {}
     parts.append(expr[pos:])
     return "".join(parts), values
 
 
-def _is_matcher_value(expr: str, quote: int) -> bool:
-    """Whether the string starting at ``quote`` follows ``{label OP`` or ``, label OP``."""
-    j = quote - 1
-    while j >= 0 and expr[j] in _SPACE:
-        j -= 1
-    if j < 1:
-        return False
-    c, before = expr[j], expr[j - 1]
-    if c == "~":
-        if before not in "=!":
-            return False
-        j -= 2
-    elif c == "=":
-        if before == "!":
-            j -= 2
-        elif before in "=<>":
-            return False
-        else:
-            j -= 1
-    else:
-        return False
-    while j >= 0 and expr[j] in _SPACE:
-        j -= 1
-    end = j + 1
-    while j >= 0 and expr[j] in _LABEL_CHARS:
-        j -= 1
-    label = expr[j + 1 : end]
-    if not label or label[0].isdigit() or label == "__name__":
-        return False
-    while j >= 0 and expr[j] in _SPACE:
-        j -= 1
-    return j >= 0 and expr[j] in "{,"
-
-
 def _fill(template: Analysis, values: dict[str, str]) -> Analysis:
     """The analysis of the query whose values ``_shape`` replaced, from that of its shape."""
     selectors = []
     for s in template.selectors:
-        if any(m[2] in values for m in s.matchers):
-            s = s._replace(matchers=tuple((label, op, values.get(v, v)) for label, op, v in s.matchers))
+        if any(v in values for _, _, v in s.matchers):
+            matchers = tuple([(label, op, values.get(v, v)) for label, op, v in s.matchers])
+            s = Selector(s.name, s.name_literal, matchers, s.parents, s.range_var, s.range)
         selectors.append(s)
-    substituted = _SHAPE_PLACEHOLDER_RE.sub(lambda m: values[m.group(0)], template.substituted)
+    substituted = template.substituted
+    for ph, value in values.items():  # "__q1__" never matches inside "__q10__"
+        substituted = substituted.replace(ph, value)
     return Analysis(True, None, tuple(selectors), substituted)
 
 
