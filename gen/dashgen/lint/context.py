@@ -68,6 +68,7 @@ class DashboardCtx:
                 pid = inp.get("pluginId")
                 self.inputs[inp["name"]] = pid.lower() if isinstance(pid, str) else None
         self._ds_cache: dict[Any, Datasource] = {}
+        self._ds_prom: dict[Datasource, bool] = {}
         self.configmap_bytes: int | float | None = None  # set by lint_dashboard
 
     # ------------------------------------------------------------ datasources
@@ -132,6 +133,12 @@ class DashboardCtx:
     def ds_is_prometheus(self, ds: Datasource) -> bool:
         """Whether queries on ``ds`` are PromQL. Unknown types count as Prometheus, except the
         default datasource of a dashboard whose datasource variables are all something else."""
+        prom = self._ds_prom.get(ds)
+        if prom is None:
+            prom = self._ds_prom[ds] = self._ds_is_prometheus(ds)
+        return prom
+
+    def _ds_is_prometheus(self, ds: Datasource) -> bool:
         if ds.kind in ("special", "invalid"):
             return False
         prom = ds.is_prometheus
@@ -151,8 +158,9 @@ class DashboardCtx:
     # ------------------------------------------------------------- queries
 
     @cached_property
-    def data_targets(self) -> list[tuple[PanelRef, list[tuple[dict, str, bool]]]]:
-        """(panel, [(target, label, is PromQL), ...]) for every data panel, in panel order."""
+    def data_targets(self) -> list[tuple[PanelRef, Datasource, list[tuple[dict, str, bool]]]]:
+        """(panel, panel datasource, [(target, label, is PromQL), ...]) for every data panel, in
+        panel order."""
         out = []
         for p in self.panels:
             if not p.is_data:
@@ -166,25 +174,28 @@ class DashboardCtx:
                 else:
                     prom = self.target_is_promql(p, t)
                 targets.append((t, label, prom))
-            out.append((p, targets))
+            out.append((p, panel_ds, targets))
         return out
 
     @cached_property
     def prom_targets(self) -> list[tuple[PanelRef, dict, str]]:
         """(panel, target, label) for every Prometheus target of a data panel."""
-        return [(p, t, label) for p, targets in self.data_targets for t, label, prom in targets if prom]
+        return [(p, t, label) for p, _, targets in self.data_targets for t, label, prom in targets if prom]
+
+    @cached_property
+    def prom_queries(self) -> list[tuple[PanelRef, dict, str, Analysis | None]]:
+        """(panel, target, label, analysis) for every Prometheus target; the analysis is None
+        when expr is missing, not a string or blank."""
+        out = []
+        for p, t, label in self.prom_targets:
+            expr = t.get("expr")
+            out.append((p, t, label, analyze(expr) if isinstance(expr, str) and expr.strip() else None))
+        return out
 
     @cached_property
     def analyses(self) -> list[tuple[PanelRef, str, Analysis]]:
         """(panel, target label, analysis) for every Prometheus target whose PromQL parses."""
-        out = []
-        for p, t, label in self.prom_targets:
-            expr = t.get("expr")
-            if isinstance(expr, str) and expr.strip():
-                a = analyze(expr)
-                if a.ok:
-                    out.append((p, label, a))
-        return out
+        return [(p, label, a) for p, _, label, a in self.prom_queries if a is not None and a.ok]
 
     @property
     def dashboard_keys(self) -> set[str]:

@@ -87,10 +87,11 @@ def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         if p.type is None:
             yield _hit(p, f"{p.path} has no panel type", "set 'type' (e.g. timeseries, stat, table, row)")
-        for key, want, cls in (("targets", "a list", list), ("gridPos", "an object", dict)):
-            val = p.panel.get(key)
-            if val is not None and not isinstance(val, cls):
-                yield _hit(p, f"{p.path}.{key} is {kind_name(val)}, not {want}", fix)
+        targets, grid = p.panel.get("targets"), p.panel.get("gridPos")
+        if targets is not None and not isinstance(targets, list):
+            yield _hit(p, f"{p.path}.targets is {kind_name(targets)}, not a list", fix)
+        if grid is not None and not isinstance(grid, dict):
+            yield _hit(p, f"{p.path}.gridPos is {kind_name(grid)}, not an object", fix)
 
 
 @register("dashboard-title-rule", D, "error", "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).")
@@ -397,10 +398,21 @@ class _VarScanner:
         # __inputs names (${DS_PROMETHEUS}) are replaced on import; panel-datasource-rule reports them
         self.defined = ctx.var_names | GLOBAL_VARIABLES | set(ctx.inputs)
         self.names = sorted(ctx.var_names)
+        self._memo: dict[tuple[str, bool], list[str]] = {}  # for calls without `extra`
 
     def undefined(self, s: Any, extra: frozenset[str] | set[str] = frozenset(), any_dunder: bool = False) -> list[str]:
+        """Names of the undefined variables in ``s`` (the list is shared: do not modify it)."""
         if not isinstance(s, str) or "$" not in s and "[[" not in s:
             return []
+        if extra:
+            return self._undefined(s, extra, any_dunder)
+        key = (s, any_dunder)
+        names = self._memo.get(key)
+        if names is None:
+            names = self._memo[key] = self._undefined(s, extra, any_dunder)
+        return names
+
+    def _undefined(self, s: str, extra: frozenset[str] | set[str], any_dunder: bool) -> list[str]:
         out = []
         for r in find_vars(s):
             n = r.name
@@ -473,7 +485,7 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
         check(None, f"annotation {text(ann.get('name')) or i} datasource", _ds_uid(ann.get("datasource")))
         check(None, f"annotation {text(ann.get('name')) or i} query", ann.get("expr"))
 
-    data_targets = {id(p): targets for p, targets in ctx.data_targets}
+    data_targets = {id(p): targets for p, _, targets in ctx.data_targets}
     for p in ctx.panels:
         extra = panel_scoped_vars(p)
         pan = p.panel
@@ -571,9 +583,8 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 )
 def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     fix = "use the datasource variable, e.g. datasource: {type: prometheus, uid: '${datasource}'}"
-    for p, panel_targets in ctx.data_targets:
+    for p, ds, panel_targets in ctx.data_targets:
         targets = [(t, label) for t, label, prom in panel_targets if prom]
-        ds = ctx.panel_datasource(p)
         if ds.kind == "special":
             if ds.special == "mixed":
                 for t, label in targets:
@@ -660,17 +671,19 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         if _has_mappings(defaults.get("mappings")) or _has_mappings(pan.get("valueMaps")):
             continue
         units: list[tuple[str, Any]] = []
-        mapped = False
-        for ov in as_list(fc.get("overrides")):
-            for prop in as_list(as_dict(ov).get("properties")):
-                if not isinstance(prop, dict):
-                    continue
-                if prop.get("id") == "unit":
-                    units.append(("override", prop.get("value")))
-                elif prop.get("id") == "mappings" and _has_mappings(prop.get("value")):
-                    mapped = True
-        if mapped:
-            continue
+        overrides = fc.get("overrides")
+        if overrides:
+            mapped = False
+            for ov in as_list(overrides):
+                for prop in as_list(as_dict(ov).get("properties")):
+                    if not isinstance(prop, dict):
+                        continue
+                    if prop.get("id") == "unit":
+                        units.append(("override", prop.get("value")))
+                    elif prop.get("id") == "mappings" and _has_mappings(prop.get("value")):
+                        mapped = True
+            if mapped:
+                continue
         if "unit" in defaults:
             units.append(("fieldConfig.defaults.unit", defaults.get("unit")))
         if p.type == "graph":
@@ -700,12 +713,12 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 def _has_mappings(v: Any) -> bool:
-    return (isinstance(v, list) and len(v) > 0) or (isinstance(v, dict) and len(v) > 0)
+    return isinstance(v, (list, dict)) and len(v) > 0
 
 
 @register("panel-no-targets-rule", D, "error", "Data panels have at least one query (target).")
 def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, targets in ctx.data_targets:
+    for p, _, targets in ctx.data_targets:
         if not targets:
             yield _hit(p, f"{p.type} panel has no targets", "add a query, or use a text panel for static content")
 
@@ -786,19 +799,18 @@ def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "would; non-Prometheus targets are skipped.",
 )
 def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, t, label in ctx.prom_targets:
+    for p, t, label, a in ctx.prom_queries:
         expr = t.get("expr")
-        if expr is None:
-            continue
-        if not isinstance(expr, str):
-            yield _hit(p, f"expr is {kind_name(expr)}, not a string", "write the PromQL query as a string", label)
-            continue
-        if not expr.strip():
+        if a is None:  # no expr, not a string, or blank
+            if expr is None:
+                continue
+            if not isinstance(expr, str):
+                yield _hit(p, f"expr is {kind_name(expr)}, not a string", "write the PromQL query as a string", label)
+                continue
             if t.get("hide") is True:
                 continue
             yield _hit(p, "the query is empty", "write a query or remove the empty target", label)
             continue
-        a = analyze(expr)
         if not a.ok:
             fix = "fix the PromQL syntax"
             if "holt_winters" in (a.error or ""):

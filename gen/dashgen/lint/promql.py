@@ -354,16 +354,18 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
     refs = find_vars(expr) if grafana else ()
     shape, values = _shape(expr, refs)
     if values:
-        template = _analyze_shape(shape, grafana)
+        template, filled = _analyze_shape(shape, grafana)
         if template.ok:
-            return _fill(template, values)
+            return _fill(template, filled, values)
         # Invalid: analyse the query itself so that the error message shows its own values.
     return _analyze(expr, refs)
 
 
 @lru_cache(maxsize=1024)
-def _analyze_shape(shape: str, grafana: bool) -> Analysis:
-    return _analyze(shape, find_vars(shape) if grafana else ())
+def _analyze_shape(shape: str, grafana: bool) -> tuple[Analysis, tuple[bool, ...]]:
+    """The analysis of a shape, and for each selector whether a matcher value is a placeholder."""
+    a = _analyze(shape, find_vars(shape) if grafana else ())
+    return a, tuple(any(re.fullmatch(r"__q\d+__", v) for _, _, v in s.matchers) for s in a.selectors)
 
 
 def _analyze(expr: str, refs: tuple[VarRef, ...]) -> Analysis:
@@ -479,11 +481,11 @@ def _shape(expr: str, refs: tuple[VarRef, ...]) -> tuple[str, dict[str, str]]:
     return "".join(parts), values
 
 
-def _fill(template: Analysis, values: dict[str, str]) -> Analysis:
+def _fill(template: Analysis, filled: tuple[bool, ...], values: dict[str, str]) -> Analysis:
     """The analysis of the query whose values ``_shape`` replaced, from that of its shape."""
     selectors = []
-    for s in template.selectors:
-        if any(v in values for _, _, v in s.matchers):
+    for s, has_placeholder in zip(template.selectors, filled):
+        if has_placeholder:
             matchers = tuple([(label, op, values.get(v, v)) for label, op, v in s.matchers])
             s = Selector(s.name, s.name_literal, matchers, s.parents, s.range_var, s.range)
         selectors.append(s)

@@ -127,7 +127,7 @@ def _library_elements(model: dict) -> dict[str, dict]:
     return out
 
 
-def _make(panel: dict, path: str, elements: dict[str, dict], **kw: Any) -> PanelRef:
+def _make(panel: dict, path: str, elements: dict[str, dict], row: PanelRef | None = None, legacy: bool = False) -> PanelRef:
     lib = panel.get("libraryPanel")
     library_ref = False
     library_uid = None
@@ -148,16 +148,12 @@ def _make(panel: dict, path: str, elements: dict[str, dict], **kw: Any) -> Panel
         elif not has_content:
             library_ref = True
     ptype = panel.get("type")
-    return PanelRef(
-        panel=panel,
-        path=path,
-        title=text(panel.get("title")) if "title" in panel else (text(as_dict(lib).get("name")) if library_ref else None),
-        id=as_int(panel.get("id")),
-        type=ptype if isinstance(ptype, str) and ptype else None,
-        library_ref=library_ref,
-        library_uid=library_uid,
-        **kw,
-    )
+    if "title" in panel:
+        title = text(panel.get("title"))
+    else:
+        title = text(as_dict(lib).get("name")) if library_ref else None
+    ptype = ptype if isinstance(ptype, str) and ptype else None
+    return PanelRef(panel, path, title, as_int(panel.get("id")), ptype, row, legacy, library_ref, library_uid)
 
 
 def iter_panels(model: Any) -> list[PanelRef]:
