@@ -463,7 +463,9 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
     def check(p: PanelRef | None, where: str, val: Any, extra: frozenset[str] | set[str] = frozenset(),
               target: str | None = None, any_dunder: bool = False) -> None:
         if isinstance(val, str) and ("$" in val or "[[" in val):
-            emit(p, where, sc.undefined(val, extra, any_dunder), target)
+            names = sc.undefined(val, extra, any_dunder)
+            if names:
+                emit(p, where, names, target)
 
     def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> None:
         for n in names:
@@ -522,7 +524,9 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
             for field, where in _TARGET_FIELDS:
                 val = t.get(field)
                 if isinstance(val, str) and ("$" in val or "[[" in val):
-                    emit(p, where, sc.undefined(val, t_extra, not prom), label)
+                    names = sc.undefined(val, t_extra, not prom)
+                    if names:
+                        emit(p, where, names, label)
             tds = t.get("datasource")
             if tds is not None:
                 check(p, "target datasource", _ds_uid(tds), extra, label)
