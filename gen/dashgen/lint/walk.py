@@ -147,12 +147,13 @@ def _make(panel: dict, path: str, elements: dict[str, dict], row: PanelRef | Non
             panel = merged
         elif not has_content:
             library_ref = True
-    ptype = panel.get("type")
     if "title" in panel:
         title = text(panel.get("title"))
     else:
         title = text(as_dict(lib).get("name")) if library_ref else None
-    ptype = ptype if isinstance(ptype, str) and ptype else None
+    ptype = panel.get("type")
+    if not isinstance(ptype, str) or not ptype:
+        ptype = None
     return PanelRef(panel, path, title, as_int(panel.get("id")), ptype, row, legacy, library_ref, library_uid)
 
 
