@@ -170,7 +170,7 @@ class DashboardCtx:
             targets = []
             for t, label in iter_targets(p.panel):
                 if t.get("datasource") is None:  # the usual case: the panel's datasource
-                    prom = _is_promql(panel_ds, panel_prom, t)
+                    prom = panel_prom if panel_ds.type is not None else _is_promql(panel_ds, panel_prom, t)
                 else:
                     prom = self.target_is_promql(p, t)
                 targets.append((t, label, prom))
