@@ -487,11 +487,15 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
         check(None, f"annotation {text(ann.get('name')) or i} datasource", _ds_uid(ann.get("datasource")))
         check(None, f"annotation {text(ann.get('name')) or i} query", ann.get("expr"))
 
+    # Per panel, `check` is only called for strings with a variable (the usual panel has none
+    # but its datasource): a call costs more than the test.
     data_targets = {id(p): targets for p, _, targets in ctx.data_targets}
     for p in ctx.panels:
         extra = panel_scoped_vars(p)
         pan = p.panel
-        check(p, "panel title", pan.get("title"), extra)
+        title = pan.get("title")
+        if isinstance(title, str) and ("$" in title or "[[" in title):
+            check(p, "panel title", title, extra)
         repeat = pan.get("repeat")
         if isinstance(repeat, str) and repeat.strip():
             rname = var_name_of(repeat) or repeat.strip()
@@ -499,8 +503,13 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
                 emit(p, "panel repeat", [rname])
         if p.library_ref:
             continue
-        check(p, "panel description", pan.get("description"), extra)
-        check(p, "panel datasource", _ds_uid(pan.get("datasource")), extra)
+        description = pan.get("description")
+        if isinstance(description, str) and ("$" in description or "[[" in description):
+            check(p, "panel description", description, extra)
+        ds = pan.get("datasource")
+        uid = ds if isinstance(ds, str) else _ds_uid(ds)
+        if isinstance(uid, str) and ("$" in uid or "[[" in uid):
+            check(p, "panel datasource", uid, extra)
         links = pan.get("links")
         if links:
             link_extra = extra | LINK_VARIABLES
@@ -508,11 +517,13 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
                 check(p, f"panel {where}", val, link_extra)
         fc = pan.get("fieldConfig")
         if isinstance(fc, dict):
-            data_links = [as_dict(fc.get("defaults")).get("links")]
-            for ov in as_list(fc.get("overrides")):
-                for prop in as_list(as_dict(ov).get("properties")):
-                    if isinstance(prop, dict) and prop.get("id") == "links":
-                        data_links.append(prop.get("value"))
+            defaults, overrides = fc.get("defaults"), fc.get("overrides")
+            data_links = [defaults.get("links") if isinstance(defaults, dict) else None]
+            if isinstance(overrides, list):
+                for ov in overrides:
+                    for prop in as_list(as_dict(ov).get("properties")):
+                        if isinstance(prop, dict) and prop.get("id") == "links":
+                            data_links.append(prop.get("value"))
             for links in data_links:
                 if links:
                     for _, val in _link_urls(links):
@@ -522,7 +533,9 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
         for t, label, prom in data_targets[id(p)]:
             t_extra = extra if prom else extra | NON_PROM_MACROS
             for field, where in _TARGET_FIELDS:
-                val = t.get(field)
+                if field not in t:  # most targets have only a few of these fields
+                    continue
+                val = t[field]
                 if isinstance(val, str) and ("$" in val or "[[" in val):
                     names = sc.undefined(val, t_extra, not prom)
                     if names:
