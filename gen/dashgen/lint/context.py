@@ -80,7 +80,7 @@ class DashboardCtx:
             if u is not None and not isinstance(u, str):
                 return self._resolve(ref)  # invalid, shown as the whole object: no cache key fits it
             key = ("d", t if isinstance(t, str) else None, u)
-        elif isinstance(ref, (str, type(None))):
+        elif ref is None or isinstance(ref, str):
             key = ("s", ref)
         else:
             return Datasource("invalid", display=repr(ref)[:60])
@@ -162,11 +162,14 @@ class DashboardCtx:
         """(panel, panel datasource, [(target, label, is PromQL), ...]) for every data panel, in
         panel order."""
         out = []
+        last_ds: Datasource | None = None
         for p in self.panels:
             if not p.is_data:
                 continue
-            panel_ds = self.panel_datasource(p)
-            panel_prom = self.ds_is_prometheus(panel_ds)
+            panel_ds = self.resolve(p.panel.get("datasource"))
+            if panel_ds is not last_ds:  # panels usually share one (cached) datasource
+                panel_prom = self.ds_is_prometheus(panel_ds)
+                last_ds = panel_ds
             targets = []
             for t, label in iter_targets(p.panel):
                 if t.get("datasource") is None:  # the usual case: the panel's datasource

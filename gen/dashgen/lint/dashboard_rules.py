@@ -685,7 +685,8 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             fields = as_dict(as_dict(pan.get("options")).get("reduceOptions")).get("fields")
             if isinstance(fields, str) and fields != "":
                 continue  # shows non-numeric fields
-        if _has_mappings(defaults.get("mappings")) or _has_mappings(pan.get("valueMaps")):
+        mappings, value_maps = defaults.get("mappings"), pan.get("valueMaps")
+        if (mappings and _has_mappings(mappings)) or (value_maps and _has_mappings(value_maps)):
             continue
         units: list[tuple[str, Any]] = []
         overrides = fc.get("overrides")
@@ -720,7 +721,7 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         for where, u in set_units:
             if not isinstance(u, str):
                 yield _hit(p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
-            elif not _unit_ok(u):
+            elif u not in GRAFANA_UNITS and not _unit_ok(u):
                 import difflib
 
                 sugg = UNIT_SUGGESTIONS.get(u) or next(iter(difflib.get_close_matches(u, sorted(GRAFANA_UNITS), n=1)), None)
@@ -761,10 +762,14 @@ def _rect(p: PanelRef) -> tuple[float, float, float, float] | None:
     gp = p.panel.get("gridPos")
     if not isinstance(gp, dict):
         return None
-    y = as_num(gp.get("y"))
     if p.is_row:
+        y = as_num(gp.get("y"))
         return None if y is None else (0.0, y, 24.0, 1.0)
-    x, w, h = as_num(gp.get("x")), as_num(gp.get("w")), as_num(gp.get("h"))
+    x, y, w, h = gp.get("x"), gp.get("y"), gp.get("w"), gp.get("h")
+    if type(x) is int and type(y) is int and type(w) is int and type(h) is int:  # the usual case
+        x, y, w, h = float(x), float(y), float(w), float(h)
+    else:
+        y, x, w, h = as_num(y), as_num(x), as_num(w), as_num(h)
     if x is None or y is None or w is None or h is None or w <= 0 or h <= 0:
         return None
     return (x, y, w, h)
@@ -785,7 +790,8 @@ def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         layers.setdefault(p.row.path if p.row is not None else "", []).append((p, r))
     for items in layers.values():
-        order = sorted(range(len(items)), key=lambda i: items[i][1][1])
+        ys = [r[1] for _, r in items]
+        order = sorted(range(len(items)), key=ys.__getitem__)
         reported: set[int] = set()
         for a_pos, ai in enumerate(order):
             pa, (ax, ay, aw, ah) = items[ai]

@@ -184,8 +184,11 @@ def iter_panels(model: Any) -> list[PanelRef]:
 
 def iter_targets(panel: dict) -> list[tuple[dict, str]]:
     """(target, label) pairs; label is the refId, else the index in ``targets``."""
+    targets = panel.get("targets")
+    if not isinstance(targets, list):
+        return []
     out = []
-    for i, t in enumerate(as_list(panel.get("targets"))):
+    for i, t in enumerate(targets):
         if not isinstance(t, dict):
             continue
         ref = t.get("refId")
