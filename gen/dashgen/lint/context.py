@@ -196,9 +196,9 @@ class DashboardCtx:
         return out
 
     @cached_property
-    def analyses(self) -> list[tuple[PanelRef, str, Analysis]]:
-        """(panel, target label, analysis) for every Prometheus target whose PromQL parses."""
-        return [(p, label, a) for p, _, label, a in self.prom_queries if a is not None and a.ok]
+    def analyses(self) -> list[tuple[PanelRef, str, str, Analysis]]:
+        """(panel, target label, expr, analysis) for every Prometheus target whose PromQL parses."""
+        return [(p, label, t["expr"], a) for p, t, label, a in self.prom_queries if a is not None and a.ok]
 
     @property
     def dashboard_keys(self) -> set[str]:

@@ -846,20 +846,30 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes.",
 )
 def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in ctx.analyses:
-        for s in a.selectors:
-            ps = s.parents
-            if len(ps) >= 2 and ps[-1][0] == "matrix" and ps[-2][0] == "call" and ps[-2][1] in ("rate", "irate"):
-                if s.range_var == "__rate_interval":
-                    continue
-                used = f"${s.range_var}" if s.range_var else _fmt_td(s.range)
-                yield _hit(
-                    p,
-                    f"{ps[-2][1]}({s.name or '...'}[{used}]) does not use $__rate_interval",
-                    f"use {ps[-2][1]}({s.name or '...'}[$__rate_interval])",
-                    label,
-                )
-                break
+    for p, label, expr, _ in ctx.analyses:
+        problem = _rate_interval_problem(expr)
+        if problem is not None:
+            yield _hit(p, problem[0], problem[1], label)
+
+
+# The per-query verdicts below depend on the query text alone, so they are cached like the
+# analysis itself (panels often repeat a query; a rebuilt dashboard repeats all of them).
+
+
+@lru_cache(maxsize=8192)
+def _rate_interval_problem(expr: str) -> tuple[str, str] | None:
+    """(message, fix) for the first rate()/irate() of ``expr`` whose range is not $__rate_interval."""
+    for s in analyze(expr).selectors:
+        ps = s.parents
+        if len(ps) >= 2 and ps[-1][0] == "matrix" and ps[-2][0] == "call" and ps[-2][1] in ("rate", "irate"):
+            if s.range_var == "__rate_interval":
+                continue
+            used = f"${s.range_var}" if s.range_var else _fmt_td(s.range)
+            return (
+                f"{ps[-2][1]}({s.name or '...'}[{used}]) does not use $__rate_interval",
+                f"use {ps[-2][1]}({s.name or '...'}[$__rate_interval])",
+            )
+    return None
 
 
 def _fmt_td(td: Any) -> str:
@@ -876,7 +886,7 @@ def _has_var_matcher(s: Selector, label: str) -> bool:
 
 
 def _required_matcher(ctx: DashboardCtx, label: str) -> Iterator[Hit]:
-    for p, tl, a in ctx.analyses:
+    for p, tl, _, a in ctx.analyses:
         missing = [s.name or "{...}" for s in a.selectors if not _has_var_matcher(s, label)]
         if missing:
             yield _hit(
@@ -909,13 +919,18 @@ _COUNTER_RANGE_FUNCS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
+def _raw_counters(expr: str) -> tuple[str, ...]:
+    """The counters (*_total) of ``expr`` not wrapped in a counter function, in order, each once."""
+    bad: list[str] = []
+    for s in analyze(expr).selectors:
+        if s.name and s.name.endswith("_total") and not _counter_ok(s) and s.name not in bad:
+            bad.append(s.name)
+    return tuple(bad)
+
+
 def _counter_ok(s: Selector) -> bool:
-    return _counter_ok_in(s.parents)
-
-
-@lru_cache(maxsize=4096)  # few distinct parent chains; selectors of one query shape share theirs
-def _counter_ok_in(parents: tuple[tuple[str, str | None], ...]) -> bool:
-    ps = [q for q in parents if q[0] != "paren"]
+    ps = [q for q in s.parents if q[0] != "paren"]
     if len(ps) >= 2 and ps[-1][0] in ("matrix", "subquery") and ps[-2][0] == "call" and ps[-2][1] in _COUNTER_RANGE_FUNCS:
         return True
     if ps and ps[-1][0] == "call" and ps[-1][1] in ("absent", "timestamp"):
@@ -931,11 +946,8 @@ def _counter_ok_in(parents: tuple[tuple[str, str | None], ...]) -> bool:
     "*_over_time presence/count, absent, timestamp, count/group), never shown raw.",
 )
 def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in ctx.analyses:
-        bad = []
-        for s in a.selectors:
-            if s.name and s.name.endswith("_total") and not _counter_ok(s) and s.name not in bad:
-                bad.append(s.name)
+    for p, label, expr, _ in ctx.analyses:
+        bad = _raw_counters(expr)
         if bad:
             yield _hit(
                 p,
@@ -951,10 +963,17 @@ def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names).",
 )
 def target_unknown_metric_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in ctx.analyses:
-        seen = set()
-        for s in a.selectors:
-            if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in seen:
-                seen.add(s.name)
-                info = UNKNOWN_METRICS[s.name]
-                yield _hit(p, f"queries '{s.name}', which {info.why}", info.fix, label)
+    for p, label, expr, _ in ctx.analyses:
+        for name in _unknown_metrics(expr):
+            info = UNKNOWN_METRICS[name]
+            yield _hit(p, f"queries '{name}', which {info.why}", info.fix, label)
+
+
+@lru_cache(maxsize=8192)
+def _unknown_metrics(expr: str) -> tuple[str, ...]:
+    """The metric names of ``expr`` known not to exist, in order, each once."""
+    names: list[str] = []
+    for s in analyze(expr).selectors:
+        if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in names:
+            names.append(s.name)
+    return tuple(names)

@@ -427,11 +427,12 @@ def _analyze(expr: str, refs: tuple[VarRef, ...]) -> Analysis:
 
 _SPACES = r"[ \t\r\n]*"
 # A whole plain matcher from its "{" or ",", else any string (so that quotes pair up as the
-# PromQL lexer pairs them), else a brace.
+# PromQL lexer pairs them), else a brace. (The lookahead lets `re` skip other characters fast.)
 _SHAPE_TOKEN_RE = re.compile(
-    rf"""[{{,]{_SPACES}(?P<label>[A-Za-z_][A-Za-z0-9_]*){_SPACES}(?:=~|!~|!=|=){_SPACES}"""
+    r"""(?=[{},"'`])"""
+    rf"""(?:[{{,]{_SPACES}(?P<label>[A-Za-z_][A-Za-z0-9_]*){_SPACES}(?:=~|!~|!=|=){_SPACES}"""
     r"""(?P<q>["'`])(?P<value>[A-Za-z0-9_.:/-]+)(?P=q)"""
-    r"""|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|[{}]"""
+    r"""|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|[{}])"""
 )
 
 
