@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashgen.lint import promql
 from dashgen.lint.promql import analyze, find_vars, parse_prom_duration, var_name_of
@@ -127,3 +129,72 @@ def test_find_vars_forms():
 ])
 def test_prometheus_durations(s, td):
     assert parse_prom_duration(s) == td
+
+
+# ------------------------------------------------------------ shape cache
+# analyze() parses queries that differ only in plain label values once (promql._shape); the
+# result must be what analysing the query as written gives.
+
+SHAPE_CASES = [
+    'sum by (handler) (rate(http_requests_total{job="svc-0001",code="0"}[$__rate_interval]))',
+    'up{a="x", b!="y"}', '{a!="x"}', '{a!~"x"}', '{a=~"x.y"}', 'up{a=~"x", b!~"y"}', "up{a='x'}", "up{a=`x`}",
+    'up{a="x", a="x"}', 'up{a="same", b="same"}', 'up{ a = "x" ,b=~ "1.2" }', 'up{a="x" or b="y"}',
+    'up{__name__="x"}', '{__name__="up", job="svc-1"}', 'up{a="x__y"}', 'up{a="x"} # c "y"',
+    'up{a="x"} + on() up{b="__q0__"}', 'up{job="$job", env="prod"}', 'up{$lbl="x", env="prod"}',
+    'rate(x{a="b"}[$__rate_interval]) > $threshold', 'up{a="b"} offset $off', 'topk($n, up{a="b"})',
+    'label_replace(up{a="b"}, "dst", "$1", "a", "(.*)")', 'count_values("svc-1", up{a="b"})',
+    'up{a="1"} == "x"', 'up{a=="b"}', 'up{a="b"', 'up{a="b"}[${__rate_interval}]', 'up{a="b", c="d",}',
+    'sum(rate(x{a="b"}[$__rate_interval])) by ([[grp]])', '{"quoted.name", a="b"}', 'up{"a-b"="c", d="e"}',
+    '{a=""}', 'up{a="x", b=""}', '{a=~".*"}', '{a=~"x|"}', '{a=~"x+"}', '{a=~"("}', 'rate(x{a="__v0__"}[$w])',
+]
+
+
+@pytest.mark.parametrize("grafana", [True, False])
+@pytest.mark.parametrize("expr", SHAPE_CASES)
+def test_shape_cache_gives_the_analysis_of_the_query_as_written(expr, grafana):
+    promql.cache_clear()
+    as_written = promql._analyze(expr, find_vars(expr) if grafana else ())
+    assert analyze(expr, grafana) == as_written
+
+
+def test_queries_differing_in_label_values_share_one_parse():
+    promql.cache_clear()
+    for i in range(5):
+        [s] = analyze(f'sum(rate(x_total{{job="svc-{i}", code="{i}"}}[$__rate_interval]))').selectors
+        assert s.matchers == (("job", "=", f"svc-{i}"), ("code", "=", str(i)))
+        assert s.range_var == "__rate_interval"
+    info = promql._analyze_shape.cache_info()
+    assert (info.misses, info.hits) == (1, 4)
+
+
+_values = st.one_of(
+    st.from_regex(r"[A-Za-z0-9_.:/-]{1,5}", fullmatch=True),
+    st.sampled_from(["svc-1", "0", "", ".*", "a|b", "x+", "$job", "[[j]]", "__v0__", "a__b", "a b", "é", "\\d"]),
+)
+
+
+@st.composite
+def _matcher(draw):
+    label = draw(st.sampled_from(["job", "le", "code", "__name__", "$l", "1a"]))
+    op = draw(st.sampled_from(["=", "!=", "=~", "!~", " = ", "=="]))
+    quote = draw(st.sampled_from(['"', '"', "'", "`"]))
+    return f"{label}{op}{quote}{draw(_values)}{quote}"
+
+
+@st.composite
+def _selector(draw):
+    name = draw(st.sampled_from(["", "", "up", "x_total", "$metric"]))
+    matchers = draw(st.lists(_matcher(), max_size=3))
+    rng = draw(st.sampled_from(["", "", "[5m]", "[$__rate_interval]"]))
+    return f"{name}{{{', '.join(matchers)}}}{rng}"
+
+
+_query = st.builds(str.format, st.sampled_from(["{}", "rate({})", "sum by (le) ({})", "{} > $t", "{} / on($l) {}"]),
+                   _selector(), _selector())
+
+
+@settings(max_examples=500, deadline=None)
+@given(_query, st.booleans())
+def test_shape_cache_property(expr, grafana):
+    as_written = promql._analyze(expr, find_vars(expr) if grafana else ())
+    assert analyze(expr, grafana) == as_written

@@ -211,6 +211,16 @@ def test_panel_datasource_rejected(ds, word):
     assert word in f.message
 
 
+def test_invalid_datasource_uid_is_not_confused_with_the_default():
+    # {"uid": False} and {} once shared a resolution cache entry, so the answer depended on panel order.
+    def p(pid, title, ds):
+        return panel(pid, title, y=8 * pid, datasource=ds, targets=[{"refId": "A", "expr": "up"}])
+
+    for panels in ([p(1, "A", {}), p(2, "B", {"uid": False})], [p(2, "B", {"uid": False}), p(1, "A", {})]):
+        found = {f.panel: f.message for f in findings_for(dashboard(panels), "panel-datasource-rule")}
+        assert "default datasource" in found["A"] and "invalid value {'uid': False}" in found["B"]
+
+
 def test_mixed_panel_checks_each_prometheus_target_but_not_loki():
     vars_ = variables() + [{"name": "loki_datasource", "type": "datasource", "query": "loki"}]
     p = panel(datasource={"type": "datasource", "uid": "-- Mixed --"}, targets=[

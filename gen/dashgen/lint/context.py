@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from .data import DATASOURCE_NAME_HINTS, PROMETHEUS_TYPES, SPECIAL_DATASOURCES
-from .promql import var_name_of
+from .promql import Analysis, analyze, var_name_of
 from .walk import PanelRef, as_dict, as_int, as_list, iter_panels, iter_targets, templating_list, text
 
 
-@dataclass(frozen=True, slots=True)
-class Datasource:
+class Datasource(NamedTuple):
     """A resolved datasource reference.
 
     kind: "none" (null/missing: the default datasource), "variable" (``$ds``/``${ds}``),
@@ -37,9 +35,8 @@ class Datasource:
         return self.type in PROMETHEUS_TYPES
 
 
-_LOGQL_RE = re.compile(
-    r"\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|label_format|unwrap|unpack|decolorize|drop|keep)\b"
-)
+# A pattern: only needed for targets whose datasource type is unknown, so `re` compiles it then.
+_LOGQL = r"\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|label_format|unwrap|unpack|decolorize|drop|keep)\b"
 
 
 def _guess_type(name: str) -> str | None:
@@ -71,6 +68,7 @@ class DashboardCtx:
                 pid = inp.get("pluginId")
                 self.inputs[inp["name"]] = pid.lower() if isinstance(pid, str) else None
         self._ds_cache: dict[Any, Datasource] = {}
+        self._ds_prom: dict[Datasource, bool] = {}
         self.configmap_bytes: int | float | None = None  # set by lint_dashboard
 
     # ------------------------------------------------------------ datasources
@@ -79,8 +77,10 @@ class DashboardCtx:
         key: Any
         if isinstance(ref, dict):
             t, u = ref.get("type"), ref.get("uid")
-            key = ("d", t if isinstance(t, str) else None, u if isinstance(u, str) else None)
-        elif isinstance(ref, (str, type(None))):
+            if u is not None and not isinstance(u, str):
+                return self._resolve(ref)  # invalid, shown as the whole object: no cache key fits it
+            key = ("d", t if isinstance(t, str) else None, u)
+        elif ref is None or isinstance(ref, str):
             key = ("s", ref)
         else:
             return Datasource("invalid", display=repr(ref)[:60])
@@ -133,6 +133,12 @@ class DashboardCtx:
     def ds_is_prometheus(self, ds: Datasource) -> bool:
         """Whether queries on ``ds`` are PromQL. Unknown types count as Prometheus, except the
         default datasource of a dashboard whose datasource variables are all something else."""
+        prom = self._ds_prom.get(ds)
+        if prom is None:
+            prom = self._ds_prom[ds] = self._ds_is_prometheus(ds)
+        return prom
+
+    def _ds_is_prometheus(self, ds: Datasource) -> bool:
         if ds.kind in ("special", "invalid"):
             return False
         prom = ds.is_prometheus
@@ -147,27 +153,52 @@ class DashboardCtx:
     def target_is_promql(self, p: PanelRef, target: dict) -> bool:
         """Whether the target is a Prometheus query (non-Prometheus targets are skipped)."""
         ds = self.target_datasource(p, target)
-        if not self.ds_is_prometheus(ds):
-            return False
-        if ds.type is None:  # type unknown: decide from the target itself
-            expr = target.get("expr")
-            if not isinstance(expr, str) or _LOGQL_RE.search(expr):
-                return False
-        return True
+        return _is_promql(ds, self.ds_is_prometheus(ds), target)
 
     # ------------------------------------------------------------- queries
 
     @cached_property
-    def prom_targets(self) -> list[tuple[PanelRef, dict, str]]:
-        """(panel, target, label) for every Prometheus target of a data panel."""
+    def data_targets(self) -> list[tuple[PanelRef, Datasource, list[tuple[dict, str, bool]]]]:
+        """(panel, panel datasource, [(target, label, is PromQL), ...]) for every data panel, in
+        panel order."""
         out = []
+        last_ds: Datasource | None = None
         for p in self.panels:
             if not p.is_data:
                 continue
+            panel_ds = self.resolve(p.panel.get("datasource"))
+            if panel_ds is not last_ds:  # panels usually share one (cached) datasource
+                panel_prom = self.ds_is_prometheus(panel_ds)
+                last_ds = panel_ds
+            targets = []
             for t, label in iter_targets(p.panel):
-                if self.target_is_promql(p, t):
-                    out.append((p, t, label))
+                if t.get("datasource") is None:  # the usual case: the panel's datasource
+                    prom = panel_prom if panel_ds.type is not None else _is_promql(panel_ds, panel_prom, t)
+                else:
+                    prom = self.target_is_promql(p, t)
+                targets.append((t, label, prom))
+            out.append((p, panel_ds, targets))
         return out
+
+    @cached_property
+    def prom_targets(self) -> list[tuple[PanelRef, dict, str]]:
+        """(panel, target, label) for every Prometheus target of a data panel."""
+        return [(p, t, label) for p, _, targets in self.data_targets for t, label, prom in targets if prom]
+
+    @cached_property
+    def prom_queries(self) -> list[tuple[PanelRef, dict, str, Analysis | None]]:
+        """(panel, target, label, analysis) for every Prometheus target; the analysis is None
+        when expr is missing, not a string or blank."""
+        out = []
+        for p, t, label in self.prom_targets:
+            expr = t.get("expr")
+            out.append((p, t, label, analyze(expr) if isinstance(expr, str) and expr.strip() else None))
+        return out
+
+    @cached_property
+    def analyses(self) -> list[tuple[PanelRef, str, str, Analysis]]:
+        """(panel, target label, expr, analysis) for every Prometheus target whose PromQL parses."""
+        return [(p, label, t["expr"], a) for p, t, label, a in self.prom_queries if a is not None and a.ok]
 
     @property
     def dashboard_keys(self) -> set[str]:
@@ -177,6 +208,17 @@ class DashboardCtx:
         if self.title is not None:
             keys.add(self.title)
         return keys
+
+
+def _is_promql(ds: Datasource, on_prometheus: bool, target: dict) -> bool:
+    """target_is_promql for a target whose datasource is ``ds`` (``on_prometheus``: ds_is_prometheus(ds))."""
+    if not on_prometheus:
+        return False
+    if ds.type is None:  # type unknown: decide from the target itself
+        expr = target.get("expr")
+        if not isinstance(expr, str) or re.search(_LOGQL, expr):
+            return False
+    return True
 
 
 def variable_query(v: dict) -> str | None:
@@ -191,7 +233,9 @@ def variable_query(v: dict) -> str | None:
     return None
 
 
-def panel_scoped_vars(p: PanelRef) -> set[str]:
+def panel_scoped_vars(p: PanelRef) -> frozenset[str] | set[str]:
+    if "scopedVars" not in p.panel and (p.row is None or "scopedVars" not in p.row.panel):
+        return frozenset()
     names = set(as_dict(p.panel.get("scopedVars")).keys())
     if p.row is not None:
         names |= set(as_dict(p.row.panel.get("scopedVars")).keys())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from .context import DashboardCtx, panel_scoped_vars, variable_query
@@ -22,8 +22,8 @@ from .data import (
     VARIABLE_QUERY_VARIABLES,
 )
 from .model import Hit, register
-from .promql import Analysis, Selector, analyze, find_vars, var_name_of
-from .walk import PanelRef, as_dict, as_list, as_num, iter_targets, kind_name, text
+from .promql import Selector, analyze, find_vars, var_name_of
+from .walk import PanelRef, as_dict, as_list, as_num, kind_name, text
 
 D = "dashboard"
 
@@ -87,10 +87,11 @@ def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         if p.type is None:
             yield _hit(p, f"{p.path} has no panel type", "set 'type' (e.g. timeseries, stat, table, row)")
-        for key, want, cls in (("targets", "a list", list), ("gridPos", "an object", dict)):
-            val = p.panel.get(key)
-            if val is not None and not isinstance(val, cls):
-                yield _hit(p, f"{p.path}.{key} is {kind_name(val)}, not {want}", fix)
+        targets, grid = p.panel.get("targets"), p.panel.get("gridPos")
+        if targets is not None and not isinstance(targets, list):
+            yield _hit(p, f"{p.path}.targets is {kind_name(targets)}, not a list", fix)
+        if grid is not None and not isinstance(grid, dict):
+            yield _hit(p, f"{p.path}.gridPos is {kind_name(grid)}, not an object", fix)
 
 
 @register("dashboard-title-rule", D, "error", "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).")
@@ -287,10 +288,11 @@ def template_instance_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     yield from _template_check(ctx, "instance")
 
 
-_LABEL_NAMES_RE = re.compile(r"^label_names\((.*)\)\s*$", re.S)
-_LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$", re.S)
-_METRICS_RE = re.compile(r"^metrics\((.+)\)\s*$", re.S)
-_QUERY_RESULT_RE = re.compile(r"^query_result\((.+)\)\s*$", re.S)
+# Patterns, compiled (and cached) by `re` when a dashboard has query variables.
+_LABEL_NAMES = r"(?s)^label_names\((.*)\)\s*$"
+_LABEL_VALUES = r"(?s)^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$"
+_METRICS = r"(?s)^metrics\((.+)\)\s*$"
+_QUERY_RESULT = r"(?s)^query_result\((.+)\)\s*$"
 _FUNC_NAMES = ("label_names", "label_values", "metrics", "query_result")
 
 
@@ -309,26 +311,28 @@ def _var_query_problem(q: str) -> str | None:
         return None if a.ok else a.error
 
     if q.startswith("label_names"):
-        m = _LABEL_NAMES_RE.match(q)
+        m = re.match(_LABEL_NAMES, q)
         if not m:
             return "malformed label_names(): use label_names() or label_names(<series selector>)"
         return parses(m.group(1)) if m.group(1).strip() else None
     if q.startswith("label_values"):
-        m = _LABEL_VALUES_RE.match(probe)
+        m = re.match(_LABEL_VALUES, probe)
         if not m:
             return "malformed label_values(): use label_values(<label>) or label_values(<selector>, <label>)"
         if m.group(1) is None:
             return None
         return parses(q[len("label_values(") : len("label_values(") + len(m.group(1))])
     if q.startswith("metrics"):
-        return None if _METRICS_RE.match(q) else "malformed metrics(): use metrics(<regex>)"
+        return None if re.match(_METRICS, q) else "malformed metrics(): use metrics(<regex>)"
     if q.startswith("query_result"):
-        m = _QUERY_RESULT_RE.match(q)
+        m = re.match(_QUERY_RESULT, q)
         if not m:
             return "malformed query_result(): use query_result(<PromQL>)"
         return parses(m.group(1))
     fn = re.match(r"^([a-z_]+)\s*\(", q)
     if fn and fn.group(1) not in _FUNC_NAMES:
+        import difflib
+
         close = difflib.get_close_matches(fn.group(1), _FUNC_NAMES, n=1)
         if close:
             return f"unknown function {fn.group(1)}() (did you mean {close[0]}()?)"
@@ -394,10 +398,21 @@ class _VarScanner:
         # __inputs names (${DS_PROMETHEUS}) are replaced on import; panel-datasource-rule reports them
         self.defined = ctx.var_names | GLOBAL_VARIABLES | set(ctx.inputs)
         self.names = sorted(ctx.var_names)
+        self._memo: dict[tuple[str, bool], list[str]] = {}  # for calls without `extra`
 
     def undefined(self, s: Any, extra: frozenset[str] | set[str] = frozenset(), any_dunder: bool = False) -> list[str]:
+        """Names of the undefined variables in ``s`` (the list is shared: do not modify it)."""
         if not isinstance(s, str) or "$" not in s and "[[" not in s:
             return []
+        if extra:
+            return self._undefined(s, extra, any_dunder)
+        key = (s, any_dunder)
+        names = self._memo.get(key)
+        if names is None:
+            names = self._memo[key] = self._undefined(s, extra, any_dunder)
+        return names
+
+    def _undefined(self, s: str, extra: frozenset[str] | set[str], any_dunder: bool) -> list[str]:
         out = []
         for r in find_vars(s):
             n = r.name
@@ -412,6 +427,8 @@ class _VarScanner:
         return out
 
     def fix(self, name: str) -> str:
+        import difflib
+
         close = difflib.get_close_matches(name, self.names, n=1)
         hint = f" (did you mean '${close[0]}'?)" if close else ""
         return f"define '{name}' in templating.list or correct the reference{hint}"
@@ -424,75 +441,109 @@ def _link_urls(links: Any) -> Iterator[tuple[str, Any]]:
             yield "link title", link.get("title")
 
 
+def _ds_uid(ds: Any) -> Any:
+    return ds if isinstance(ds, str) else as_dict(ds).get("uid")
+
+
+_TARGET_FIELDS = tuple((f, f"target {f}") for f in ("expr", "query", "rawSql", "target", "legendFormat"))
+
+
 @register(
     "template-undefined-variable-rule", D, "error",
     "Every $var/${var}/[[var]] in queries, titles, datasources, links and variable queries is a "
     "templating variable or a Grafana built-in ($__rate_interval, $__range, $__from...); SQL/InfluxQL "
     "macros only count in non-Prometheus targets.",
 )
-def template_undefined_variable_rule(ctx: DashboardCtx) -> Iterator[Hit]:
+def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
+    # Most strings have no variable at all: check for "$"/"[[" before anything else.
     sc = _VarScanner(ctx)
     seen: set[tuple] = set()
+    hits: list[Hit] = []
 
-    def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> Iterator[Hit]:
+    def check(p: PanelRef | None, where: str, val: Any, extra: frozenset[str] | set[str] = frozenset(),
+              target: str | None = None, any_dunder: bool = False) -> None:
+        if isinstance(val, str) and ("$" in val or "[[" in val):
+            names = sc.undefined(val, extra, any_dunder)
+            if names:
+                emit(p, where, names, target)
+
+    def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> None:
         for n in names:
             key = (p.path if p else None, target, n)
             if key in seen:
                 continue
             seen.add(key)
-            yield _hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target=target)
+            hits.append(_hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target=target))
 
     for where, val in _link_urls(ctx.model.get("links")):
-        yield from emit(None, f"dashboard {where}", sc.undefined(val, LINK_VARIABLES))
+        check(None, f"dashboard {where}", val, LINK_VARIABLES)
     for v in ctx.variables:
-        vn = v.get("name")
-        label = f"variable '{vn}'"
-        yield from emit(None, f"{label} query", sc.undefined(variable_query(v), VARIABLE_QUERY_VARIABLES))
-        ds = v.get("datasource")
-        yield from emit(None, f"{label} datasource", sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid")))
+        label = f"variable '{v.get('name')}'"
+        check(None, f"{label} query", variable_query(v), VARIABLE_QUERY_VARIABLES)
+        check(None, f"{label} datasource", _ds_uid(v.get("datasource")))
     for i, ann in enumerate(as_list(as_dict(ctx.model.get("annotations")).get("list"))):
         if not isinstance(ann, dict):
             continue
-        ds = ann.get("datasource")
-        yield from emit(None, f"annotation {text(ann.get('name')) or i} datasource",
-                        sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid")))
-        yield from emit(None, f"annotation {text(ann.get('name')) or i} query", sc.undefined(ann.get("expr")))
+        check(None, f"annotation {text(ann.get('name')) or i} datasource", _ds_uid(ann.get("datasource")))
+        check(None, f"annotation {text(ann.get('name')) or i} query", ann.get("expr"))
 
+    # Per panel, `check` is only called for strings with a variable (the usual panel has none
+    # but its datasource): a call costs more than the test.
+    data_targets = {id(p): targets for p, _, targets in ctx.data_targets}
     for p in ctx.panels:
         extra = panel_scoped_vars(p)
         pan = p.panel
-        yield from emit(p, "panel title", sc.undefined(pan.get("title"), extra))
+        title = pan.get("title")
+        if isinstance(title, str) and ("$" in title or "[[" in title):
+            check(p, "panel title", title, extra)
         repeat = pan.get("repeat")
         if isinstance(repeat, str) and repeat.strip():
             rname = var_name_of(repeat) or repeat.strip()
             if rname not in ctx.var_names:
-                yield from emit(p, "panel repeat", [rname])
+                emit(p, "panel repeat", [rname])
         if p.library_ref:
             continue
-        yield from emit(p, "panel description", sc.undefined(pan.get("description"), extra))
+        description = pan.get("description")
+        if isinstance(description, str) and ("$" in description or "[[" in description):
+            check(p, "panel description", description, extra)
         ds = pan.get("datasource")
-        yield from emit(p, "panel datasource", sc.undefined(ds if isinstance(ds, str) else as_dict(ds).get("uid"), extra))
-        link_extra = extra | LINK_VARIABLES
-        for where, val in _link_urls(pan.get("links")):
-            yield from emit(p, f"panel {where}", sc.undefined(val, link_extra))
-        fc = as_dict(pan.get("fieldConfig"))
-        for _, val in _link_urls(as_dict(fc.get("defaults")).get("links")):
-            yield from emit(p, "data link", sc.undefined(val, link_extra))
-        for ov in as_list(fc.get("overrides")):
-            for prop in as_list(as_dict(ov).get("properties")):
-                if isinstance(prop, dict) and prop.get("id") == "links":
-                    for _, val in _link_urls(prop.get("value")):
-                        yield from emit(p, "data link", sc.undefined(val, link_extra))
+        uid = ds if isinstance(ds, str) else _ds_uid(ds)
+        if isinstance(uid, str) and ("$" in uid or "[[" in uid):
+            check(p, "panel datasource", uid, extra)
+        links = pan.get("links")
+        if links:
+            link_extra = extra | LINK_VARIABLES
+            for where, val in _link_urls(links):
+                check(p, f"panel {where}", val, link_extra)
+        fc = pan.get("fieldConfig")
+        if isinstance(fc, dict):
+            defaults, overrides = fc.get("defaults"), fc.get("overrides")
+            data_links = [defaults.get("links") if isinstance(defaults, dict) else None]
+            if isinstance(overrides, list):
+                for ov in overrides:
+                    for prop in as_list(as_dict(ov).get("properties")):
+                        if isinstance(prop, dict) and prop.get("id") == "links":
+                            data_links.append(prop.get("value"))
+            for links in data_links:
+                if links:
+                    for _, val in _link_urls(links):
+                        check(p, "data link", val, extra | LINK_VARIABLES)
         if not p.is_data:
             continue
-        for t, label in iter_targets(pan):
-            prom = ctx.target_is_promql(p, t)
+        for t, label, prom in data_targets[id(p)]:
             t_extra = extra if prom else extra | NON_PROM_MACROS
-            for field in ("expr", "query", "rawSql", "target", "legendFormat"):
-                yield from emit(p, f"target {field}", sc.undefined(t.get(field), t_extra, any_dunder=not prom), label)
+            for field, where in _TARGET_FIELDS:
+                if field not in t:  # most targets have only a few of these fields
+                    continue
+                val = t[field]
+                if isinstance(val, str) and ("$" in val or "[[" in val):
+                    names = sc.undefined(val, t_extra, not prom)
+                    if names:
+                        emit(p, where, names, label)
             tds = t.get("datasource")
-            yield from emit(p, "target datasource",
-                            sc.undefined(tds if isinstance(tds, str) else as_dict(tds).get("uid"), extra), label)
+            if tds is not None:
+                check(p, "target datasource", _ds_uid(tds), extra, label)
+    return hits
 
 
 # ====================================================================== panels
@@ -549,14 +600,8 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 )
 def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     fix = "use the datasource variable, e.g. datasource: {type: prometheus, uid: '${datasource}'}"
-    prom_panels: dict[int, list[tuple[dict, str]]] = {}
-    for p, t, label in ctx.prom_targets:
-        prom_panels.setdefault(id(p), []).append((t, label))
-    for p in ctx.panels:
-        if not p.is_data:
-            continue
-        targets = prom_panels.get(id(p), [])
-        ds = ctx.panel_datasource(p)
+    for p, ds, panel_targets in ctx.data_targets:
+        targets = [(t, label) for t, label, prom in panel_targets if prom]
         if ds.kind == "special":
             if ds.special == "mixed":
                 for t, label in targets:
@@ -640,20 +685,23 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             fields = as_dict(as_dict(pan.get("options")).get("reduceOptions")).get("fields")
             if isinstance(fields, str) and fields != "":
                 continue  # shows non-numeric fields
-        if _has_mappings(defaults.get("mappings")) or _has_mappings(pan.get("valueMaps")):
+        mappings, value_maps = defaults.get("mappings"), pan.get("valueMaps")
+        if (mappings and _has_mappings(mappings)) or (value_maps and _has_mappings(value_maps)):
             continue
         units: list[tuple[str, Any]] = []
-        mapped = False
-        for ov in as_list(fc.get("overrides")):
-            for prop in as_list(as_dict(ov).get("properties")):
-                if not isinstance(prop, dict):
-                    continue
-                if prop.get("id") == "unit":
-                    units.append(("override", prop.get("value")))
-                elif prop.get("id") == "mappings" and _has_mappings(prop.get("value")):
-                    mapped = True
-        if mapped:
-            continue
+        overrides = fc.get("overrides")
+        if overrides:
+            mapped = False
+            for ov in as_list(overrides):
+                for prop in as_list(as_dict(ov).get("properties")):
+                    if not isinstance(prop, dict):
+                        continue
+                    if prop.get("id") == "unit":
+                        units.append(("override", prop.get("value")))
+                    elif prop.get("id") == "mappings" and _has_mappings(prop.get("value")):
+                        mapped = True
+            if mapped:
+                continue
         if "unit" in defaults:
             units.append(("fieldConfig.defaults.unit", defaults.get("unit")))
         if p.type == "graph":
@@ -673,7 +721,9 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         for where, u in set_units:
             if not isinstance(u, str):
                 yield _hit(p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
-            elif not _unit_ok(u):
+            elif u not in GRAFANA_UNITS and not _unit_ok(u):
+                import difflib
+
                 sugg = UNIT_SUGGESTIONS.get(u) or next(iter(difflib.get_close_matches(u, sorted(GRAFANA_UNITS), n=1)), None)
                 hint = f"use '{sugg}'" if sugg else "use a Grafana unit id"
                 yield _hit(p, f"unknown unit {u!r} in {where}",
@@ -681,15 +731,13 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 def _has_mappings(v: Any) -> bool:
-    return (isinstance(v, list) and len(v) > 0) or (isinstance(v, dict) and len(v) > 0)
+    return isinstance(v, (list, dict)) and len(v) > 0
 
 
 @register("panel-no-targets-rule", D, "error", "Data panels have at least one query (target).")
 def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p in ctx.panels:
-        if not p.is_data:
-            continue
-        if not iter_targets(p.panel):
+    for p, _, targets in ctx.data_targets:
+        if not targets:
             yield _hit(p, f"{p.type} panel has no targets", "add a query, or use a text panel for static content")
 
 
@@ -714,10 +762,14 @@ def _rect(p: PanelRef) -> tuple[float, float, float, float] | None:
     gp = p.panel.get("gridPos")
     if not isinstance(gp, dict):
         return None
-    y = as_num(gp.get("y"))
     if p.is_row:
+        y = as_num(gp.get("y"))
         return None if y is None else (0.0, y, 24.0, 1.0)
-    x, w, h = as_num(gp.get("x")), as_num(gp.get("w")), as_num(gp.get("h"))
+    x, y, w, h = gp.get("x"), gp.get("y"), gp.get("w"), gp.get("h")
+    if type(x) is int and type(y) is int and type(w) is int and type(h) is int:  # the usual case
+        x, y, w, h = float(x), float(y), float(w), float(h)
+    else:
+        y, x, w, h = as_num(y), as_num(x), as_num(w), as_num(h)
     if x is None or y is None or w is None or h is None or w <= 0 or h <= 0:
         return None
     return (x, y, w, h)
@@ -738,7 +790,8 @@ def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         layers.setdefault(p.row.path if p.row is not None else "", []).append((p, r))
     for items in layers.values():
-        order = sorted(range(len(items)), key=lambda i: items[i][1][1])
+        ys = [r[1] for _, r in items]
+        order = sorted(range(len(items)), key=ys.__getitem__)
         reported: set[int] = set()
         for a_pos, ai in enumerate(order):
             pa, (ax, ay, aw, ah) = items[ai]
@@ -763,35 +816,24 @@ def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 # ===================================================================== targets
 
 
-def _analyses(ctx: DashboardCtx) -> Iterator[tuple[PanelRef, str, Analysis]]:
-    """(panel, target label, analysis) for every Prometheus target whose PromQL parses."""
-    for p, t, label in ctx.prom_targets:
-        expr = t.get("expr")
-        if isinstance(expr, str) and expr.strip():
-            a = analyze(expr)
-            if a.ok:
-                yield p, label, a
-
-
 @register(
     "target-promql-rule", D, "error",
     "Prometheus targets parse as PromQL (promql_parser) after substituting Grafana variables as Grafana "
     "would; non-Prometheus targets are skipped.",
 )
 def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, t, label in ctx.prom_targets:
+    for p, t, label, a in ctx.prom_queries:
         expr = t.get("expr")
-        if expr is None:
-            continue
-        if not isinstance(expr, str):
-            yield _hit(p, f"expr is {kind_name(expr)}, not a string", "write the PromQL query as a string", label)
-            continue
-        if not expr.strip():
+        if a is None:  # no expr, not a string, or blank
+            if expr is None:
+                continue
+            if not isinstance(expr, str):
+                yield _hit(p, f"expr is {kind_name(expr)}, not a string", "write the PromQL query as a string", label)
+                continue
             if t.get("hide") is True:
                 continue
             yield _hit(p, "the query is empty", "write a query or remove the empty target", label)
             continue
-        a = analyze(expr)
         if not a.ok:
             fix = "fix the PromQL syntax"
             if "holt_winters" in (a.error or ""):
@@ -804,20 +846,30 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes.",
 )
 def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in _analyses(ctx):
-        for s in a.selectors:
-            ps = s.parents
-            if len(ps) >= 2 and ps[-1][0] == "matrix" and ps[-2][0] == "call" and ps[-2][1] in ("rate", "irate"):
-                if s.range_var == "__rate_interval":
-                    continue
-                used = f"${s.range_var}" if s.range_var else _fmt_td(s.range)
-                yield _hit(
-                    p,
-                    f"{ps[-2][1]}({s.name or '...'}[{used}]) does not use $__rate_interval",
-                    f"use {ps[-2][1]}({s.name or '...'}[$__rate_interval])",
-                    label,
-                )
-                break
+    for p, label, expr, _ in ctx.analyses:
+        problem = _rate_interval_problem(expr)
+        if problem is not None:
+            yield _hit(p, problem[0], problem[1], label)
+
+
+# The per-query verdicts below depend on the query text alone, so they are cached like the
+# analysis itself (panels often repeat a query; a rebuilt dashboard repeats all of them).
+
+
+@lru_cache(maxsize=8192)
+def _rate_interval_problem(expr: str) -> tuple[str, str] | None:
+    """(message, fix) for the first rate()/irate() of ``expr`` whose range is not $__rate_interval."""
+    for s in analyze(expr).selectors:
+        ps = s.parents
+        if len(ps) >= 2 and ps[-1][0] == "matrix" and ps[-2][0] == "call" and ps[-2][1] in ("rate", "irate"):
+            if s.range_var == "__rate_interval":
+                continue
+            used = f"${s.range_var}" if s.range_var else _fmt_td(s.range)
+            return (
+                f"{ps[-2][1]}({s.name or '...'}[{used}]) does not use $__rate_interval",
+                f"use {ps[-2][1]}({s.name or '...'}[$__rate_interval])",
+            )
+    return None
 
 
 def _fmt_td(td: Any) -> str:
@@ -834,7 +886,7 @@ def _has_var_matcher(s: Selector, label: str) -> bool:
 
 
 def _required_matcher(ctx: DashboardCtx, label: str) -> Iterator[Hit]:
-    for p, tl, a in _analyses(ctx):
+    for p, tl, _, a in ctx.analyses:
         missing = [s.name or "{...}" for s in a.selectors if not _has_var_matcher(s, label)]
         if missing:
             yield _hit(
@@ -867,6 +919,16 @@ _COUNTER_RANGE_FUNCS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
+def _raw_counters(expr: str) -> tuple[str, ...]:
+    """The counters (*_total) of ``expr`` not wrapped in a counter function, in order, each once."""
+    bad: list[str] = []
+    for s in analyze(expr).selectors:
+        if s.name and s.name.endswith("_total") and not _counter_ok(s) and s.name not in bad:
+            bad.append(s.name)
+    return tuple(bad)
+
+
 def _counter_ok(s: Selector) -> bool:
     ps = [q for q in s.parents if q[0] != "paren"]
     if len(ps) >= 2 and ps[-1][0] in ("matrix", "subquery") and ps[-2][0] == "call" and ps[-2][1] in _COUNTER_RANGE_FUNCS:
@@ -884,11 +946,8 @@ def _counter_ok(s: Selector) -> bool:
     "*_over_time presence/count, absent, timestamp, count/group), never shown raw.",
 )
 def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in _analyses(ctx):
-        bad = []
-        for s in a.selectors:
-            if s.name and s.name.endswith("_total") and not _counter_ok(s) and s.name not in bad:
-                bad.append(s.name)
+    for p, label, expr, _ in ctx.analyses:
+        bad = _raw_counters(expr)
         if bad:
             yield _hit(
                 p,
@@ -904,10 +963,17 @@ def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names).",
 )
 def target_unknown_metric_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    for p, label, a in _analyses(ctx):
-        seen = set()
-        for s in a.selectors:
-            if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in seen:
-                seen.add(s.name)
-                info = UNKNOWN_METRICS[s.name]
-                yield _hit(p, f"queries '{s.name}', which {info.why}", info.fix, label)
+    for p, label, expr, _ in ctx.analyses:
+        for name in _unknown_metrics(expr):
+            info = UNKNOWN_METRICS[name]
+            yield _hit(p, f"queries '{name}', which {info.why}", info.fix, label)
+
+
+@lru_cache(maxsize=8192)
+def _unknown_metrics(expr: str) -> tuple[str, ...]:
+    """The metric names of ``expr`` known not to exist, in order, each once."""
+    names: list[str] = []
+    for s in analyze(expr).selectors:
+        if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in names:
+            names.append(s.name)
+    return tuple(names)

@@ -17,19 +17,23 @@ Substitution by context:
 - elsewhere: glued to a name (``node_${x}_bytes``) -> a name fragment; before ``(`` -> a
   function name; otherwise a metric name or a number (both are tried: ``> $threshold``,
   ``topk($n, ...)``, ``$metric{...}``).
+
+Queries that differ only in label values (``{job="svc-a"}`` / ``{job="svc-b"}``) share one parse:
+plain matcher values are replaced by placeholders (see ``_shape``), the placeholder query is
+analysed once and its selectors get the real values back (``_fill``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
-
-import promql_parser
+from typing import TYPE_CHECKING, NamedTuple
 
 from .data import DURATION_BUILTINS, NUMBER_BUILTINS
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 # Grafana's variableRegex (public/app/features/variables/utils.ts), ASCII \w like JavaScript.
 VAR_RE = re.compile(
@@ -38,8 +42,7 @@ VAR_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class VarRef:
+class VarRef(NamedTuple):
     name: str
     path: str | None  # ${var.path}
     fmt: str | None  # ${var:fmt} / [[var:fmt]]
@@ -50,6 +53,8 @@ class VarRef:
 
 @lru_cache(maxsize=8192)
 def find_vars(s: str) -> tuple[VarRef, ...]:
+    if "$" not in s and "[[" not in s:
+        return ()
     out = []
     for m in VAR_RE.finditer(s):
         if m.group(1) is not None:
@@ -74,20 +79,21 @@ def var_name_of(ref: object) -> str | None:
 
 # ------------------------------------------------------------------ durations
 
-_PROM_DURATION_RE = re.compile(
-    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
-)
+# A pattern: `re` compiles it on first use (rule files), not on import.
+_PROM_DURATION = r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
 
 
 def parse_prom_duration(s: object) -> timedelta | None:
     """Prometheus model.ParseDuration: "0", or units y w d h m s ms in that order, integers only."""
+    from datetime import timedelta  # only rule files need it: keep it out of `import dashgen.lint`
+
     if not isinstance(s, str):
         return None
     if s == "0":
         return timedelta(0)
     if not s:
         return None
-    m = _PROM_DURATION_RE.match(s)
+    m = re.match(_PROM_DURATION, s)
     if not m or not any(m.groups()):
         return None
     y, w, d, h, mi, sec, ms = (int(g) if g else 0 for g in m.groups())
@@ -249,8 +255,7 @@ def _candidates(kind: str, r: VarRef, k: int, dur_idx: int) -> list[str]:
     return ["1", v]  # a number (> $threshold, topk($n, ...)) or else a metric name (sum($metric))
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(NamedTuple):
     name: str | None  # metric name (variables restored, e.g. "node_$x_bytes")
     name_literal: bool  # the name has no variable in it
     matchers: tuple[tuple[str, str, str], ...]  # (label, op, value with variables restored)
@@ -259,8 +264,7 @@ class Selector:
     range: timedelta | None  # for foo[...]: the literal range
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(NamedTuple):
     ok: bool
     error: str | None
     selectors: tuple[Selector, ...] = ()
@@ -275,7 +279,12 @@ def _op_str(op: object) -> str:
     return _OPS.get(name, str(name))
 
 
-def _summarise(ast: object, restore: dict[str, str], ranges: dict[timedelta, str]) -> tuple[Selector, ...]:
+def _micros(td: timedelta) -> int:
+    return (td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds
+
+
+def _summarise(ast: object, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
+    """``ranges``: magic range in microseconds -> the variable it stands for."""
     def rs(s: str) -> str:
         if "__" not in s:
             return s
@@ -305,7 +314,7 @@ def _summarise(ast: object, restore: dict[str, str], ranges: dict[timedelta, str
                     name_literal=name is not None and _PLACEHOLDER_RE.search(name) is None,
                     matchers=tuple(matchers),
                     parents=parents,
-                    range_var=ranges.get(rng) if rng is not None else None,
+                    range_var=ranges.get(_micros(rng)) if rng is not None else None,
                     range=rng,
                 )
             )
@@ -343,6 +352,23 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
     if not expr.strip():
         return Analysis(False, "the expression is empty")
     refs = find_vars(expr) if grafana else ()
+    shape, values = _shape(expr, refs)
+    if values:
+        template, filled = _analyze_shape(shape, grafana)
+        if template.ok:
+            return _fill(template, filled, values)
+        # Invalid: analyse the query itself so that the error message shows its own values.
+    return _analyze(expr, refs)
+
+
+@lru_cache(maxsize=1024)
+def _analyze_shape(shape: str, grafana: bool) -> tuple[Analysis, tuple[bool, ...]]:
+    """The analysis of a shape, and for each selector whether a matcher value is a placeholder."""
+    a = _analyze(shape, find_vars(shape) if grafana else ())
+    return a, tuple(any(re.fullmatch(r"__q\d+__", v) for _, _, v in s.matchers) for s in a.selectors)
+
+
+def _analyze(expr: str, refs: tuple[VarRef, ...]) -> Analysis:
     if not refs:
         ast, err = _parse(expr)
         if err is not None:
@@ -360,7 +386,7 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
         cand_lists.append(cands)
         restore[f"__v{k}__"] = r.raw
         restore[f"__s{k}__"] = r.raw
-    ranges = {timedelta(milliseconds=_MAGIC_MS + i): name for name, i in dur_index.items()}
+    ranges = {(_MAGIC_MS + i) * 1000: name for name, i in dur_index.items()}
 
     first_error: str | None = None
     first_text = ""
@@ -383,7 +409,96 @@ def analyze(expr: str, grafana: bool = True) -> Analysis:
     return Analysis(False, first_error, substituted=first_text)
 
 
+# ------------------------------------------------------------------ shapes
+#
+# Why a placeholder value gives the same analysis as the real one: ``_shape`` only replaces the
+# value of a matcher ``{label OP "value"}`` (OP one of = != =~ !~, label a plain name other than
+# __name__) whose value is non-empty and made of letters, digits and ``_.:/-`` only. For such a
+# value the parser (promql_parser) behaves as for the placeholder ``__qN__``, a value of the
+# same kind: no escapes to decode, a valid regex that does not match the empty string, so the
+# "at least one non-empty matcher" check and the regex check have the same outcome; nothing
+# else in the parser looks at matcher values. The variable substitution sees the same
+# structure: the value holds no variable, quote, bracket or "#", and the token before a string
+# never matters (``_prev_tokens``). Values with "__" are left alone (``_summarise`` rewrites
+# __vN__/__sN__ in values), equal values share a placeholder (equality between them is kept),
+# and queries with a comment, "__q" anywhere or a quote inside a variable reference are not
+# shaped. A shape that does not parse is not used: the query is analysed as written, so the
+# error message shows its own values.
+
+_SPACES = r"[ \t\r\n]*"
+# A whole plain matcher from its "{" or ",", else any string (so that quotes pair up as the
+# PromQL lexer pairs them), else a brace. (The lookahead lets `re` skip other characters fast.)
+_SHAPE_TOKEN_RE = re.compile(
+    r"""(?=[{},"'`])"""
+    rf"""(?:[{{,]{_SPACES}(?P<label>[A-Za-z_][A-Za-z0-9_]*){_SPACES}(?:=~|!~|!=|=){_SPACES}"""
+    r"""(?P<q>["'`])(?P<value>[A-Za-z0-9_.:/-]+)(?P=q)"""
+    r"""|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|[{}])"""
+)
+
+
+def _shape(expr: str, refs: tuple[VarRef, ...]) -> tuple[str, dict[str, str]]:
+    """``expr`` with plain matcher values replaced by ``__qN__``, and placeholder -> value.
+
+    Returns ``(expr, {})`` when there is nothing to replace or the query is out of scope.
+    """
+    if "#" in expr or "__q" in expr:
+        return expr, {}
+    for r in refs:
+        if '"' in r.raw or "'" in r.raw or "`" in r.raw:
+            return expr, {}
+    values: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
+    parts: list[str] = []
+    pos = 0
+    depth = 0
+    ri = 0
+    n = len(refs)
+    for m in _SHAPE_TOKEN_RE.finditer(expr):
+        s = m.start()
+        while ri < n and refs[ri].end <= s:
+            ri += 1
+        if ri < n and refs[ri].start <= s:
+            continue  # a brace of ${var}
+        c = expr[s]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+            continue
+        value = m.group("value")
+        if value is None or not depth or "__" in value or m.group("label") == "__name__":
+            continue
+        ph = placeholders.get(value)
+        if ph is None:
+            ph = placeholders[value] = f"__q{len(placeholders)}__"
+            values[ph] = value
+        start, end = m.span("value")
+        parts.append(expr[pos:start])
+        parts.append(ph)
+        pos = end
+    if not values:
+        return expr, {}
+    parts.append(expr[pos:])
+    return "".join(parts), values
+
+
+def _fill(template: Analysis, filled: tuple[bool, ...], values: dict[str, str]) -> Analysis:
+    """The analysis of the query whose values ``_shape`` replaced, from that of its shape."""
+    selectors = []
+    for s, has_placeholder in zip(template.selectors, filled):
+        if has_placeholder:
+            matchers = tuple([(label, op, values.get(v, v)) for label, op, v in s.matchers])
+            s = Selector(s.name, s.name_literal, matchers, s.parents, s.range_var, s.range)
+        selectors.append(s)
+    substituted = template.substituted
+    for ph, value in values.items():  # "__q1__" never matches inside "__q10__"
+        substituted = substituted.replace(ph, value)
+    return Analysis(True, None, tuple(selectors), substituted)
+
+
 def _parse(text: str) -> tuple[object, str | None]:
+    import promql_parser  # imported on first use: `import dashgen.lint` stays cheap
+
     try:
         return promql_parser.parse(text), None
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -399,4 +514,5 @@ def _clean_error(exc: BaseException) -> str:
 
 def cache_clear() -> None:
     analyze.cache_clear()
+    _analyze_shape.cache_clear()
     find_vars.cache_clear()

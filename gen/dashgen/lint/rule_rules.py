@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .data import UNKNOWN_METRICS
 from .model import Hit, register
@@ -18,12 +17,13 @@ GROUP_NAME_MAX = 40
 GROUP_RULES_MAX = 20
 ALERT_NAME_MAX = 40  # mixtool's own limit could not be verified; 40 like the group name limit
 
-# mixtool pkg/mixer/lint.go
-_CAMEL_RE = re.compile(r"^([A-Z]+[a-z0-9]+)+$")
-_TEMPLATE_RE = re.compile(r"\{\{.+\}\}", re.S)
-_SENTENCE_RE = re.compile(r"^[A-Z].+\.$", re.S)
-_METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# mixtool pkg/mixer/lint.go. Patterns, not compiled regexes: `re` compiles (and caches) them
+# when a rule file is linted, not on `import dashgen.lint`.
+_CAMEL = r"^([A-Z]+[a-z0-9]+)+$"
+_TEMPLATE = r"(?s)\{\{.+\}\}"
+_SENTENCE = r"(?s)^[A-Z].+\.$"
+_METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+_LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 SEVERITIES = ("critical", "warning", "info")
 
 _GROUP_KEYS = frozenset(
@@ -36,8 +36,7 @@ _GROUP_KEYS = frozenset(
 _RULE_KEYS = frozenset({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"})
 
 
-@dataclass(slots=True)
-class RuleEntry:
+class RuleEntry(NamedTuple):
     group: str | None  # group name
     path: str  # "groups[0].rules[3]"
     rule: dict
@@ -136,7 +135,7 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
             yield _rhit(e, f"{e.path} has neither 'alert' nor 'record'", "set alert: <Name> or record: <metric>")
         elif e.name is None or not e.name.strip():
             yield _rhit(e, f"{e.path} has an empty {'alert' if has_alert else 'record'} name", "set a name")
-        if has_record and e.name and not _METRIC_NAME_RE.match(e.name):
+        if has_record and e.name and not re.match(_METRIC_NAME, e.name):
             yield _rhit(e, f"record name {e.name!r} is not a valid metric name", "use [a-zA-Z_:][a-zA-Z0-9_:]* (level:metric:operations)")
         if has_record and not has_alert:
             for key in ("for", "keep_firing_for", "annotations"):
@@ -158,7 +157,7 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
                 yield _rhit(e, f"{e.path} {field} is {kind_name(val)}, not a mapping", f"write {field} as key: value pairs")
                 continue
             for k, v in val.items():
-                if not isinstance(k, str) or not _LABEL_NAME_RE.match(k):
+                if not isinstance(k, str) or not re.match(_LABEL_NAME, k):
                     yield _rhit(e, f"{field} name {k!r} is not a valid label name", "use [a-zA-Z_][a-zA-Z0-9_]*")
                 elif _scalar_str(v) is None:
                     yield _rhit(e, f"{field} {k!r} is {kind_name(v)}, not a string", f"make the {field[:-1]} value a string")
@@ -240,7 +239,7 @@ def alert_group_rule_count(ctx: RuleFileCtx) -> Iterator[Hit]:
 @register("alert-name-camelcase", R, "error", "Alert names are CamelCase (mixtool: ^([A-Z]+[a-z0-9]+)+$).")
 def alert_name_camelcase(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
-        if e.name and not _CAMEL_RE.match(e.name):
+        if e.name and not re.match(_CAMEL, e.name):
             yield _rhit(e, f"alert name {e.name!r} is not CamelCase", "rename it like FluxReconciliationFailing")
 
 
@@ -293,7 +292,7 @@ def alert_description_missing_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
 def alert_summary_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         _, val = _annotation(e, "summary")
-        if val and _TEMPLATE_RE.search(val):
+        if val and re.search(_TEMPLATE, val):
             yield _rhit(e, "the 'summary' annotation uses templates", "move {{ ... }} details into the description")
 
 
@@ -304,7 +303,7 @@ def alert_summary_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
 def alert_summary_style(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         _, val = _annotation(e, "summary")
-        if val and val.strip() and not _SENTENCE_RE.match(val):
+        if val and val.strip() and not re.match(_SENTENCE, val):
             yield _rhit(e, f"summary {val!r} should start with a capital letter and end with a period",
                         "write the summary as one sentence")
 
@@ -317,7 +316,7 @@ def alert_summary_style(ctx: RuleFileCtx) -> Iterator[Hit]:
 def alert_description_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         _, val = _annotation(e, "description")
-        if val and val.strip() and not _TEMPLATE_RE.search(val):
+        if val and val.strip() and not re.search(_TEMPLATE, val):
             yield _rhit(e, "the 'description' annotation uses no templates",
                         "name the failing object, e.g. {{ $labels.namespace }}/{{ $labels.name }}")
 

@@ -8,7 +8,6 @@ carries the model), and any field having the wrong JSON type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .data import NON_DATA_PANEL_TYPES
@@ -52,10 +51,15 @@ def as_int(v: Any) -> int | None:
     return None
 
 
+_INF = float("inf")
+
+
 def as_num(v: Any) -> float | None:
+    if type(v) is int:  # the common case first
+        return float(v)
     if isinstance(v, bool):
         return None
-    if isinstance(v, (int, float)) and v == v and abs(v) != float("inf"):
+    if isinstance(v, (int, float)) and v == v and abs(v) != _INF:
         return float(v)
     return None
 
@@ -68,27 +72,45 @@ def as_dict(v: Any) -> dict:
     return v if isinstance(v, dict) else {}
 
 
-@dataclass(slots=True)
 class PanelRef:
-    panel: dict
-    path: str  # e.g. "panels[3]", "panels[2].panels[0]", "rows[1].panels[0]"
-    title: str | None
-    id: int | None
-    type: str | None
-    row: "PanelRef | None" = None  # the row whose `panels` holds this panel (collapsed row)
-    legacy: bool = False  # from the legacy rows[] layout
-    library_ref: bool = False  # library panel reference whose model is not in the JSON
-    library_uid: str | None = None
+    """One panel of the dashboard, as ``iter_panels`` finds it.
 
-    @property
-    def is_row(self) -> bool:
-        return self.type == "row"
+    - ``path``: e.g. "panels[3]", "panels[2].panels[0]", "rows[1].panels[0]"
+    - ``row``: the row whose ``panels`` holds this panel (collapsed row)
+    - ``legacy``: from the legacy rows[] layout
+    - ``library_ref``: library panel reference whose model is not in the JSON
+    - ``is_data``: a panel that should query data (not a row/text/news/... panel, not an
+      unresolved library panel reference, and with a type)
+    """
 
-    @property
-    def is_data(self) -> bool:
-        """A panel that should query data (not a row/text/news/... panel, not an unresolved
-        library panel reference, and with a type)."""
-        return not self.library_ref and self.type is not None and self.type not in NON_DATA_PANEL_TYPES
+    __slots__ = ("panel", "path", "title", "id", "type", "row", "legacy", "library_ref", "library_uid", "is_row", "is_data")
+
+    def __init__(
+        self,
+        panel: dict,
+        path: str,
+        title: str | None,
+        id: int | None,
+        type: str | None,
+        row: PanelRef | None = None,
+        legacy: bool = False,
+        library_ref: bool = False,
+        library_uid: str | None = None,
+    ) -> None:
+        self.panel = panel
+        self.path = path
+        self.title = title
+        self.id = id
+        self.type = type
+        self.row = row
+        self.legacy = legacy
+        self.library_ref = library_ref
+        self.library_uid = library_uid
+        self.is_row = type == "row"
+        self.is_data = not library_ref and type is not None and type not in NON_DATA_PANEL_TYPES
+
+    def __repr__(self) -> str:
+        return f"PanelRef({self.path}, type={self.type!r}, title={self.title!r})"
 
 
 def _library_elements(model: dict) -> dict[str, dict]:
@@ -105,7 +127,7 @@ def _library_elements(model: dict) -> dict[str, dict]:
     return out
 
 
-def _make(panel: dict, path: str, elements: dict[str, dict], **kw: Any) -> PanelRef:
+def _make(panel: dict, path: str, elements: dict[str, dict], row: PanelRef | None = None, legacy: bool = False) -> PanelRef:
     lib = panel.get("libraryPanel")
     library_ref = False
     library_uid = None
@@ -125,17 +147,14 @@ def _make(panel: dict, path: str, elements: dict[str, dict], **kw: Any) -> Panel
             panel = merged
         elif not has_content:
             library_ref = True
+    if "title" in panel:
+        title = text(panel.get("title"))
+    else:
+        title = text(as_dict(lib).get("name")) if library_ref else None
     ptype = panel.get("type")
-    return PanelRef(
-        panel=panel,
-        path=path,
-        title=text(panel.get("title")) if "title" in panel else (text(as_dict(lib).get("name")) if library_ref else None),
-        id=as_int(panel.get("id")),
-        type=ptype if isinstance(ptype, str) and ptype else None,
-        library_ref=library_ref,
-        library_uid=library_uid,
-        **kw,
-    )
+    if not isinstance(ptype, str) or not ptype:
+        ptype = None
+    return PanelRef(panel, path, title, as_int(panel.get("id")), ptype, row, legacy, library_ref, library_uid)
 
 
 def iter_panels(model: Any) -> list[PanelRef]:
@@ -165,8 +184,11 @@ def iter_panels(model: Any) -> list[PanelRef]:
 
 def iter_targets(panel: dict) -> list[tuple[dict, str]]:
     """(target, label) pairs; label is the refId, else the index in ``targets``."""
+    targets = panel.get("targets")
+    if not isinstance(targets, list):
+        return []
     out = []
-    for i, t in enumerate(as_list(panel.get("targets"))):
+    for i, t in enumerate(targets):
         if not isinstance(t, dict):
             continue
         ref = t.get("refId")
