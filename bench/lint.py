@@ -5,7 +5,8 @@ The dashboards are bench/build.py's: N grafanalib service dashboards (30 time-se
 `dashgen build` into the JSON it writes. Every measurement runs in fresh processes:
 
 - build:  `dashgen build` of the N sources (cold: no output, no bytecode cache of the
-          sources), wall time / N. The build does not lint yet: this is the reference.
+          sources), wall time / N; the build lints every dashboard, so lint's share of it is
+          what the table shows.
 - cold:   lint_dashboard on each dashboard once, in a process that has seen none of its
           queries (a cold build); median per dashboard.
 - warm:   the same dashboards linted again in that process (queries cached); median.

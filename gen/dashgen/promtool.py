@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,8 @@ class Result:
 
 def find() -> str | None:
     """promtool's path: $DASHGEN_PROMTOOL if set (empty disables the check), else PATH."""
+    import shutil
+
     configured = os.environ.get("DASHGEN_PROMTOOL")
     if configured is not None:
         return configured or None
@@ -49,6 +48,9 @@ def check_rules(files: dict[str, dict[str, Any]]) -> Result:
         result.note = (f"promtool not found: skipped {what} (expressions were parsed with promql-parser only); "
                        f"{INSTALL_HINT}")
         return result
+    import subprocess  # here, not at the top: builds without rules never start a process
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="dashgen-promtool-") as tmp:
         paths: dict[str, str] = {}
         for i, (source, doc) in enumerate(sorted(files.items())):

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -122,7 +121,7 @@ class OutputWriter:
                 self.output.mkdir(parents=True)
                 self._created_output = True
             _remove_stale_staging(self.output)
-            self._staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.output))
+            self._staging = _make_staging_dir(self.output)
         staged = self._staging / path
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(content)
@@ -202,6 +201,18 @@ def _prune_empty_dirs(directory: Path, stop: Path) -> None:
         except OSError:
             return
         directory = directory.parent
+
+
+def _make_staging_dir(output: Path) -> Path:
+    """A new directory beside the output's files (same filesystem, so os.replace is atomic)."""
+    n = 0
+    while True:
+        path = output / f"{STAGING_PREFIX}{os.getpid()}-{n}"
+        try:
+            path.mkdir(mode=0o700)
+            return path
+        except FileExistsError:
+            n += 1
 
 
 def _remove_stale_staging(output: Path) -> None:
