@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,24 @@ class BuildResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the pipeline builds its data.
+
+    Loaded dashboards are plain JSON (no reference cycles), but thousands of them alive at
+    once make every full collection walk all of them: about 13% of a 1000-dashboard build.
+    Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_no_cyclic_gc()
 def load_checked(config: Config, *, lint: bool = True) -> tuple[Resources, list[checks.Problem]]:
     """Load the sources, run the structural checks, then lint; errors raise, warnings return.
 
@@ -48,11 +69,11 @@ def load_checked(config: Config, *, lint: bool = True) -> tuple[Resources, list[
     return resources, [p for p in problems if p.severity == "warning"]
 
 
+@_no_cyclic_gc()
 def build(config: Config, *, check: bool = False) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.
 
-    Dashboards are rendered and handed to the writer one at a time, so memory stays
-    flat however many there are.
+    Dashboards are rendered and handed to the writer one at a time.
     """
     resources, warnings = load_checked(config)
     notes = []
