@@ -131,3 +131,19 @@ def test_lint_help_lists_rules_and_defaults(project):
     assert result.code == 0
     assert "target-job-rule" in result.out and "[off]" in result.out
     assert "panel-angular-rule" in result.out and "alert-name-camelcase" in result.out
+
+
+def test_the_repositorys_own_dashboards_and_rules_lint_clean_under_strict(capsys, monkeypatch):
+    from pathlib import Path
+
+    from dashgen.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    try:
+        main(["lint", "--strict", "-o", "json"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0, doc["findings"]
+    assert doc["errors"] == 0 and doc["warnings"] == 0
