@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from ..checks import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, UID_MAX, UID_RE
 from .context import DashboardCtx, panel_scoped_vars, variable_query
 from .data import (
     ANGULAR_PANELS,
@@ -105,9 +106,6 @@ def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         yield _hit(None, "the dashboard title is longer than 5000 characters", "shorten the title")
 
 
-_UID_RE = re.compile(r"^[a-zA-Z0-9_-]*$")
-
-
 @register(
     "dashboard-uid-rule", D, "error",
     "The dashboard has a stable uid Grafana accepts: present, at most 40 characters, only [a-zA-Z0-9_-].",
@@ -124,45 +122,41 @@ def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     if not isinstance(uid, str):
         yield _hit(None, f"the dashboard uid is {kind_name(uid)}, not a string", "set uid to a string of [a-zA-Z0-9_-]")
         return
-    if not _UID_RE.match(uid):
+    if not UID_RE.match(uid):
         bad = "".join(sorted({c for c in uid if not re.match(r"[a-zA-Z0-9_-]", c)}))
         yield _hit(
             None,
             f"uid {uid!r} contains characters Grafana rejects ({bad!r}): 'uid contains illegal characters'",
             "use only letters, digits, '-' and '_'",
         )
-    if len(uid) > 40:
+    if len(uid) > UID_MAX:
         yield _hit(
             None,
-            f"uid {_short(uid, 50)!r} is {len(uid)} characters; Grafana rejects more than 40",
-            "shorten the uid to 40 characters or fewer",
+            f"uid {_short(uid, 50)!r} is {len(uid)} characters; Grafana rejects more than {UID_MAX}",
+            f"shorten the uid to {UID_MAX} characters or fewer",
         )
-
-
-CONFIGMAP_LIMIT = 1024 * 1024  # ValidateConfigMap: data + binaryData <= 1 MiB
-ANNOTATION_LIMIT = 256 * 1024  # TotalAnnotationSizeLimitB (kubectl last-applied-configuration)
 
 
 @register(
     "dashboard-configmap-size-rule", D, "error",
-    "When the caller passes configmap_bytes: error above 1 MiB (ConfigMap limit), warning above 262144 "
-    "bytes (client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
+    "The dashboard fits a ConfigMap: error above 1 MiB (Kubernetes' limit), warning above 262144 bytes "
+    "(client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
 )
 def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     size = ctx.configmap_bytes
     if isinstance(size, bool) or not isinstance(size, (int, float)):
         return
-    if size > CONFIGMAP_LIMIT:
+    if size > CONFIGMAP_MAX_BYTES:
         yield _hit(
             None,
-            f"the dashboard ConfigMap is {int(size)} bytes; Kubernetes rejects ConfigMaps over 1048576 bytes (1 MiB)",
+            f"the dashboard ConfigMap is {int(size)} bytes; Kubernetes rejects ConfigMaps over {CONFIGMAP_MAX_BYTES} bytes (1 MiB)",
             "split the dashboard, drop unused panels/fields, or deliver it another way (grafana-operator gzipJson, API push)",
             severity="error",
         )
-    elif size > ANNOTATION_LIMIT:
+    elif size > ANNOTATIONS_MAX_BYTES:
         yield _hit(
             None,
-            f"the dashboard ConfigMap is {int(size)} bytes; client-side 'kubectl apply' fails above 262144 bytes "
+            f"the dashboard ConfigMap is {int(size)} bytes; client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} bytes "
             "(last-applied-configuration annotation)",
             "apply with server-side apply (Flux does) or kubectl create/replace; or shrink the dashboard",
             severity="warning",
