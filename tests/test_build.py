@@ -350,3 +350,20 @@ def test_pre_commit_hook_runs_build_check():
     (hook,) = [h for h in hooks if h["id"] == "dashgen-build-check"]
     assert hook["entry"].split()[:3] == ["dashgen", "build", "--check"]
     assert hook["pass_filenames"] is False
+
+
+def test_progress_bar_on_a_terminal_for_large_builds_only(project, monkeypatch):
+    import sys
+
+    from dashgen import cli
+
+    project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a"))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    small = project.run("build")
+    assert small.code == 0 and "loading sources" not in small.err
+    monkeypatch.setattr(cli, "PROGRESS_FROM", 1)
+    large = project.run("build", "--check")
+    assert "loading sources" in large.err and "100%" in large.err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    piped = project.run("build", "--check")
+    assert "loading sources" not in piped.err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +47,8 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 @_no_cyclic_gc()
-def load_checked(config: Config, *, lint: bool = True) -> tuple[Resources, list[checks.Problem]]:
+def load_checked(config: Config, *, lint: bool = True,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Resources, list[checks.Problem]]:
     """Load the sources, run the structural checks, then lint; errors raise, warnings return.
 
     build, push and diff go through here, so none of them ships what another would
@@ -56,7 +57,7 @@ def load_checked(config: Config, *, lint: bool = True) -> tuple[Resources, list[
     """
     from .lint.project import lint_resources
 
-    resources = sources.load(config)
+    resources = sources.load(config, progress)
     problems = checks.check(resources, config)
     _raise_errors(problems)
     if not lint:
@@ -70,12 +71,12 @@ def load_checked(config: Config, *, lint: bool = True) -> tuple[Resources, list[
 
 
 @_no_cyclic_gc()
-def build(config: Config, *, check: bool = False) -> BuildResult:
+def build(config: Config, *, check: bool = False, progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.
 
     Dashboards are rendered and handed to the writer one at a time.
     """
-    resources, warnings = load_checked(config)
+    resources, warnings = load_checked(config, progress=progress)
     notes = []
     checked = promtool.check_rules({source: {"groups": [g.model for g in groups]}
                                     for source, groups in rule_groups_by_source(resources).items()})

@@ -16,6 +16,7 @@ from . import __version__
 from .errors import DashgenError, DashgenErrors
 
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
+PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 
 OUTPUT_OPTION = click.option(
     "--output", "-o", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -79,7 +80,12 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
     """
     from .build import build as run_build
 
-    result = run_build(state.config(), check=check)
+    bar = _ProgressBar("loading sources", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
+    try:
+        result = run_build(state.config(), check=check, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
     changes = result.changes
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -248,12 +254,17 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
 
 
 class _ProgressBar:
-    """click's progress bar on stderr (as push shows), fed by a ``(done, total)`` callback."""
+    """click's progress bar on stderr (as push shows), fed by a ``(done, total)`` callback.
 
-    def __init__(self, label: str):
-        self.label, self.bar, self.done = label, None, 0
+    With ``at_least``, no bar is drawn for fewer items than that.
+    """
+
+    def __init__(self, label: str, at_least: int = 0):
+        self.label, self.at_least, self.bar, self.done = label, at_least, None, 0
 
     def update(self, done: int, total: int) -> None:
+        if total < self.at_least:
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()

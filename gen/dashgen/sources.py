@@ -21,6 +21,7 @@ import json
 import sys
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,11 @@ PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
 
 
-def load(config: Config) -> Resources:
-    """Load every source; all problems are collected and raised together."""
+def load(config: Config, progress: Callable[[int, int], None] | None = None) -> Resources:
+    """Load every source; all problems are collected and raised together.
+
+    ``progress(done, total)`` is called after each file (the CLI draws a bar from it).
+    """
     root = config.sources_dir
     if not root.is_dir():
         raise DashgenError(f"sources directory not found (set 'sources' in dashgen.yaml)", path=_rel(root, config.root))
@@ -42,7 +46,10 @@ def load(config: Config) -> Resources:
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
     with values.provide(config.values) as provided, _package(root):
-        for path in discover(root):
+        paths = discover(root)
+        for done, path in enumerate(paths, 1):
+            if progress is not None:
+                progress(done, len(paths))
             try:
                 name = module_name(path, root)
                 if path.suffix == ".py" and names.setdefault(name, path) != path:
