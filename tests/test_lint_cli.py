@@ -147,3 +147,37 @@ def test_the_repositorys_own_dashboards_and_rules_lint_clean_under_strict(capsys
     doc = json.loads(capsys.readouterr().out)
     assert code == 0, doc["findings"]
     assert doc["errors"] == 0 and doc["warnings"] == 0
+
+
+def test_lint_of_the_build_output_skips_what_is_neither_dashboard_nor_rules(project):
+    project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a"))
+    project.write("dashboards/monitors.py", """
+        manifests = [{"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor", "metadata": {"name": "x"},
+                      "spec": {"podMetricsEndpoints": [{"port": "http"}]}}]
+    """)
+    assert project.run("build").code == 0
+    result = project.run("lint", "--strict", "-o", "json", "provisioning")
+    doc = json.loads(result.out)
+    assert result.code == 0, doc["findings"]
+    assert set(doc["skipped"]) == {"provisioning/dashgen-files.json", "provisioning/grafana/dashboards/dashgen.yaml",
+                                   "provisioning/kustomization.yaml", "provisioning/kubernetes/podmonitor-x.yaml"}
+    text = project.run("lint", "provisioning").out
+    assert "skipped 4 files that are neither dashboards nor rules" in text
+
+
+def test_lint_of_a_named_file_that_is_not_a_dashboard_or_rules(project):
+    project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a"))
+    result = project.run("lint", "dashboards/apps/a.py")
+    assert result.code == 1 and "not a JSON or YAML file" in result.out
+    project.write("other.json", json.dumps({"hello": "world"}))
+    result = project.run("lint", "other.json")
+    assert result.code == 1 and "neither a dashboard nor rules" in result.out
+
+
+def test_lint_of_a_dashboard_resource_is_not_mistaken_for_rules(project, tmp_path):
+    resource = {"apiVersion": "dashboard.grafana.app/v1beta1", "kind": "Dashboard", "metadata": {"name": "r"},
+                "spec": _dashboard("r", expr="rate(http_requests_total[5m])")}
+    path = tmp_path / "resource.json"
+    path.write_text(json.dumps(resource))
+    doc = json.loads(project.run("lint", "-o", "json", str(path)).out)
+    assert {f["rule"] for f in doc["findings"]} == {"target-rate-interval-rule"}

@@ -146,9 +146,10 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
     config = state.config()
     settings = config.lint_settings()
     strict = strict or settings.strict
+    skipped: list[str] = []
     if paths:
-        located = lint_paths(paths, settings)
-        checked = ""
+        located, skipped = lint_paths(paths, settings)
+        checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
     else:
         from . import sources
         from .formats import dump_json
@@ -161,7 +162,7 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
     warnings = len(located) - errors
     if output_format == "json":
         click.echo(json.dumps({"findings": [loc.to_dict() for loc in located], "errors": errors,
-                               "warnings": warnings, "strict": strict}, indent=2, sort_keys=True))
+                               "warnings": warnings, "strict": strict, "skipped": skipped}, indent=2, sort_keys=True))
     else:
         _print_findings(located)
         summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"

@@ -27,12 +27,8 @@ class Located:
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, **self.finding.to_dict()}
 
-    def line(self) -> str:
-        """One line: source, dashboard, panel, rule, message and fix."""
-        return f"{self.source}: {self.detail()}"
-
     def detail(self) -> str:
-        """The line without the source."""
+        """One line after the source: dashboard, panel or alert, rule, message and fix."""
         f = self.finding
         where = [f.dashboard] if f.dashboard and f.dashboard != self.source else []
         if RULES.get(f.rule, RuleInfo("dashboard", "", "")).kind == "rules":
@@ -62,13 +58,23 @@ def lint_resources(resources, settings: LintSettings, *, sizes: dict[str, int] |
     return out
 
 
-def lint_paths(paths: Iterable[str], settings: LintSettings) -> list[Located]:
-    """Findings for dashboard JSON, rule files, PrometheusRules and dashboard ConfigMaps."""
+def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Located], list[str]]:
+    """Findings for dashboard JSON, rule files, PrometheusRules and dashboard ConfigMaps.
+
+    Returns the findings and the files skipped: found in a directory but neither a
+    dashboard nor rules (dashgen's own kustomization, a PodMonitor, dashgen-files.json).
+    A file named explicitly that is neither is a finding instead.
+    """
     from ..formats import dump_json
 
     out: list[Located] = []
-    for path in _files(paths):
+    skipped: list[str] = []
+    for path, explicit in _files(paths):
         source = str(path)
+        if path.suffix not in (".json", ".yaml", ".yml"):
+            out.append(_unreadable(source, "not a JSON or YAML file; to lint the sources, run dashgen lint "
+                                           "without paths", rule="dashboard-json-rule"))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -76,36 +82,59 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> list[Located]:
             continue
         if path.suffix == ".json":
             try:
-                model = json.loads(text)
+                documents = [json.loads(text)]
             except json.JSONDecodeError as exc:
                 out.append(_unreadable(source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
                 continue
-            out += _lint_json_document(source, model, settings, dump_json)
-            continue
-        import yaml
+        else:
+            import yaml
 
-        try:
-            documents = [d for d in yaml.safe_load_all(text) if d is not None]
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" at line {mark.line + 1}" if mark is not None else ""
-            out.append(_unreadable(source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}",
-                                   rule="rule-format-rule"))
-            continue
+            try:
+                documents = [d for d in yaml.safe_load_all(text) if d is not None]
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                at = f" at line {mark.line + 1}" if mark is not None else ""
+                out.append(_unreadable(source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}",
+                                       rule="rule-format-rule"))
+                continue
         for doc in documents:
-            out += _lint_yaml_document(source, doc, settings, dump_json)
-    return out
+            out += _lint_document(source, doc, settings, dump_json)
+        if documents and all(_kind(doc) is None for doc in documents):
+            if explicit:
+                out.append(_unreadable(source, "neither a dashboard nor rules (a rule file, PrometheusRule or "
+                                               "dashboard ConfigMap)", rule="dashboard-json-rule"))
+            else:
+                skipped.append(source)
+    return out, skipped
 
 
-def _lint_json_document(source: str, model: Any, settings: LintSettings, dump_json) -> list[Located]:
-    if isinstance(model, dict) and ("groups" in model or isinstance(model.get("spec"), dict)):
-        return [Located(source, f) for f in lint_rule_groups(model, name=source, settings=settings)]
-    size = _size(model, dump_json)
-    return [Located(source, f) for f in lint_dashboard(model, name=source, settings=settings, configmap_bytes=size)]
+def _kind(doc: Any) -> str | None:
+    """What a document is to lint: "dashboard", "rules", "configmap", or None."""
+    if isinstance(doc, list):
+        return "rules"
+    if not isinstance(doc, dict):
+        return None
+    kind = doc.get("kind")
+    if kind == "PrometheusRule" or "groups" in doc:
+        return "rules"
+    if kind == "ConfigMap":
+        data = doc.get("data")
+        return "configmap" if isinstance(data, dict) and any(str(k).endswith(".json") for k in data) else None
+    if kind == "Dashboard" and isinstance(doc.get("spec"), dict):
+        return "dashboard"
+    if "panels" in doc or "rows" in doc or (isinstance(doc.get("dashboard"), dict) and "meta" in doc):
+        return "dashboard"
+    return None
 
 
-def _lint_yaml_document(source: str, doc: Any, settings: LintSettings, dump_json) -> list[Located]:
-    if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
+def _lint_document(source: str, doc: Any, settings: LintSettings, dump_json) -> list[Located]:
+    kind = _kind(doc)
+    if kind == "rules":
+        return [Located(source, f) for f in lint_rule_groups(doc, name=source, settings=settings)]
+    if kind == "dashboard":
+        size = _size(doc, dump_json)
+        return [Located(source, f) for f in lint_dashboard(doc, name=source, settings=settings, configmap_bytes=size)]
+    if kind == "configmap":
         out = []
         for key, value in sorted(doc["data"].items()):
             if not str(key).endswith(".json"):
@@ -119,10 +148,7 @@ def _lint_yaml_document(source: str, doc: Any, settings: LintSettings, dump_json
             size = sum(len(str(v).encode("utf-8")) for v in doc["data"].values())
             out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings, configmap_bytes=size)]
         return out
-    if isinstance(doc, (dict, list)):
-        return [Located(source, f) for f in lint_rule_groups(doc, name=source, settings=settings)]
-    return [_unreadable(source, "not a dashboard, rule file, PrometheusRule or dashboard ConfigMap",
-                        rule="rule-format-rule")]
+    return []
 
 
 def _size(model: Any, dump_json) -> int | None:
@@ -138,12 +164,14 @@ def _unreadable(source: str, message: str, rule: str = "dashboard-json-rule") ->
     return Located(source, finding)
 
 
-def _files(paths: Iterable[str]) -> Iterator[Path]:
+def _files(paths: Iterable[str]) -> Iterator[tuple[Path, bool]]:
+    """(path, named explicitly) for each file: directories give their JSON and YAML files."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*")
-                              if p.is_file() and p.suffix in (".json", ".yaml", ".yml")
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            for p in sorted(path.rglob("*")):
+                if (p.is_file() and p.suffix in (".json", ".yaml", ".yml")
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                    yield p, False
         else:
-            yield path
+            yield path, True
