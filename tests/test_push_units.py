@@ -64,9 +64,18 @@ def test_drift_needs_the_latest_version_to_tell():
     # someone else saved last
     a = _one(_live(d, edited, version=LatestVersion(4, "", "bob", "2024-01-01")), d)
     assert a.drift == "changed in Grafana by bob at 2024-01-01 (version 4) since dashgen pushed it"
-    # not dashgen's at all (no marker): taken over, not drift
-    a = _one(_live(d, {"uid": "a", "title": "A", "panels": []}, version=LatestVersion(1, "", "bob", "")), d)
-    assert not a.drift and "push takes it over" in a.notes[0]
+    # not dashgen's at all (no marker): not drift, a conflict; taken over only with adopt
+    foreign = _live(d, {"uid": "a", "title": "A", "panels": []}, version=LatestVersion(1, "", "bob", ""))
+    a = _one(foreign, d)
+    assert not a.drift and a.op == "conflict" and "without the 'managed-by:dashgen' tag (saved by bob" in a.reason
+    assert "--adopt" in a.hint and not a.takeover
+    a = _one(foreign, d, adopt=True)
+    assert not a.drift and a.op == "update" and "saved by bob" in a.takeover
+    # last pushed by dashgen, but without today's tag: the hint asks about a changed marker_tag
+    renamed = _live(d, {"uid": "a", "title": "A", "panels": [], "tags": ["managed-by:old"]},
+                    version=LatestVersion(2, plan.version_message(d.source, "0" * 12), "sa", ""))
+    a = _one(renamed, d)
+    assert a.op == "conflict" and "push.marker_tag" in a.hint
 
 
 def test_folder_move_is_an_update():

@@ -326,6 +326,10 @@ def _grafana_options(fn):
                      help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
                           "deleted (push) or count as differences (diff), within --uid/--folder when given. "
                           "Nothing without the tag is ever deleted."),
+        click.option("--adopt", is_flag=True,
+                     help="Take over dashboards that have a source's uid but not dashgen's ownership tag: push "
+                          "overwrites and tags them (so a later --prune may delete them). Without it they are "
+                          "conflicts and left alone."),
         click.option("--concurrency", "-j", type=click.IntRange(1, 64), metavar="N",
                      help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8)."),
         click.option("--timeout", type=click.FloatRange(min=0.1, max=600), metavar="SECONDS",
@@ -353,8 +357,8 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
     )
     options = pipeline.Options(
         command=command, selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
-        flags=flags, dry_run=dry_run, prune=kw["prune"], concurrency=kw["concurrency"], verbose=kw["verbose"],
-        output=kw["output_format"],
+        flags=flags, dry_run=dry_run, prune=kw["prune"], adopt=kw["adopt"], concurrency=kw["concurrency"],
+        verbose=kw["verbose"], output=kw["output_format"],
     )
     code = pipeline.run(state.config(), options)
     if code:
@@ -382,7 +386,8 @@ def push(state: _State, dry_run: bool, **kw) -> None:
     Every dashboard pushed is tagged managed-by:dashgen (push.marker_tag in
     dashgen.yaml); --prune deletes only tagged dashboards that left the sources.
     A dashboard changed in Grafana since dashgen pushed it is reported as drift
-    before it is overwritten.
+    before it is overwritten. One with a source's uid but without the tag is not
+    dashgen's: it is a conflict and left alone, unless --adopt takes it over.
 
     \b
     Credentials: GRAFANA_TOKEN (service-account token) or --token-file, else

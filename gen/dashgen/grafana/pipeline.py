@@ -32,6 +32,7 @@ class Options:
     flags: targets.ConnectionFlags = targets.ConnectionFlags()
     dry_run: bool = False
     prune: bool = False
+    adopt: bool = False  # take over dashboards with a source's uid that lack the ownership tag
     concurrency: int | None = None
     verbose: bool = False
     output: str = "text"
@@ -112,7 +113,8 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 live.fetch_versions(grafana, executor, state, plan.dashboards_to_explain(selected, state, marker))
                 clock.lap("read")
                 result.plan = plan.make(selected, state, marker=marker, prune=options.prune,
-                                        unique_titles=info.unique_titles, grafana_version=info.version)
+                                        unique_titles=info.unique_titles, grafana_version=info.version,
+                                        adopt=options.adopt)
                 clock.lap("plan")
                 reporter.planned(result)
                 if options.command == "push" and not options.dry_run:
