@@ -487,3 +487,46 @@ def test_repeated_panels_collapsed_rows_and_mixed_datasources(prometheus, projec
         assert float(p["targets"][0]["samples"][0]["value"]) == sum(pod.namespace == ns for pod in c.pods())
     assert panels["Inside"]["status"] == "data"
     assert panels["Mixed"]["status"] == "data" and [t["refId"] for t in panels["Mixed"]["targets"]] == ["A"]
+
+
+def test_legacy_rows_layout_is_verified(prometheus, project):
+    """Schema 14 and older keep panels in rows[].panels; each is checked, and sized by its span."""
+    board = {"uid": "legacy", "title": "Legacy", "schemaVersion": 14, "rows": [
+        {"title": "Cluster", "panels": [
+            {"id": 1, "type": "graph", "title": "Nodes", "span": 1,
+             "targets": [{"refId": "A", "expr": "sum(rate(kube_node_info[$__rate_interval]))"}]},
+        ]},
+        {"title": "More", "collapse": True, "panels": [
+            {"id": 2, "type": "singlestat", "title": "Missing", "span": 12,
+             "targets": [{"refId": "A", "expr": "sum(no_such_metric_anywhere)"}]},
+        ]},
+    ]}
+    project.write("dashboards/legacy.json", json.dumps(board))
+    result = project.run("verify", *window(prometheus), "--strict", "-o", "json")
+    assert result.code == 1, result.out + result.err
+    panels = {p["title"]: p for p in json.loads(result.out)["dashboards"][0]["panels"]}
+    assert panels["Nodes"]["status"] == "data" and panels["Missing"]["status"] == "no data"
+    # span 1 of 12 is 2 grid columns, 120 px: 2h / 120 = 1m; 15s scrape -> max(1m + 15s, 4 x 15s) = 1m15s
+    assert "[1m15s]" in panels["Nodes"]["targets"][0]["expr"]
+    text = project.run("verify", *window(prometheus), "--strict")
+    assert text.code == 1 and "legacy: 2 panels (1 data, 1 no data)" in text.out
+
+
+def test_datasource_types_and_special_names_ignore_case(prometheus, project):
+    """As the lint engine reads them: a reference typed "Prometheus" is Prometheus (Grafana finds datasources
+    by uid), "-- grafana --" is the built-in datasource, and a uid "grafana" typed prometheus is not."""
+    query = [{"refId": "A", "expr": "sum(kube_node_info)", "instant": True}]
+    board = {"uid": "cases", "title": "Cases", "panels": [
+        {"id": 1, "type": "stat", "title": "Typed in capitals", "datasource": {"type": "Prometheus", "uid": "prom"},
+         "targets": query},
+        {"id": 2, "type": "stat", "title": "Built-in", "datasource": {"uid": "-- grafana --"}, "targets": query},
+        {"id": 3, "type": "stat", "title": "Uid grafana", "datasource": {"type": "prometheus", "uid": "grafana"},
+         "targets": query},
+    ]}
+    project.write("dashboards/cases.json", json.dumps(board))
+    result = project.run("verify", *window(prometheus), "-o", "json")
+    assert result.code == 0, result.out + result.err
+    panels = {p["title"]: p for p in json.loads(result.out)["dashboards"][0]["panels"]}
+    assert panels["Typed in capitals"]["status"] == "data"
+    assert panels["Built-in"]["status"] == "skipped" and "built-in Grafana" in panels["Built-in"]["detail"]
+    assert panels["Uid grafana"]["status"] == "data"
