@@ -226,3 +226,35 @@ def test_api_url_keeps_sub_path_and_ipv6(url, api_url):
     assert api.client.url == api_url
     assert isinstance(api.client.s, client.RetryingSession)
     assert api.client.s.headers["User-Agent"].startswith("dashgen/")
+
+
+# ------------------------------------------------------------------------------- cli.main
+
+
+def _command(monkeypatch, fn):
+    """Add ``dashgen boom`` running ``fn``, for the duration of a test."""
+    import click
+
+    from dashgen import cli
+
+    monkeypatch.setitem(cli.cli.commands, "boom", click.command("boom")(fn))
+
+
+def test_every_command_scrubs_url_credentials_from_errors(project, monkeypatch):
+    import sys
+
+    def fail():
+        raise DashgenError("cannot fetch http://alice:s3cret-pw@example.com/x")
+
+    _command(monkeypatch, fail)
+    # whether or not push/diff ran before in this process
+    monkeypatch.delitem(sys.modules, "dashgen.grafana.redact", raising=False)
+    result = project.run("boom")
+    assert result.code == 1 and result.err == "error: cannot fetch http://***@example.com/x\n"
+
+    def bug():
+        raise RuntimeError("https://bob:pw-Secret@example.com")
+
+    _command(monkeypatch, bug)
+    result = project.run("boom")
+    assert result.code == 1 and "pw-Secret" not in result.err and "https://***@example.com" in result.err

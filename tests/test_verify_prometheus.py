@@ -8,6 +8,7 @@ Operator switch are verified against scenarios whose exporters emit those metric
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import urllib.request
@@ -340,6 +341,36 @@ def test_unreachable_prometheus_and_unknown_dashboard(project, prometheus):
     assert result.code == 1 and "no dashboard with uid nope" in result.err
 
 
+def test_credentials_in_the_url_are_refused_without_repeating_them(project, monkeypatch):
+    project.write("dashboards/x.json", json.dumps({"uid": "x", "title": "X", "panels": []}))
+    url = "http://admin:s3cretpw@127.0.0.1:9"
+    for args in (["--prometheus-url", url], ["-o", "json"]):
+        monkeypatch.setenv("DASHGEN_PROMETHEUS_URL", url)
+        result = project.run("verify", *args, "--from", "now-1h")
+        assert result.code == 1 and result.out == ""
+        (line,) = result.err.splitlines()
+        assert "must not contain credentials" in line and "$DASHGEN_PROMETHEUS_TOKEN" in line
+        assert "$DASHGEN_PROMETHEUS_USER" in line and "$DASHGEN_PROMETHEUS_PASSWORD" in line
+        assert "s3cretpw" not in line and "admin" not in line
+    from dashgen.verify.client import PrometheusClient
+
+    with pytest.raises(ValueError) as exc:
+        PrometheusClient("https://admin:s3cretpw@prometheus.example.com")
+    assert "s3cretpw" not in str(exc.value)
+
+
+def test_basic_auth_settings_are_checked(project, monkeypatch):
+    project.write("dashboards/x.json", json.dumps({"uid": "x", "title": "X", "panels": []}))
+    monkeypatch.setenv("DASHGEN_PROMETHEUS_USER", "grafana")
+    result = project.run("verify", "--prometheus-url", "http://127.0.0.1:9", "--from", "now-1h")
+    assert result.code == 1 and "DASHGEN_PROMETHEUS_PASSWORD is not set" in result.err
+    monkeypatch.setenv("DASHGEN_PROMETHEUS_PASSWORD", "pw-Secret-123")
+    monkeypatch.setenv("DASHGEN_PROMETHEUS_TOKEN", "tok-Secret-456")
+    result = project.run("verify", "--prometheus-url", "http://127.0.0.1:9", "--from", "now-1h")
+    assert result.code == 1 and "unset one" in result.err
+    assert "pw-Secret-123" not in result.err and "tok-Secret-456" not in result.err
+
+
 def test_bearer_token_comes_from_the_environment(prometheus, project, monkeypatch):
     seen: list[str | None] = []
 
@@ -376,6 +407,14 @@ def test_bearer_token_comes_from_the_environment(prometheus, project, monkeypatc
                              "--to", str(int(prometheus.end)), "--token-env", "PROM_TOKEN", "--strict")
         assert result.code == 0, result.out + result.err
         assert seen and set(seen) == {"Bearer s3cret"}
+        # or a user and password, sent with HTTP basic auth
+        seen.clear()
+        monkeypatch.setenv("DASHGEN_PROMETHEUS_USER", "grafana")
+        monkeypatch.setenv("DASHGEN_PROMETHEUS_PASSWORD", "pa:ss")
+        result = project.run("verify", "--prometheus-url", url, "--from", str(int(prometheus.start)),
+                             "--to", str(int(prometheus.end)), "--strict")
+        assert result.code == 0, result.out + result.err
+        assert seen and set(seen) == {"Basic " + base64.b64encode(b"grafana:pa:ss").decode()}
     finally:
         server.shutdown()
 

@@ -14,8 +14,10 @@ import click
 
 from . import __version__
 from .errors import DashgenError, DashgenErrors
+from .grafana import redact  # standard library only: every command's errors go through it
 
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
+PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 
 OUTPUT_OPTION = click.option(
@@ -197,7 +199,8 @@ def _print_findings(located) -> None:
 @click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
 @click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one.")
+              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
+                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Queries in flight at once.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
@@ -219,14 +222,25 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     target says. Reports per dashboard and panel: data, no data, or the error
     Prometheus returned. Exit 1 on any query error; with --strict also on any panel
     without data.
+
+    \b
+    Credentials come from the environment only: a bearer token in
+    DASHGEN_PROMETHEUS_TOKEN (or the variable --token-env names), or a user and
+    password in DASHGEN_PROMETHEUS_USER and DASHGEN_PROMETHEUS_PASSWORD.
     """
-    import os
     import time
 
     from .verify import VerifyOptions, verify as run_verify
+    from .verify.client import has_userinfo
     from .verify.grafana import parse_time
     from .verify.report import failed, to_json, to_text
 
+    if has_userinfo(prometheus_url):
+        raise DashgenError(
+            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
+            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
+            f"and ${PROMETHEUS_PASSWORD_ENV}")
+    token, basic = _prometheus_credentials(token_env)
     now = time.time()
     start = parse_time(time_from, now) if time_from else None
     end = parse_time(time_to, now, round_up=True) if time_to else None
@@ -237,7 +251,7 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     if start is not None and end is not None and end <= start:
         raise DashgenError("--from must be before --to")
     options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
-                            token=os.environ.get(token_env) or None, concurrency=concurrency, timeout=timeout,
+                            token=token, basic=basic, concurrency=concurrency, timeout=timeout,
                             scrape_interval=scrape_interval, now=now)
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
@@ -251,6 +265,27 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         click.echo(to_text(results, verbose=verbose))
     if failed(results, strict):
         sys.exit(EXIT_ERROR)
+
+
+def _prometheus_credentials(token_env: str) -> tuple[str | None, tuple[str, str] | None]:
+    """(bearer token, (user, password)) for verify, from the environment; registered for redaction."""
+    import os
+
+    token = os.environ.get(token_env) or None
+    user = os.environ.get(PROMETHEUS_USER_ENV) or ""
+    password = os.environ.get(PROMETHEUS_PASSWORD_ENV) or ""
+    redact.register(token, password)
+    if not (user or password):
+        return token, None
+    if not (user and password):
+        missing = PROMETHEUS_PASSWORD_ENV if user else PROMETHEUS_USER_ENV
+        raise DashgenError(f"{missing} is not set: basic authentication needs both {PROMETHEUS_USER_ENV} and "
+                           f"{PROMETHEUS_PASSWORD_ENV}")
+    if token:
+        raise DashgenError(f"both ${token_env} (a bearer token) and ${PROMETHEUS_USER_ENV}/${PROMETHEUS_PASSWORD_ENV} "
+                           "(basic authentication) are set: unset one")
+    redact.register_basic(user, password)
+    return None, (user, password)
 
 
 class _ProgressBar:
@@ -454,6 +489,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _scrub(text: str) -> str:
-    """Credentials out of an error line (push/diff register them as they read them)."""
-    redact = sys.modules.get("dashgen.grafana.redact")
-    return redact.scrub(text) if redact is not None else text
+    """Credentials out of an error line: ``user:password@`` in any URL, and every secret registered as read."""
+    return redact.scrub(text)
