@@ -663,23 +663,29 @@ def test_secrets_never_appear_in_any_output(project, monkeypatch, tmp_path):
         assert run("push", GRAFANA_URL=d.url, GRAFANA_TOKEN=token + "x").code == 1  # 401 names no secret
         assert run("push", GRAFANA_URL=d.url, GRAFANA_USER="admin", GRAFANA_PASSWORD=password + "x").code == 1
         url_with_creds = d.url.replace("http://", f"http://admin:{password}@")
-        assert run("push", "--grafana-url", url_with_creds).code == 0
+        refused = run("push", "--grafana-url", url_with_creds)  # credentials never come from the command line
+        assert refused.code == 1 and "--grafana-url must not contain credentials" in refused.err
+        assert "GRAFANA_USER" in refused.err and "admin:" not in refused.err
+        assert run("diff", "-o", "json", GRAFANA_URL=url_with_creds, GRAFANA_TOKEN=token).code == 1
         token_file = tmp_path / "token"
         token_file.write_text(token + "\n")
         assert run("diff", "--token-file", str(token_file), GRAFANA_URL=d.url).code == 0
         port = d.port
-    dead = f"http://admin:{password}@127.0.0.1:{port}"
-    result = run("push", "--grafana-url", dead, "--retries", "0")
+    dead = f"http://127.0.0.1:{port}"
+    result = run("push", "--grafana-url", dead, "--retries", "0", GRAFANA_USER="admin", GRAFANA_PASSWORD=password)
     assert result.code == 1 and f"cannot reach Grafana at http://127.0.0.1:{port}:" in result.err
     assert "admin:" not in result.err
-    assert run("push", "--grafana-url", dead, "-o", "json", "--retries", "0").code == 1
+    assert run("push", "--grafana-url", dead, "-o", "json", "--retries", "0", GRAFANA_TOKEN=token).code == 1
     # the exceptions behind those messages, and everything they were raised from, are clean too
     from dashgen import config as config_module
     from dashgen.errors import DashgenError
     from dashgen.grafana import health, targets
     from dashgen.grafana.client import Grafana
 
-    for env in ({"GRAFANA_TOKEN": token}, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": password}, {}):
+    with pytest.raises(DashgenError) as exc:
+        targets.resolve(config_module.Config(), targets.ConnectionFlags(grafana_url=f"http://admin:{password}@h"), {})
+    outputs.append(repr(exc.value) + str(exc.value))
+    for env in ({"GRAFANA_TOKEN": token}, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": password}):
         (conn,) = targets.resolve(config_module.Config(), targets.ConnectionFlags(grafana_url=dead, retries=0), env)
         assert password not in repr(conn) and token not in repr(conn)
         with pytest.raises(DashgenError) as exc:

@@ -181,9 +181,14 @@ def test_who_precedence_and_errors(tmp_path):
         targets.resolve(_config(), flags(grafana_url=url, token_file=str(tmp_path / "nope")), {})
     with pytest.raises(DashgenError, match="CA certificate file not found"):
         targets.resolve(_config(), flags(grafana_url=url, ca_cert=str(tmp_path / "ca.pem")), env)
-    (c,) = targets.resolve(_config(), flags(grafana_url="http://a:b-pass@g"), {})
-    assert c.url == "http://g" and c.credentials.describe == "the user:password in the URL"
-    assert "b-pass" not in repr(c)
+    # credentials in the URL are refused (they would be in argv), and the message does not repeat them
+    for url_with_creds, env_ in (("http://a:b-pass@g", {}), ("http://a:b-pass@g", env), ("https://a@g:3000/x", env)):
+        with pytest.raises(DashgenError, match=r"--grafana-url must not contain credentials") as exc:
+            targets.resolve(_config(), flags(grafana_url=url_with_creds), env_)
+        assert "b-pass" not in str(exc.value) and "a@" not in str(exc.value) and "GRAFANA_TOKEN" in str(exc.value)
+    with pytest.raises(DashgenError, match=r"^GRAFANA_URL must not contain credentials") as exc:
+        targets.resolve(_config(), flags(), {"GRAFANA_URL": "https://a:b-pass@g", **env})
+    assert "b-pass" not in str(exc.value)
 
 
 def test_versions_and_title_rule():
