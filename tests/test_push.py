@@ -631,6 +631,29 @@ def test_folder_title_clash_before_11_3_names_the_existing_uid(project, monkeypa
         assert d.dashboard(1, ids["cluster"]) is not None
 
 
+def test_ctrl_c_during_push_starts_nothing_more(project, double, monkeypatch):
+    from dashgen.grafana import apply
+
+    write_sources(project, datasources=False)
+    for i in range(10):
+        project.write(f"dashboards/extra-{i}.json", json.dumps({"title": f"Extra {i}", "uid": f"extra-{i}",
+                                                               "panels": [], "schemaVersion": 39}))
+    started = []
+    save = apply._dashboard
+
+    def dashboard(grafana, action):
+        started.append(action.uid)
+        if len(started) == 1:
+            raise KeyboardInterrupt  # as if Ctrl-C arrived during the first save
+        save(grafana, action)
+
+    monkeypatch.setattr(apply, "_dashboard", dashboard)
+    result = project.run("push", "--concurrency", "1")
+    assert result.code == 130 and result.err.strip().endswith("interrupted")
+    # the one worker may have taken the next save before Ctrl-C reached the main thread; nothing after that
+    assert len(started) <= 2 and len(double.dashboards(1)) <= 1
+
+
 # ================================================================================= secrets
 
 

@@ -263,3 +263,12 @@ def test_every_command_scrubs_url_credentials_from_errors(project, monkeypatch):
     _command(monkeypatch, bug)
     result = project.run("boom")
     assert result.code == 1 and "pw-Secret" not in result.err and "https://***@example.com" in result.err
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130(project, monkeypatch):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    _command(monkeypatch, interrupted)
+    result = project.run("boom")
+    assert result.code == 130 and result.err.strip() == "interrupted"

@@ -1,7 +1,8 @@
 """The ``dashgen`` command line: parses arguments and calls the pipeline modules.
 
 Exit codes, for every command: 0 success (or nothing differs), 1 an error (bad input,
-failed checks, unreachable server), 2 differences found (``build --check``, ``diff``).
+failed checks, unreachable server), 2 differences found (``build --check``, ``diff``),
+130 interrupted (Ctrl-C).
 Commands import only what they use, so ``dashgen --help`` and ``build`` stay fast.
 """
 
@@ -17,6 +18,7 @@ from .errors import DashgenError, DashgenErrors
 from .grafana import redact  # standard library only: every command's errors go through it
 
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 
@@ -460,7 +462,11 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="dashgen", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # Outside standalone mode click turns Ctrl-C (KeyboardInterrupt) into Abort, raised from it.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         click.echo("aborted", err=True)
         sys.exit(EXIT_ERROR)
     except click.ClickException as exc:
@@ -477,9 +483,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"error: {_scrub(str(exc))}", err=True)
         sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line unless --debug
         if debug:
             raise

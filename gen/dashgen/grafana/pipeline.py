@@ -128,6 +128,10 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 result.error = "; ".join(redact.scrub(line) for line in exc.lines())
             except DashgenError as exc:
                 result.error = redact.scrub(str(exc))
+            except KeyboardInterrupt:
+                # Ctrl-C: start nothing that is still queued; leaving the block waits for what is in flight.
+                executor.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         result.writes = grafana.writes
         result.retries = grafana.stats.retries
