@@ -272,3 +272,20 @@ def test_ctrl_c_prints_interrupted_and_exits_130(project, monkeypatch):
     _command(monkeypatch, interrupted)
     result = project.run("boom")
     assert result.code == 130 and result.err.strip() == "interrupted"
+
+
+def test_exit_codes_are_defined_once():
+    """cli.py holds the exit codes; everything else imports them."""
+    import ast
+    from pathlib import Path
+
+    import dashgen
+
+    owners = []
+    for path in sorted(Path(dashgen.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets_ = node.targets if isinstance(node, ast.Assign) else []
+            names = [n.id for t in targets_ for n in ast.walk(t) if isinstance(n, ast.Name)]
+            if any(name.startswith("EXIT_") for name in names):
+                owners.append(path.name)
+    assert set(owners) == {"cli.py"}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..build import load_checked
+from ..cli import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK
 from ..config import Config
 from ..errors import DashgenError, DashgenErrors
 from . import apply, health, live, plan, redact, targets
@@ -21,8 +22,6 @@ from .apply import Outcome
 from .client import Connection, Grafana
 from .report import Reporter
 from .select import Selected, Selection, select
-
-EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
 
 
 @dataclass(frozen=True)
