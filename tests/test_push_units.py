@@ -28,7 +28,7 @@ def _selected(*boards):
 def _live(d: Dashboard, model=None, *, folder_uid=None, version: LatestVersion | None = None):
     stored = dict(model if model is not None else plan.desired_dashboard(d, MARKER), id=7, version=3)
     state = LiveState()
-    state.dashboards[d.uid] = LiveDashboard(stored, d.folder.uid if folder_uid is None else folder_uid, 3, False)
+    state.dashboards[d.uid] = LiveDashboard(stored, d.folder.uid if folder_uid is None else folder_uid, False)
     state.hits[d.uid] = Hit(d.uid, d.title, d.folder.uid if folder_uid is None else folder_uid, "",
                             list(stored.get("tags", [])))
     if version is not None:

@@ -29,9 +29,8 @@ OUTPUT_OPTION = click.option(
 
 
 class _State:
-    def __init__(self, config_path: str | None, debug: bool):
+    def __init__(self, config_path: str | None):
         self.config_path = config_path
-        self.debug = debug
 
     def config(self):
         from . import config
@@ -56,7 +55,7 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 
     Exit codes: 0 success, 1 error, 2 differences found (build --check, diff).
     """
-    ctx.obj = _State(config_path, debug)
+    ctx.obj = _State(config_path)  # --debug is read by main(), before click parses anything
 
 
 @cli.command()

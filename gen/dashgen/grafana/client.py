@@ -76,7 +76,6 @@ class ApiError(DashgenError):
         self.status = status
         self.grafana_message = redact.scrub(message)
         self.grafana_status = grafana_status  # the "status" key of dashboard errors
-        self.what = what
         text = f"{status} {self.grafana_message}" if status else self.grafana_message
         super().__init__(f"{what}: {text}" if what else text)
 

@@ -93,7 +93,6 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 env: Mapping[str, str], reporter: Reporter) -> TargetResult:
     result = TargetResult(connection)
     grafana = Grafana(connection)
-    reporter.target_started(result)
     marker = config.push.marker_tag
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dashgen-push") as executor:

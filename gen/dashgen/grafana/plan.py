@@ -37,7 +37,6 @@ from ..resources import GENERAL, Dashboard, Datasource
 from .live import LatestVersion, LiveState
 from .select import Selected
 
-CHANGES = ("create", "update", "delete")
 DIFFERS = ("create", "update", "delete", "skip", "conflict")
 MESSAGE_LIMIT = 500  # Grafana rejects longer version messages
 _HASH_RE = re.compile(r"\[dashgen:([0-9a-f]{12})\]")

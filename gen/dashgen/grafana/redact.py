@@ -52,9 +52,3 @@ def scrub(text: str) -> str:
 def url(value: str) -> str:
     """A URL fit to show: ``https://user:pass@host/`` becomes ``https://***@host/``."""
     return _URL_USERINFO.sub(lambda m: m.group("scheme") + MASK + "@", value)
-
-
-def forget_all() -> None:
-    """Tests only: start from an empty registry."""
-    with _lock:
-        _secrets.clear()

@@ -51,9 +51,6 @@ class Reporter:
     def warning(self, text: str) -> None:
         _echo(f"warning: {text}", err=True)
 
-    def target_started(self, result: TargetResult) -> None:
-        pass
-
     def planned(self, result: TargetResult) -> None:
         plan = result.plan
         if self.json or plan is None:

@@ -23,11 +23,6 @@ from .. import __version__
 class PrometheusError(Exception):
     """Prometheus answered with an error (bad query, timeout, ...): the message is its own."""
 
-    def __init__(self, message: str, *, status: int | None = None, error_type: str | None = None):
-        self.status = status
-        self.error_type = error_type
-        super().__init__(message)
-
 
 class Unreachable(Exception):
     """No HTTP answer at all: connection refused, DNS, TLS, timeout."""
@@ -106,12 +101,10 @@ class PrometheusClient:
             doc = json.loads(payload)
         except ValueError:
             snippet = payload[:200].decode(errors="replace").strip()
-            raise PrometheusError(f"HTTP {status} from {path}, not a Prometheus API answer: {snippet!r}",
-                                  status=status) from None
+            raise PrometheusError(f"HTTP {status} from {path}, not a Prometheus API answer: {snippet!r}") from None
         if not isinstance(doc, dict) or doc.get("status") != "success":
             error = doc.get("error") if isinstance(doc, dict) else None
-            etype = doc.get("errorType") if isinstance(doc, dict) else None
-            raise PrometheusError(str(error or f"HTTP {status}"), status=status, error_type=etype)
+            raise PrometheusError(str(error or f"HTTP {status}"))
         return doc.get("data")
 
 
