@@ -233,6 +233,41 @@ def test_api_url_keeps_sub_path_and_ipv6(url, api_url):
     assert api.client.s.headers["User-Agent"].startswith("dashgen/")
 
 
+def test_grafana_client_still_keeps_its_session_where_dashgen_replaces_it():
+    """dashgen swaps grafana-client's private session (GrafanaClient.s) for one that retries. If this
+    fails, a grafana-client upgrade moved it: update dashgen.grafana.client._session."""
+    import niquests
+    from grafana_client import GrafanaApi
+
+    api = GrafanaApi("t-123", host="g.example.com")
+    assert isinstance(vars(api.client).get("s"), niquests.Session), (
+        "grafana-client no longer keeps its niquests session in GrafanaClient.s; dashgen's retries depend on it")
+    session = client.RetryingSession(0, client.RetryStats())
+    client._install_session(api, session)
+    assert client._session(api) is session and session.headers["User-Agent"] == api.client.user_agent
+
+
+def test_a_changed_grafana_client_stops_dashgen_with_a_clear_message(project, monkeypatch):
+    """GrafanaClient.__getattr__ answers any missing attribute, so a renamed ``s`` must be caught, not used."""
+    from grafana_client.client import GrafanaClient
+
+    init = GrafanaClient.__init__
+
+    def renamed(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.session = vars(self).pop("s")
+
+    monkeypatch.setattr(GrafanaClient, "__init__", renamed)
+    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    with pytest.raises(DashgenError, match=r"grafana-client .* does not keep its niquests session in GrafanaClient\.s"):
+        client.Grafana(client.Connection("", "http://g:3000", creds)).api()
+    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("GRAFANA_TOKEN", "t-123")
+    project.write("dashboards/x.json", '{"uid": "x", "title": "X", "panels": [], "schemaVersion": 39}')
+    result = project.run("push")
+    assert result.code == 1 and "error: grafana-client" in result.err and "internal error" not in result.err
+
+
 # ------------------------------------------------------------------------------- cli.main
 
 
