@@ -324,3 +324,14 @@ def test_exit_codes_are_defined_once():
             if any(name.startswith("EXIT_") for name in names):
                 owners.append(path.name)
     assert set(owners) == {"cli.py"}
+
+
+def test_refusing_credentials_in_the_url_keeps_the_message_whole(project, monkeypatch):
+    """The refused password is not registered for redaction: "pass" would mangle "pass --token-file"."""
+    monkeypatch.setenv("GRAFANA_TOKEN", "t-123")
+    monkeypatch.delenv("GRAFANA_URL", raising=False)
+    result = project.run("push", "--grafana-url", "https://user:pass@grafana.example.com")
+    assert result.code == 1
+    assert result.err == ("error: --grafana-url must not contain credentials (user:password@): they would show in "
+                          "process lists and shell history; set GRAFANA_TOKEN (or pass --token-file FILE), or "
+                          "GRAFANA_USER and GRAFANA_PASSWORD\n")

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..config import Config, GrafanaTarget
 from ..errors import DashgenError
@@ -134,9 +134,7 @@ def _clean_url(url: str, where: str, how: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
-    if "@" in parts.netloc:
-        if parts.password:
-            redact.register(unquote(parts.password))
+    if "@" in parts.netloc:  # not registered for redaction: a short password would mangle this very message
         raise DashgenError(f"{where} must not contain credentials (user:password@): they would show in process lists "
                            f"and shell history; {how}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
