@@ -446,7 +446,8 @@ def diff(state: _State, **kw) -> None:
     Grafana adds on save are ignored, so an unchanged dashboard shows no diff.
     Dashboards changed in Grafana since dashgen pushed them are marked DRIFT.
     Dashboards tagged as dashgen's that left the sources are listed; with --prune
-    they count as deletions.
+    they count as deletions. A dashboard with a source's uid but without the tag
+    is a conflict; with --adopt, a takeover.
 
     \b
     Exit codes: 0 Grafana matches the sources, 2 it differs (push would write,
