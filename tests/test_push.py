@@ -296,11 +296,63 @@ def test_source_change_is_not_drift_but_both_together_are(project, grafana):
     _, doc = run_json(project, "diff")
     a = actions(doc)[("dashboard", ids["cluster"])]
     assert a["op"] == "update" and "changed in Grafana" in a["drift"]
-    # a dashboard that was not dashgen's (no tag) is taken over, not called drift
+    # a dashboard that is not dashgen's (no tag) is not drift: it is someone else's, taken over only with --adopt
     grafana.save_as_user({"uid": ids["home"], "title": f"Home{grafana.sfx}", "panels": [], "tags": ["mine"]})
     _, doc = run_json(project, "diff")
     a = actions(doc)[("dashboard", ids["home"])]
-    assert a["drift"] is None and any("push takes it over" in n for n in a["notes"])
+    assert a["drift"] is None and a["op"] == "conflict" and "without the" in a["reason"]
+    _, doc = run_json(project, "diff", "--adopt")
+    a = actions(doc)[("dashboard", ids["home"])]
+    assert a["drift"] is None and a["op"] == "update" and "without the" in a["takeover"]
+
+
+def test_push_leaves_a_dashboard_it_does_not_own_unless_adopted(project, grafana):
+    ids = write_sources(project, grafana, datasources=False)
+    marker = grafana.marker
+    # someone else's dashboard happens to have the uid of a source, without dashgen's tag
+    grafana.save_as_user({"uid": ids["home"], "title": f"Someone else's board{grafana.sfx}", "panels": [],
+                          "tags": ["team-a"]})
+    before = grafana.dashboard(ids["home"])
+    result = project.run("push")
+    assert result.code == 1
+    assert re.search(r"x dashboard .*\(" + ids["home"] + r"\).*without the '" + re.escape(marker) + "' tag", result.out)
+    assert "hint: pass --adopt to take it over" in result.out
+    after = grafana.dashboard(ids["home"])
+    assert after["meta"]["version"] == before["meta"]["version"]
+    assert after["dashboard"]["title"] == f"Someone else's board{grafana.sfx}"
+    assert marker not in after["dashboard"]["tags"]
+    assert grafana.dashboard(ids["flux"]) is not None and grafana.dashboard(ids["cluster"]) is not None  # the rest
+    result, doc = run_json(project, "diff")
+    assert result.code == 2
+    a = actions(doc)[("dashboard", ids["home"])]
+    assert a["op"] == "conflict" and "--adopt" in a["hint"]
+    # a dry run shows it; a diff with --adopt shows the takeover
+    result = project.run("push", "--dry-run")
+    assert re.search(r"x dashboard .*\(" + ids["home"] + r"\).*cannot push", result.out)
+    result = project.run("diff", "--adopt")
+    assert result.code == 2 and "TAKEOVER (--adopt)" in result.out
+    assert marker not in grafana.dashboard(ids["home"])["dashboard"]["tags"]
+    # --adopt: taken over, announced on stderr, and tagged as dashgen's from then on
+    result = project.run("push", "--adopt")
+    assert result.code == 0, result.out + result.err
+    assert re.search(r"warning: dashboard .*\(" + ids["home"] + r"\) exists in Grafana without the .* taking it over",
+                     result.err)
+    after = grafana.dashboard(ids["home"])
+    assert after["dashboard"]["title"] == f"Home{grafana.sfx}" and marker in after["dashboard"]["tags"]
+    assert project.run("diff").code == 0
+
+
+def test_unowned_dashboard_names_who_saved_it(project, double):
+    ids = write_sources(project, datasources=False)
+    double.add_dashboard(1, {"uid": ids["flux"], "title": "Someone else's board", "panels": []}, user="alice")
+    result, doc = run_json(project, "push")
+    assert result.code == 1
+    a = actions(doc)[("dashboard", ids["flux"])]
+    assert a["op"] == "conflict" and a["status"] == "failed" and "saved by alice" in a["reason"]
+    stored = double.dashboard(1, ids["flux"])
+    assert stored["title"] == "Someone else's board" and "managed-by:dashgen" not in (stored.get("tags") or [])
+    # --prune never sees it as dashgen's
+    assert project.run("push", "--prune").code == 1 and double.dashboard(1, ids["flux"]) is not None
 
 
 def test_prune_deletes_only_owned_dashboards(project, grafana):
@@ -418,7 +470,7 @@ def test_client_errors_are_not_retried(project, double, monkeypatch):
     double.provision_dashboard(1, {"uid": ids["home"], "title": "Home from files", "panels": []})
     editor = "glsa_EditorEditorEditorEditorEditorEd_22222222"
     double.tokens[editor] = {"org_id": 1, "role": "Editor", "login": "sa-editor"}
-    result = project.run("push")
+    result = project.run("push", "--adopt")  # untagged: without --adopt it would not even be tried
     assert result.code == 1
     saves = [d for d in double.request_details if d["path"] == "/api/dashboards/db"
              and d["body"]["dashboard"]["uid"] == ids["home"]]
@@ -438,7 +490,15 @@ def test_client_errors_are_not_retried(project, double, monkeypatch):
 def test_partial_failure_names_each_failure_and_exits_1(project, double):
     ids = write_sources(project)
     double.provision_dashboard(1, {"uid": ids["home"], "title": "Home from files", "panels": []})
-    result = project.run("push")
+    result = project.run("push")  # not dashgen's (no tag), and provisioned: refused before any save
+    assert result.code == 1 and "1 failed" in result.out and "6 created" in result.out
+    block = result.out.split("failed:\n", 1)[1]
+    assert "without the 'managed-by:dashgen' tag" in block and "hint: it is provisioned from files" in block
+    assert not [d for d in double.request_details if d["path"] == "/api/dashboards/db"
+                and d["body"]["dashboard"]["uid"] == ids["home"]]
+    double.reset()
+    double.provision_dashboard(1, {"uid": ids["home"], "title": "Home from files", "panels": []})
+    result = project.run("push", "--adopt")  # tried, and Grafana's own refusal is reported
     assert result.code == 1
     assert "1 failed" in result.out and "6 created" in result.out
     assert double.dashboard(1, ids["flux"]) is not None and double.dashboard(1, ids["cluster"]) is not None
@@ -446,7 +506,7 @@ def test_partial_failure_names_each_failure_and_exits_1(project, double):
     assert f'dashboard "Home" ({ids["home"]}) from dashboards/home.json: 400 Cannot save provisioned dashboard' in block
     assert "hint: the dashboard is provisioned from files" in block and "sidecar" in block
     assert "error:" in result.err and "1 of the changes failed" in result.err
-    _, doc = run_json(project, "push")
+    _, doc = run_json(project, "push", "--adopt")
     home = actions(doc)[("dashboard", ids["home"])]
     assert home["status"] == "failed" and home["http_status"] == 400
     assert "provisioned" in " ".join(home["notes"])
@@ -571,6 +631,29 @@ def test_folder_title_clash_before_11_3_names_the_existing_uid(project, monkeypa
         assert d.dashboard(1, ids["cluster"]) is not None
 
 
+def test_ctrl_c_during_push_starts_nothing_more(project, double, monkeypatch):
+    from dashgen.grafana import apply
+
+    write_sources(project, datasources=False)
+    for i in range(10):
+        project.write(f"dashboards/extra-{i}.json", json.dumps({"title": f"Extra {i}", "uid": f"extra-{i}",
+                                                               "panels": [], "schemaVersion": 39}))
+    started = []
+    save = apply._dashboard
+
+    def dashboard(grafana, action):
+        started.append(action.uid)
+        if len(started) == 1:
+            raise KeyboardInterrupt  # as if Ctrl-C arrived during the first save
+        save(grafana, action)
+
+    monkeypatch.setattr(apply, "_dashboard", dashboard)
+    result = project.run("push", "--concurrency", "1")
+    assert result.code == 130 and result.err.strip().endswith("interrupted")
+    # the one worker may have taken the next save before Ctrl-C reached the main thread; nothing after that
+    assert len(started) <= 2 and len(double.dashboards(1)) <= 1
+
+
 # ================================================================================= secrets
 
 
@@ -603,23 +686,29 @@ def test_secrets_never_appear_in_any_output(project, monkeypatch, tmp_path):
         assert run("push", GRAFANA_URL=d.url, GRAFANA_TOKEN=token + "x").code == 1  # 401 names no secret
         assert run("push", GRAFANA_URL=d.url, GRAFANA_USER="admin", GRAFANA_PASSWORD=password + "x").code == 1
         url_with_creds = d.url.replace("http://", f"http://admin:{password}@")
-        assert run("push", "--grafana-url", url_with_creds).code == 0
+        refused = run("push", "--grafana-url", url_with_creds)  # credentials never come from the command line
+        assert refused.code == 1 and "--grafana-url must not contain credentials" in refused.err
+        assert "GRAFANA_USER" in refused.err and "admin:" not in refused.err
+        assert run("diff", "-o", "json", GRAFANA_URL=url_with_creds, GRAFANA_TOKEN=token).code == 1
         token_file = tmp_path / "token"
         token_file.write_text(token + "\n")
         assert run("diff", "--token-file", str(token_file), GRAFANA_URL=d.url).code == 0
         port = d.port
-    dead = f"http://admin:{password}@127.0.0.1:{port}"
-    result = run("push", "--grafana-url", dead, "--retries", "0")
+    dead = f"http://127.0.0.1:{port}"
+    result = run("push", "--grafana-url", dead, "--retries", "0", GRAFANA_USER="admin", GRAFANA_PASSWORD=password)
     assert result.code == 1 and f"cannot reach Grafana at http://127.0.0.1:{port}:" in result.err
     assert "admin:" not in result.err
-    assert run("push", "--grafana-url", dead, "-o", "json", "--retries", "0").code == 1
+    assert run("push", "--grafana-url", dead, "-o", "json", "--retries", "0", GRAFANA_TOKEN=token).code == 1
     # the exceptions behind those messages, and everything they were raised from, are clean too
     from dashgen import config as config_module
     from dashgen.errors import DashgenError
     from dashgen.grafana import health, targets
     from dashgen.grafana.client import Grafana
 
-    for env in ({"GRAFANA_TOKEN": token}, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": password}, {}):
+    with pytest.raises(DashgenError) as exc:
+        targets.resolve(config_module.Config(), targets.ConnectionFlags(grafana_url=f"http://admin:{password}@h"), {})
+    outputs.append(repr(exc.value) + str(exc.value))
+    for env in ({"GRAFANA_TOKEN": token}, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": password}):
         (conn,) = targets.resolve(config_module.Config(), targets.ConnectionFlags(grafana_url=dead, retries=0), env)
         assert password not in repr(conn) and token not in repr(conn)
         with pytest.raises(DashgenError) as exc:

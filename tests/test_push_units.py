@@ -28,7 +28,7 @@ def _selected(*boards):
 def _live(d: Dashboard, model=None, *, folder_uid=None, version: LatestVersion | None = None):
     stored = dict(model if model is not None else plan.desired_dashboard(d, MARKER), id=7, version=3)
     state = LiveState()
-    state.dashboards[d.uid] = LiveDashboard(stored, d.folder.uid if folder_uid is None else folder_uid, 3, False)
+    state.dashboards[d.uid] = LiveDashboard(stored, d.folder.uid if folder_uid is None else folder_uid, False)
     state.hits[d.uid] = Hit(d.uid, d.title, d.folder.uid if folder_uid is None else folder_uid, "",
                             list(stored.get("tags", [])))
     if version is not None:
@@ -64,9 +64,18 @@ def test_drift_needs_the_latest_version_to_tell():
     # someone else saved last
     a = _one(_live(d, edited, version=LatestVersion(4, "", "bob", "2024-01-01")), d)
     assert a.drift == "changed in Grafana by bob at 2024-01-01 (version 4) since dashgen pushed it"
-    # not dashgen's at all (no marker): taken over, not drift
-    a = _one(_live(d, {"uid": "a", "title": "A", "panels": []}, version=LatestVersion(1, "", "bob", "")), d)
-    assert not a.drift and "push takes it over" in a.notes[0]
+    # not dashgen's at all (no marker): not drift, a conflict; taken over only with adopt
+    foreign = _live(d, {"uid": "a", "title": "A", "panels": []}, version=LatestVersion(1, "", "bob", ""))
+    a = _one(foreign, d)
+    assert not a.drift and a.op == "conflict" and "without the 'managed-by:dashgen' tag (saved by bob" in a.reason
+    assert "--adopt" in a.hint and not a.takeover
+    a = _one(foreign, d, adopt=True)
+    assert not a.drift and a.op == "update" and "saved by bob" in a.takeover
+    # last pushed by dashgen, but without today's tag: the hint asks about a changed marker_tag
+    renamed = _live(d, {"uid": "a", "title": "A", "panels": [], "tags": ["managed-by:old"]},
+                    version=LatestVersion(2, plan.version_message(d.source, "0" * 12), "sa", ""))
+    a = _one(renamed, d)
+    assert a.op == "conflict" and "push.marker_tag" in a.hint
 
 
 def test_folder_move_is_an_update():
@@ -172,9 +181,14 @@ def test_who_precedence_and_errors(tmp_path):
         targets.resolve(_config(), flags(grafana_url=url, token_file=str(tmp_path / "nope")), {})
     with pytest.raises(DashgenError, match="CA certificate file not found"):
         targets.resolve(_config(), flags(grafana_url=url, ca_cert=str(tmp_path / "ca.pem")), env)
-    (c,) = targets.resolve(_config(), flags(grafana_url="http://a:b-pass@g"), {})
-    assert c.url == "http://g" and c.credentials.describe == "the user:password in the URL"
-    assert "b-pass" not in repr(c)
+    # credentials in the URL are refused (they would be in argv), and the message does not repeat them
+    for url_with_creds, env_ in (("http://a:b-pass@g", {}), ("http://a:b-pass@g", env), ("https://a@g:3000/x", env)):
+        with pytest.raises(DashgenError, match=r"--grafana-url must not contain credentials") as exc:
+            targets.resolve(_config(), flags(grafana_url=url_with_creds), env_)
+        assert "b-pass" not in str(exc.value) and "a@" not in str(exc.value) and "GRAFANA_TOKEN" in str(exc.value)
+    with pytest.raises(DashgenError, match=r"^GRAFANA_URL must not contain credentials") as exc:
+        targets.resolve(_config(), flags(), {"GRAFANA_URL": "https://a:b-pass@g", **env})
+    assert "b-pass" not in str(exc.value)
 
 
 def test_versions_and_title_rule():
@@ -217,3 +231,107 @@ def test_api_url_keeps_sub_path_and_ipv6(url, api_url):
     assert api.client.url == api_url
     assert isinstance(api.client.s, client.RetryingSession)
     assert api.client.s.headers["User-Agent"].startswith("dashgen/")
+
+
+def test_grafana_client_still_keeps_its_session_where_dashgen_replaces_it():
+    """dashgen swaps grafana-client's private session (GrafanaClient.s) for one that retries. If this
+    fails, a grafana-client upgrade moved it: update dashgen.grafana.client._session."""
+    import niquests
+    from grafana_client import GrafanaApi
+
+    api = GrafanaApi("t-123", host="g.example.com")
+    assert isinstance(vars(api.client).get("s"), niquests.Session), (
+        "grafana-client no longer keeps its niquests session in GrafanaClient.s; dashgen's retries depend on it")
+    session = client.RetryingSession(0, client.RetryStats())
+    client._install_session(api, session)
+    assert client._session(api) is session and session.headers["User-Agent"] == api.client.user_agent
+
+
+def test_a_changed_grafana_client_stops_dashgen_with_a_clear_message(project, monkeypatch):
+    """GrafanaClient.__getattr__ answers any missing attribute, so a renamed ``s`` must be caught, not used."""
+    from grafana_client.client import GrafanaClient
+
+    init = GrafanaClient.__init__
+
+    def renamed(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.session = vars(self).pop("s")
+
+    monkeypatch.setattr(GrafanaClient, "__init__", renamed)
+    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    with pytest.raises(DashgenError, match=r"grafana-client .* does not keep its niquests session in GrafanaClient\.s"):
+        client.Grafana(client.Connection("", "http://g:3000", creds)).api()
+    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("GRAFANA_TOKEN", "t-123")
+    project.write("dashboards/x.json", '{"uid": "x", "title": "X", "panels": [], "schemaVersion": 39}')
+    result = project.run("push")
+    assert result.code == 1 and "error: grafana-client" in result.err and "internal error" not in result.err
+
+
+# ------------------------------------------------------------------------------- cli.main
+
+
+def _command(monkeypatch, fn):
+    """Add ``dashgen boom`` running ``fn``, for the duration of a test."""
+    import click
+
+    from dashgen import cli
+
+    monkeypatch.setitem(cli.cli.commands, "boom", click.command("boom")(fn))
+
+
+def test_every_command_scrubs_url_credentials_from_errors(project, monkeypatch):
+    import sys
+
+    def fail():
+        raise DashgenError("cannot fetch http://alice:s3cret-pw@example.com/x")
+
+    _command(monkeypatch, fail)
+    # whether or not push/diff ran before in this process
+    monkeypatch.delitem(sys.modules, "dashgen.grafana.redact", raising=False)
+    result = project.run("boom")
+    assert result.code == 1 and result.err == "error: cannot fetch http://***@example.com/x\n"
+
+    def bug():
+        raise RuntimeError("https://bob:pw-Secret@example.com")
+
+    _command(monkeypatch, bug)
+    result = project.run("boom")
+    assert result.code == 1 and "pw-Secret" not in result.err and "https://***@example.com" in result.err
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130(project, monkeypatch):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    _command(monkeypatch, interrupted)
+    result = project.run("boom")
+    assert result.code == 130 and result.err.strip() == "interrupted"
+
+
+def test_exit_codes_are_defined_once():
+    """cli.py holds the exit codes; everything else imports them."""
+    import ast
+    from pathlib import Path
+
+    import dashgen
+
+    owners = []
+    for path in sorted(Path(dashgen.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets_ = node.targets if isinstance(node, ast.Assign) else []
+            names = [n.id for t in targets_ for n in ast.walk(t) if isinstance(n, ast.Name)]
+            if any(name.startswith("EXIT_") for name in names):
+                owners.append(path.name)
+    assert set(owners) == {"cli.py"}
+
+
+def test_refusing_credentials_in_the_url_keeps_the_message_whole(project, monkeypatch):
+    """The refused password is not registered for redaction: "pass" would mangle "pass --token-file"."""
+    monkeypatch.setenv("GRAFANA_TOKEN", "t-123")
+    monkeypatch.delenv("GRAFANA_URL", raising=False)
+    result = project.run("push", "--grafana-url", "https://user:pass@grafana.example.com")
+    assert result.code == 1
+    assert result.err == ("error: --grafana-url must not contain credentials (user:password@): they would show in "
+                          "process lists and shell history; set GRAFANA_TOKEN (or pass --token-file FILE), or "
+                          "GRAFANA_USER and GRAFANA_PASSWORD\n")

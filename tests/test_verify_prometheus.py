@@ -8,6 +8,7 @@ Operator switch are verified against scenarios whose exporters emit those metric
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import urllib.request
@@ -340,6 +341,36 @@ def test_unreachable_prometheus_and_unknown_dashboard(project, prometheus):
     assert result.code == 1 and "no dashboard with uid nope" in result.err
 
 
+def test_credentials_in_the_url_are_refused_without_repeating_them(project, monkeypatch):
+    project.write("dashboards/x.json", json.dumps({"uid": "x", "title": "X", "panels": []}))
+    url = "http://admin:s3cretpw@127.0.0.1:9"
+    for args in (["--prometheus-url", url], ["-o", "json"]):
+        monkeypatch.setenv("DASHGEN_PROMETHEUS_URL", url)
+        result = project.run("verify", *args, "--from", "now-1h")
+        assert result.code == 1 and result.out == ""
+        (line,) = result.err.splitlines()
+        assert "must not contain credentials" in line and "$DASHGEN_PROMETHEUS_TOKEN" in line
+        assert "$DASHGEN_PROMETHEUS_USER" in line and "$DASHGEN_PROMETHEUS_PASSWORD" in line
+        assert "s3cretpw" not in line and "admin" not in line
+    from dashgen.verify.client import PrometheusClient
+
+    with pytest.raises(ValueError) as exc:
+        PrometheusClient("https://admin:s3cretpw@prometheus.example.com")
+    assert "s3cretpw" not in str(exc.value)
+
+
+def test_basic_auth_settings_are_checked(project, monkeypatch):
+    project.write("dashboards/x.json", json.dumps({"uid": "x", "title": "X", "panels": []}))
+    monkeypatch.setenv("DASHGEN_PROMETHEUS_USER", "grafana")
+    result = project.run("verify", "--prometheus-url", "http://127.0.0.1:9", "--from", "now-1h")
+    assert result.code == 1 and "DASHGEN_PROMETHEUS_PASSWORD is not set" in result.err
+    monkeypatch.setenv("DASHGEN_PROMETHEUS_PASSWORD", "pw-Secret-123")
+    monkeypatch.setenv("DASHGEN_PROMETHEUS_TOKEN", "tok-Secret-456")
+    result = project.run("verify", "--prometheus-url", "http://127.0.0.1:9", "--from", "now-1h")
+    assert result.code == 1 and "unset one" in result.err
+    assert "pw-Secret-123" not in result.err and "tok-Secret-456" not in result.err
+
+
 def test_bearer_token_comes_from_the_environment(prometheus, project, monkeypatch):
     seen: list[str | None] = []
 
@@ -376,6 +407,14 @@ def test_bearer_token_comes_from_the_environment(prometheus, project, monkeypatc
                              "--to", str(int(prometheus.end)), "--token-env", "PROM_TOKEN", "--strict")
         assert result.code == 0, result.out + result.err
         assert seen and set(seen) == {"Bearer s3cret"}
+        # or a user and password, sent with HTTP basic auth
+        seen.clear()
+        monkeypatch.setenv("DASHGEN_PROMETHEUS_USER", "grafana")
+        monkeypatch.setenv("DASHGEN_PROMETHEUS_PASSWORD", "pa:ss")
+        result = project.run("verify", "--prometheus-url", url, "--from", str(int(prometheus.start)),
+                             "--to", str(int(prometheus.end)), "--strict")
+        assert result.code == 0, result.out + result.err
+        assert seen and set(seen) == {"Basic " + base64.b64encode(b"grafana:pa:ss").decode()}
     finally:
         server.shutdown()
 
@@ -487,3 +526,46 @@ def test_repeated_panels_collapsed_rows_and_mixed_datasources(prometheus, projec
         assert float(p["targets"][0]["samples"][0]["value"]) == sum(pod.namespace == ns for pod in c.pods())
     assert panels["Inside"]["status"] == "data"
     assert panels["Mixed"]["status"] == "data" and [t["refId"] for t in panels["Mixed"]["targets"]] == ["A"]
+
+
+def test_legacy_rows_layout_is_verified(prometheus, project):
+    """Schema 14 and older keep panels in rows[].panels; each is checked, and sized by its span."""
+    board = {"uid": "legacy", "title": "Legacy", "schemaVersion": 14, "rows": [
+        {"title": "Cluster", "panels": [
+            {"id": 1, "type": "graph", "title": "Nodes", "span": 1,
+             "targets": [{"refId": "A", "expr": "sum(rate(kube_node_info[$__rate_interval]))"}]},
+        ]},
+        {"title": "More", "collapse": True, "panels": [
+            {"id": 2, "type": "singlestat", "title": "Missing", "span": 12,
+             "targets": [{"refId": "A", "expr": "sum(no_such_metric_anywhere)"}]},
+        ]},
+    ]}
+    project.write("dashboards/legacy.json", json.dumps(board))
+    result = project.run("verify", *window(prometheus), "--strict", "-o", "json")
+    assert result.code == 1, result.out + result.err
+    panels = {p["title"]: p for p in json.loads(result.out)["dashboards"][0]["panels"]}
+    assert panels["Nodes"]["status"] == "data" and panels["Missing"]["status"] == "no data"
+    # span 1 of 12 is 2 grid columns, 120 px: 2h / 120 = 1m; 15s scrape -> max(1m + 15s, 4 x 15s) = 1m15s
+    assert "[1m15s]" in panels["Nodes"]["targets"][0]["expr"]
+    text = project.run("verify", *window(prometheus), "--strict")
+    assert text.code == 1 and "legacy: 2 panels (1 data, 1 no data)" in text.out
+
+
+def test_datasource_types_and_special_names_ignore_case(prometheus, project):
+    """As the lint engine reads them: a reference typed "Prometheus" is Prometheus (Grafana finds datasources
+    by uid), "-- grafana --" is the built-in datasource, and a uid "grafana" typed prometheus is not."""
+    query = [{"refId": "A", "expr": "sum(kube_node_info)", "instant": True}]
+    board = {"uid": "cases", "title": "Cases", "panels": [
+        {"id": 1, "type": "stat", "title": "Typed in capitals", "datasource": {"type": "Prometheus", "uid": "prom"},
+         "targets": query},
+        {"id": 2, "type": "stat", "title": "Built-in", "datasource": {"uid": "-- grafana --"}, "targets": query},
+        {"id": 3, "type": "stat", "title": "Uid grafana", "datasource": {"type": "prometheus", "uid": "grafana"},
+         "targets": query},
+    ]}
+    project.write("dashboards/cases.json", json.dumps(board))
+    result = project.run("verify", *window(prometheus), "-o", "json")
+    assert result.code == 0, result.out + result.err
+    panels = {p["title"]: p for p in json.loads(result.out)["dashboards"][0]["panels"]}
+    assert panels["Typed in capitals"]["status"] == "data"
+    assert panels["Built-in"]["status"] == "skipped" and "built-in Grafana" in panels["Built-in"]["detail"]
+    assert panels["Uid grafana"]["status"] == "data"

@@ -64,7 +64,7 @@ class FakePrometheus:
     def query(self, expr, time):
         self.calls.append(("query", expr))
         if "(" in expr and not expr.startswith("count"):
-            raise PrometheusError('parse error: unexpected "("', status=400)
+            raise PrometheusError('parse error: unexpected "("')
         by = re.match(r"count by \((\w+)\) \((.+)\)", expr)
         groups: dict[str, int] = {}
         for s in self.series_data:

@@ -1,7 +1,8 @@
 """The ``dashgen`` command line: parses arguments and calls the pipeline modules.
 
 Exit codes, for every command: 0 success (or nothing differs), 1 an error (bad input,
-failed checks, unreachable server), 2 differences found (``build --check``, ``diff``).
+failed checks, unreachable server), 2 differences found (``build --check``, ``diff``),
+130 interrupted (Ctrl-C).
 Commands import only what they use, so ``dashgen --help`` and ``build`` stay fast.
 """
 
@@ -14,8 +15,11 @@ import click
 
 from . import __version__
 from .errors import DashgenError, DashgenErrors
+from .grafana import redact  # standard library only: every command's errors go through it
 
 EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 
 OUTPUT_OPTION = click.option(
@@ -25,9 +29,8 @@ OUTPUT_OPTION = click.option(
 
 
 class _State:
-    def __init__(self, config_path: str | None, debug: bool):
+    def __init__(self, config_path: str | None):
         self.config_path = config_path
-        self.debug = debug
 
     def config(self):
         from . import config
@@ -52,7 +55,7 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 
     Exit codes: 0 success, 1 error, 2 differences found (build --check, diff).
     """
-    ctx.obj = _State(config_path, debug)
+    ctx.obj = _State(config_path)  # --debug is read by main(), before click parses anything
 
 
 @cli.command()
@@ -198,7 +201,8 @@ def _print_findings(located) -> None:
 @click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
 @click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one.")
+              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
+                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Queries in flight at once.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
@@ -220,14 +224,25 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     target says. Reports per dashboard and panel: data, no data, or the error
     Prometheus returned. Exit 1 on any query error; with --strict also on any panel
     without data.
+
+    \b
+    Credentials come from the environment only: a bearer token in
+    DASHGEN_PROMETHEUS_TOKEN (or the variable --token-env names), or a user and
+    password in DASHGEN_PROMETHEUS_USER and DASHGEN_PROMETHEUS_PASSWORD.
     """
-    import os
     import time
 
     from .verify import VerifyOptions, verify as run_verify
+    from .verify.client import has_userinfo
     from .verify.grafana import parse_time
     from .verify.report import failed, to_json, to_text
 
+    if has_userinfo(prometheus_url):
+        raise DashgenError(
+            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
+            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
+            f"and ${PROMETHEUS_PASSWORD_ENV}")
+    token, basic = _prometheus_credentials(token_env)
     now = time.time()
     start = parse_time(time_from, now) if time_from else None
     end = parse_time(time_to, now, round_up=True) if time_to else None
@@ -238,7 +253,7 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     if start is not None and end is not None and end <= start:
         raise DashgenError("--from must be before --to")
     options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
-                            token=os.environ.get(token_env) or None, concurrency=concurrency, timeout=timeout,
+                            token=token, basic=basic, concurrency=concurrency, timeout=timeout,
                             scrape_interval=scrape_interval, now=now)
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
@@ -252,6 +267,27 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         click.echo(to_text(results, verbose=verbose))
     if failed(results, strict):
         sys.exit(EXIT_ERROR)
+
+
+def _prometheus_credentials(token_env: str) -> tuple[str | None, tuple[str, str] | None]:
+    """(bearer token, (user, password)) for verify, from the environment; registered for redaction."""
+    import os
+
+    token = os.environ.get(token_env) or None
+    user = os.environ.get(PROMETHEUS_USER_ENV) or ""
+    password = os.environ.get(PROMETHEUS_PASSWORD_ENV) or ""
+    redact.register(token, password)
+    if not (user or password):
+        return token, None
+    if not (user and password):
+        missing = PROMETHEUS_PASSWORD_ENV if user else PROMETHEUS_USER_ENV
+        raise DashgenError(f"{missing} is not set: basic authentication needs both {PROMETHEUS_USER_ENV} and "
+                           f"{PROMETHEUS_PASSWORD_ENV}")
+    if token:
+        raise DashgenError(f"both ${token_env} (a bearer token) and ${PROMETHEUS_USER_ENV}/${PROMETHEUS_PASSWORD_ENV} "
+                           "(basic authentication) are set: unset one")
+    redact.register_basic(user, password)
+    return None, (user, password)
 
 
 class _ProgressBar:
@@ -327,6 +363,10 @@ def _grafana_options(fn):
                      help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
                           "deleted (push) or count as differences (diff), within --uid/--folder when given. "
                           "Nothing without the tag is ever deleted."),
+        click.option("--adopt", is_flag=True,
+                     help="Take over dashboards that have a source's uid but not dashgen's ownership tag: push "
+                          "overwrites and tags them (so a later --prune may delete them). Without it they are "
+                          "conflicts and left alone."),
         click.option("--concurrency", "-j", type=click.IntRange(1, 64), metavar="N",
                      help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8)."),
         click.option("--timeout", type=click.FloatRange(min=0.1, max=600), metavar="SECONDS",
@@ -354,8 +394,8 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
     )
     options = pipeline.Options(
         command=command, selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
-        flags=flags, dry_run=dry_run, prune=kw["prune"], concurrency=kw["concurrency"], verbose=kw["verbose"],
-        output=kw["output_format"],
+        flags=flags, dry_run=dry_run, prune=kw["prune"], adopt=kw["adopt"], concurrency=kw["concurrency"],
+        verbose=kw["verbose"], output=kw["output_format"],
     )
     code = pipeline.run(state.config(), options)
     if code:
@@ -383,7 +423,8 @@ def push(state: _State, dry_run: bool, **kw) -> None:
     Every dashboard pushed is tagged managed-by:dashgen (push.marker_tag in
     dashgen.yaml); --prune deletes only tagged dashboards that left the sources.
     A dashboard changed in Grafana since dashgen pushed it is reported as drift
-    before it is overwritten.
+    before it is overwritten. One with a source's uid but without the tag is not
+    dashgen's: it is a conflict and left alone, unless --adopt takes it over.
 
     \b
     Credentials: GRAFANA_TOKEN (service-account token) or --token-file, else
@@ -406,7 +447,8 @@ def diff(state: _State, **kw) -> None:
     Grafana adds on save are ignored, so an unchanged dashboard shows no diff.
     Dashboards changed in Grafana since dashgen pushed them are marked DRIFT.
     Dashboards tagged as dashgen's that left the sources are listed; with --prune
-    they count as deletions.
+    they count as deletions. A dashboard with a source's uid but without the tag
+    is a conflict; with --adopt, a takeover.
 
     \b
     Exit codes: 0 Grafana matches the sources, 2 it differs (push would write,
@@ -421,7 +463,11 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="dashgen", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # Outside standalone mode click turns Ctrl-C (KeyboardInterrupt) into Abort, raised from it.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         click.echo("aborted", err=True)
         sys.exit(EXIT_ERROR)
     except click.ClickException as exc:
@@ -438,9 +484,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"error: {_scrub(str(exc))}", err=True)
         sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line unless --debug
         if debug:
             raise
@@ -450,6 +493,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _scrub(text: str) -> str:
-    """Credentials out of an error line (push/diff register them as they read them)."""
-    redact = sys.modules.get("dashgen.grafana.redact")
-    return redact.scrub(text) if redact is not None else text
+    """Credentials out of an error line: ``user:password@`` in any URL, and every secret registered as read."""
+    return redact.scrub(text)

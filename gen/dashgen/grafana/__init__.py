@@ -13,5 +13,6 @@ One job per module; data flows one way::
     pipeline.py  chains them for each target
     redact.py    keeps credentials out of every output
 
-Nothing here is imported by ``dashgen build``: grafana-client loads only for push/diff.
+grafana-client loads only for push/diff; ``dashgen build`` imports nothing here but
+``redact.py`` (standard library only), through which every command's errors pass.
 """

@@ -5,7 +5,9 @@
   jitter, honouring ``Retry-After``; at most ``retries`` extra attempts and at most
   ``MAX_ELAPSED`` seconds per request, waits included. Other 4xx are never retried.
   The retry loop wraps the niquests session that grafana-client uses, so it sees the
-  status and headers before grafana-client turns them into exceptions.
+  status and headers before grafana-client turns them into exceptions. grafana-client has
+  no public way to take a session: :func:`_install_session` is the one place that swaps
+  its private one, and it fails loudly if grafana-client's internals change.
 - niquests sessions are not documented as thread-safe, so each worker thread gets its own
   ``GrafanaApi`` (and connection pool); they are closed together.
 - Errors become :class:`ApiError` with Grafana's own message; the text never carries a
@@ -76,7 +78,6 @@ class ApiError(DashgenError):
         self.status = status
         self.grafana_message = redact.scrub(message)
         self.grafana_status = grafana_status  # the "status" key of dashboard errors
-        self.what = what
         text = f"{status} {self.grafana_message}" if status else self.grafana_message
         super().__init__(f"{what}: {text}" if what else text)
 
@@ -190,11 +191,7 @@ class Grafana:
             verify=c.verify, timeout=c.timeout, organization_id=c.org_id,
             user_agent=f"dashgen/{_version()} (grafana-client)",
         )
-        old = api.client.s
-        session = RetryingSession(c.retries, self.stats)
-        session.headers.update(old.headers)
-        old.close()
-        api.client.s = session
+        _install_session(api, RetryingSession(c.retries, self.stats))
         return api
 
     def close(self) -> None:
@@ -202,7 +199,7 @@ class Grafana:
             apis, self._apis = self._apis, []
         for api in apis:
             try:
-                api.client.s.close()
+                _session(api).close()
             except Exception:  # noqa: BLE001 - closing is best effort
                 pass
 
@@ -235,6 +232,37 @@ class Grafana:
 
     def get(self, path: str, what: str, params: dict[str, Any] | None = None) -> Any:
         return self.call(what, lambda api: api.client.GET(path, params=params))
+
+
+# ---------------------------------------------------------------- grafana-client internals
+
+
+def _session(api: GrafanaApi) -> niquests.Session:
+    """The niquests session grafana-client sends every request through.
+
+    grafana-client (5.x) keeps it in the private attribute ``GrafanaClient.s`` and offers no
+    way to pass one in. ``GrafanaClient.__getattr__`` turns *any* missing attribute into a
+    request function, so ``api.client.s`` cannot tell "renamed" from "there": the attribute
+    is looked up in ``vars()`` and checked, and a change in grafana-client stops dashgen with
+    a clear message instead of, say, pushing without retries.
+    """
+    session = vars(api.client).get("s")
+    if not isinstance(session, niquests.Session):
+        from importlib.metadata import version
+
+        raise DashgenError(
+            f"grafana-client {version('grafana-client')} does not keep its niquests session in GrafanaClient.s, "
+            "which dashgen replaces to add retries; install a grafana-client version dashgen supports "
+            "(see pyproject.toml) or update dashgen.grafana.client._session")
+    return session
+
+
+def _install_session(api: GrafanaApi, session: niquests.Session) -> None:
+    """Make grafana-client send its requests through ``session`` (its headers carried over)."""
+    old = _session(api)
+    session.headers.update(old.headers)
+    old.close()
+    api.client.s = session
 
 
 def _split_host_port(hostport: str) -> tuple[str, int | None]:

@@ -35,7 +35,6 @@ class Hit:
 class LiveDashboard:
     model: dict[str, Any]  # as stored, id/uid/version included
     folder_uid: str
-    version: int
     provisioned: bool
 
 
@@ -140,9 +139,7 @@ def _dashboard(grafana: Grafana, uid: str) -> LiveDashboard | None:
     meta = body.get("meta") if isinstance(body, dict) else None
     if not isinstance(model, dict) or not isinstance(meta, dict):
         raise ApiError(f"unexpected answer for dashboard {uid}", what=f"read dashboard {uid}")
-    version = meta.get("version", model.get("version", 0))
     return LiveDashboard(model=model, folder_uid=str(meta.get("folderUid") or ""),
-                         version=version if isinstance(version, int) else 0,
                          provisioned=bool(meta.get("provisioned")))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..build import load_checked
+from ..cli import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK
 from ..config import Config
 from ..errors import DashgenError, DashgenErrors
 from . import apply, health, live, plan, redact, targets
@@ -21,8 +22,6 @@ from .apply import Outcome
 from .client import Connection, Grafana
 from .report import Reporter
 from .select import Selected, Selection, select
-
-EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class Options:
     flags: targets.ConnectionFlags = targets.ConnectionFlags()
     dry_run: bool = False
     prune: bool = False
+    adopt: bool = False  # take over dashboards with a source's uid that lack the ownership tag
     concurrency: int | None = None
     verbose: bool = False
     output: str = "text"
@@ -93,7 +93,6 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 env: Mapping[str, str], reporter: Reporter) -> TargetResult:
     result = TargetResult(connection)
     grafana = Grafana(connection)
-    reporter.target_started(result)
     marker = config.push.marker_tag
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dashgen-push") as executor:
@@ -112,7 +111,8 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 live.fetch_versions(grafana, executor, state, plan.dashboards_to_explain(selected, state, marker))
                 clock.lap("read")
                 result.plan = plan.make(selected, state, marker=marker, prune=options.prune,
-                                        unique_titles=info.unique_titles, grafana_version=info.version)
+                                        unique_titles=info.unique_titles, grafana_version=info.version,
+                                        adopt=options.adopt)
                 clock.lap("plan")
                 reporter.planned(result)
                 if options.command == "push" and not options.dry_run:
@@ -126,6 +126,10 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 result.error = "; ".join(redact.scrub(line) for line in exc.lines())
             except DashgenError as exc:
                 result.error = redact.scrub(str(exc))
+            except KeyboardInterrupt:
+                # Ctrl-C: start nothing that is still queued; leaving the block waits for what is in flight.
+                executor.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         result.writes = grafana.writes
         result.retries = grafana.stats.retries

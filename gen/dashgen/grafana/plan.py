@@ -7,9 +7,15 @@ Each folder, datasource and selected dashboard gets one :class:`Action`:
   are ignored; a dashboard is compared *with* the ownership tag it is pushed with);
 - ``skip``: differs but dashgen leaves it alone (a read-only, provisioned datasource);
 - ``conflict``: cannot be pushed as it is (a title clash before Grafana 11.3, a
-  datasource name taken by another uid); reported as a failure;
+  datasource name taken by another uid, a dashboard with the same uid that dashgen does
+  not own); reported as a failure;
 - ``delete`` (with prune) or ``orphan`` (without): dashboards in Grafana that carry the
   ownership tag and are no longer in the sources. Nothing without the tag is ever deleted.
+
+Ownership: a dashboard in Grafana is dashgen's when it carries the ownership tag. One with
+the uid of a source but without the tag belongs to someone else: it is a ``conflict``, never
+overwritten, unless the user passes ``--adopt`` (``adopt=True``); then it is an ``update``
+with ``takeover`` set, announced like drift, and the push tags it as dashgen's.
 
 Drift: every dashboard version dashgen saves has the message ``... [dashgen:<hash>]``,
 the fingerprint of the model it pushed. When a dashboard's content differs, its latest
@@ -31,7 +37,6 @@ from ..resources import GENERAL, Dashboard, Datasource
 from .live import LatestVersion, LiveState
 from .select import Selected
 
-CHANGES = ("create", "update", "delete")
 DIFFERS = ("create", "update", "delete", "skip", "conflict")
 MESSAGE_LIMIT = 500  # Grafana rejects longer version messages
 _HASH_RE = re.compile(r"\[dashgen:([0-9a-f]{12})\]")
@@ -56,6 +61,7 @@ class Action:
     folder_uid: str = ""
     reason: str = ""
     drift: str = ""  # set when the live object was changed in Grafana since dashgen pushed it
+    takeover: str = ""  # set when --adopt takes over a dashboard dashgen does not own
     notes: list[str] = field(default_factory=list)
     hint: str = ""  # for conflicts
     payload: Any = None  # what to send (the secrets still as ${VAR} references)
@@ -88,6 +94,7 @@ class Plan:
         for a in self.actions:
             out[a.op] += 1
         out["drift"] = sum(1 for a in self.actions if a.drift)
+        out["takeover"] = sum(1 for a in self.actions if a.takeover)
         return out
 
 
@@ -133,7 +140,7 @@ def dashboards_to_explain(selected: Selected, live: LiveState, marker: str) -> l
     return out
 
 
-def _plan_dashboard(d: Dashboard, live: LiveState, marker: str) -> Action:
+def _plan_dashboard(d: Dashboard, live: LiveState, marker: str, adopt: bool) -> Action:
     want = desired_dashboard(d, marker)
     fp = normalise.fingerprint(want)
     action = Action("dashboard", "create", d.uid, d.title, source=d.source, folder=d.folder.title,
@@ -155,29 +162,44 @@ def _plan_dashboard(d: Dashboard, live: LiveState, marker: str) -> Action:
         action.op = "unchanged"
         return action
     action.op = "update"
+    action.reason = ", ".join(reasons)
     if have.provisioned:
         action.notes.append("provisioned (file provisioning or the sidecar): Grafana refuses API saves of it")
     latest = live.versions.get(d.uid)
-    owned = marker in (current.get("tags") or [])
+    tags = current.get("tags")
+    if marker not in (tags if isinstance(tags, list) else []):
+        return _not_owned(action, marker, latest, adopt, have.provisioned)
     if latest is None:
         error = live.version_errors.get(d.uid)
-        action.reason = ", ".join(reasons)
         if error:
             action.notes.append(f"could not read its version history ({error}): drift unknown")
         return action
     recorded = recorded_fingerprint(latest.message)
     if recorded is None:
-        who = _who(latest)
-        if owned:
-            action.drift = f"changed in Grafana {who} since dashgen pushed it"
-        else:
-            action.notes.append(f"exists in Grafana without the '{marker}' tag (saved {who}); push takes it over")
-        action.reason = ", ".join(reasons)
+        action.drift = f"changed in Grafana {_who(latest)} since dashgen pushed it"
     elif recorded != normalise.fingerprint(current) and current != want:
         action.drift = f"changed in Grafana since dashgen pushed it (version {latest.version} no longer matches it)"
-        action.reason = ", ".join(reasons)
     else:
         action.reason = "changed in the sources" if current != want else "moved in the sources"
+    return action
+
+
+def _not_owned(action: Action, marker: str, latest: LatestVersion | None, adopt: bool, provisioned: bool) -> Action:
+    """A dashboard with the source's uid that dashgen does not own: a conflict, or taken over with --adopt."""
+    who = _who(latest) if latest is not None else ""
+    what = f"exists in Grafana without the '{marker}' tag" + (f" (saved {who})" if who else "")
+    if adopt:
+        action.takeover = what
+        return action
+    action.op = "conflict"
+    action.reason = f"a dashboard with this uid {what}: dashgen does not own it, so it is left alone"
+    action.hint = ("pass --adopt to take it over (push then tags it as dashgen's, so a later --prune may delete it), "
+                   "or give the source another uid")
+    if provisioned:
+        action.hint = ("it is provisioned from files (file provisioning or the sidecar), and Grafana refuses API "
+                       "saves of it: change it there, or give the source another uid")
+    elif latest is not None and recorded_fingerprint(latest.message) is not None:
+        action.hint += "; its latest version was pushed by dashgen: was push.marker_tag changed?"
     return action
 
 
@@ -293,7 +315,7 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
 
 
 def make(selected: Selected, live: LiveState, *, marker: str, prune: bool, unique_titles: bool,
-         grafana_version: str | None = None) -> Plan:
+         grafana_version: str | None = None, adopt: bool = False) -> Plan:
     actions: list[Action] = []
     for f in selected.folders:
         a = Action("folder", "create", f.uid, f.title, payload={"uid": f.uid, "title": f.title, "key": f.key},
@@ -309,7 +331,7 @@ def make(selected: Selected, live: LiveState, *, marker: str, prune: bool, uniqu
                 a.op, a.reason = "update", f"titled '{have.get('title')}' in Grafana"
         actions.append(a)
     actions.extend(_plan_datasource(ds, live) for ds in sorted(selected.datasources, key=lambda d: d.name.lower()))
-    boards = [_plan_dashboard(d, live, marker)
+    boards = [_plan_dashboard(d, live, marker, adopt)
               for d in sorted(selected.dashboards, key=lambda d: (d.folder.key, d.title.lower(), d.uid))]
     if unique_titles:
         _title_conflicts(boards, live, grafana_version)

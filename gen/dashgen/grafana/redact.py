@@ -3,13 +3,12 @@
 Every secret dashgen reads (a token, a password, an expanded ``secureJsonData`` value) is
 registered here the moment it is read; :func:`scrub` replaces each of them, their
 base64 ``Authorization: Basic`` forms and any ``user:password@`` in a URL with ``***``.
-The CLI scrubs every line of push/diff output and every error message through it. This
-module imports nothing heavy, so ``cli.main`` can use it whatever the command.
+The CLI scrubs every line of push/diff output and every error message of every command
+through it, so this module imports only ``re`` and ``threading`` when loaded.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 import threading
 
@@ -30,6 +29,8 @@ def register(*values: str | None) -> None:
 
 def register_basic(user: str, password: str) -> None:
     """A user/password pair: both, and the base64 form a Basic header carries."""
+    import base64  # only when there is a password: cli imports this module for every command
+
     register(password)
     pair = f"{user}:{password}".encode("utf-8")
     register(base64.b64encode(pair).decode("ascii"))
@@ -51,9 +52,3 @@ def scrub(text: str) -> str:
 def url(value: str) -> str:
     """A URL fit to show: ``https://user:pass@host/`` becomes ``https://***@host/``."""
     return _URL_USERINFO.sub(lambda m: m.group("scheme") + MASK + "@", value)
-
-
-def forget_all() -> None:
-    """Tests only: start from an empty registry."""
-    with _lock:
-        _secrets.clear()

@@ -51,9 +51,6 @@ class Reporter:
     def warning(self, text: str) -> None:
         _echo(f"warning: {text}", err=True)
 
-    def target_started(self, result: TargetResult) -> None:
-        pass
-
     def planned(self, result: TargetResult) -> None:
         plan = result.plan
         if self.json or plan is None:
@@ -62,6 +59,9 @@ class Reporter:
         for a in plan.actions:
             if a.drift and self.command == "push" and not self.dry_run:
                 self.warning(f"{a.label} was {a.drift}; overwriting it with the sources")
+            if a.takeover and self.command == "push" and not self.dry_run:
+                self.warning(f"{a.label} {a.takeover}; taking it over (--adopt): it is overwritten with the sources "
+                             "and tagged as dashgen's")
         if self.command == "push" and not self.dry_run:
             for a in plan.of("orphan"):
                 _echo(_plan_line(a))
@@ -182,6 +182,8 @@ def _plan_line(a: Action) -> str:
         text += f": {a.reason}"
     if a.drift:
         text += f"; DRIFT: {a.drift}"
+    if a.takeover:
+        text += f"; TAKEOVER (--adopt): {a.takeover}"
     for note in a.notes:
         text += f"; {note}"
     if a.hint:
@@ -197,6 +199,8 @@ def _outcome_line(o: Outcome) -> str:
             text += f" ({a.reason})"
         if a.drift:
             text += f"; overwrote drift: {a.drift}"
+        if a.takeover:
+            text += "; taken over (--adopt)"
         return text
     if o.status == "skipped":
         return f"  ! {a.label}{_where(a)}: skipped: {a.reason}"
@@ -211,6 +215,8 @@ def _plan_summary(label: str, counts: dict[str, int], command: str, result: Targ
             parts.append(f"{counts[key]} {word}")
     if counts["drift"]:
         parts.append(f"{counts['drift']} changed in Grafana (drift)")
+    if counts["takeover"]:
+        parts.append(f"{counts['takeover']} to take over (--adopt)")
     detail = ", ".join(parts)
     if command == "diff":
         state = "differs from the sources" if result.differs else "matches the sources"
@@ -220,7 +226,7 @@ def _plan_summary(label: str, counts: dict[str, int], command: str, result: Targ
 
 def _action_doc(a: Action) -> dict[str, Any]:
     return {"kind": a.kind, "op": a.op, "uid": a.uid, "title": a.title, "source": a.source or None,
-            "folder": a.folder or None, "reason": a.reason, "drift": a.drift or None, "notes": a.notes,
+            "folder": a.folder or None, "reason": a.reason, "drift": a.drift or None, "takeover": a.takeover or None, "notes": a.notes,
             "hint": a.hint or None}
 
 

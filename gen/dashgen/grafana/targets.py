@@ -8,10 +8,10 @@ Order of precedence for *where*:
 
 And for *who* (first found wins): ``--token-file``, the target's ``token_file``, the
 token variable (``GRAFANA_TOKEN`` or the target's ``token_env``), then the user and
-password variables (``GRAFANA_USER``/``GRAFANA_PASSWORD`` or the target's), then
-``user:password@`` in ``--grafana-url``. Tokens are sent as ``Authorization: Bearer``,
-users with HTTP basic auth. Secrets are read from files and the environment only, never
-from the command line, and are registered with :mod:`.redact` at once.
+password variables (``GRAFANA_USER``/``GRAFANA_PASSWORD`` or the target's). Tokens are
+sent as ``Authorization: Bearer``, users with HTTP basic auth. Secrets are read from files
+and the environment only, never from the command line: a URL with ``user:password@``
+(``--grafana-url``, ``GRAFANA_URL``, a target's) is refused without being repeated.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..config import Config, GrafanaTarget
 from ..errors import DashgenError
@@ -74,18 +74,19 @@ def resolve(config: Config, flags: ConnectionFlags, env: Mapping[str, str] | Non
 
 def _adhoc(url: str, config: Config, flags: ConnectionFlags, env: Mapping[str, str], from_flag: bool) -> Connection:
     where = "--grafana-url" if from_flag else "GRAFANA_URL"
-    clean, user, password = _split_url(url, where)
+    clean = _clean_url(url, where, "set GRAFANA_TOKEN (or pass --token-file FILE), or GRAFANA_USER and "
+                                   "GRAFANA_PASSWORD")
     creds = _credentials(
         token_file=flags.token_file, token_file_key="--token-file", env=env,
-        token_env="GRAFANA_TOKEN", user_env="GRAFANA_USER", password_env="GRAFANA_PASSWORD",
-        url_user=user, url_password=password, who=redact.url(clean),
+        token_env="GRAFANA_TOKEN", user_env="GRAFANA_USER", password_env="GRAFANA_PASSWORD", who=clean,
     )
     return _connection("", clean, creds, flags.org_id, flags.ca_cert, flags.insecure, config, flags)
 
 
 def _from_target(name: str, target: GrafanaTarget, config: Config, flags: ConnectionFlags,
                  env: Mapping[str, str]) -> Connection:
-    clean, _, _ = _split_url(target.url, f"targets.{name}.url")
+    clean = _clean_url(target.url, f"targets.{name}.url", f"set {target.token_env}, or {target.user_env} and "
+                                                          f"{target.password_env}")
     token_file = flags.token_file
     key = "--token-file"
     if token_file is None and target.token_file:
@@ -93,8 +94,7 @@ def _from_target(name: str, target: GrafanaTarget, config: Config, flags: Connec
         key = f"targets.{name}.token_file"
     creds = _credentials(
         token_file=token_file, token_file_key=key, env=env, token_env=target.token_env,
-        user_env=target.user_env, password_env=target.password_env, url_user="", url_password="",
-        who=f"target '{name}'",
+        user_env=target.user_env, password_env=target.password_env, who=f"target '{name}'",
     )
     ca_cert = flags.ca_cert or (str(config.root / target.ca_cert) if target.ca_cert else None)
     insecure = flags.insecure or target.insecure
@@ -124,28 +124,28 @@ def _connection(name: str, url: str, creds: Credentials, org_id: int | None, ca_
                       timeout=timeout, retries=retries)
 
 
-def _split_url(url: str, where: str) -> tuple[str, str, str]:
-    """The URL without credentials, and the user and password it carried."""
+def _clean_url(url: str, where: str, how: str) -> str:
+    """The URL as dashgen uses it (no trailing slash); one with ``user:password@`` is refused.
+
+    The message never repeats such a URL; ``how`` says where credentials go instead.
+    """
     try:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
+    if "@" in parts.netloc:  # not registered for redaction: a short password would mangle this very message
+        raise DashgenError(f"{where} must not contain credentials (user:password@): they would show in process lists "
+                           f"and shell history; {how}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DashgenError(f"{where}: expected an http:// or https:// URL, got {redact.url(url)}")
+        raise DashgenError(f"{where}: expected an http:// or https:// URL, got {url}")
     if parts.query or parts.fragment:
-        raise DashgenError(f"{where}: the URL must not have a query or fragment: {redact.url(url)}")
-    user = unquote(parts.username or "")
-    password = unquote(parts.password or "")
-    if user or password:
-        redact.register_basic(user, password)
-    host = parts.netloc.rpartition("@")[2]
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{host}{path}", user, password
+        raise DashgenError(f"{where}: the URL must not have a query or fragment: {url}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def _credentials(*, token_file: str | None, token_file_key: str, env: Mapping[str, str], token_env: str,
-                 user_env: str, password_env: str, url_user: str, url_password: str, who: str) -> Credentials:
+                 user_env: str, password_env: str, who: str) -> Credentials:
     if token_file:
         path = Path(token_file)
         try:
@@ -170,8 +170,6 @@ def _credentials(*, token_file: str | None, token_file_key: str, env: Mapping[st
             missing = password_env if user else user_env
             raise DashgenError(f"{missing} is not set: basic authentication needs both {user_env} and {password_env}")
         return Credentials("basic", f"{user_env}/{password_env}", user=user, password=password)
-    if url_user and url_password:
-        return Credentials("basic", "the user:password in the URL", user=url_user, password=url_password)
     raise DashgenError(f"no credentials for {who}: set {token_env} to a service-account token (or pass --token-file "
                        f"FILE), or set {user_env} and {password_env} for basic authentication")
 

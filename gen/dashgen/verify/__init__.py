@@ -28,7 +28,8 @@ class VerifyOptions:
     start: float | None = None  # unix seconds; None: each dashboard's own time range
     end: float | None = None
     dashboards: list[str] = field(default_factory=list)  # uids; empty: all
-    token: str | None = None
+    token: str | None = None  # bearer token
+    basic: tuple[str, str] | None = None  # (user, password) for HTTP basic auth
     concurrency: int = 8
     timeout: float = 30.0
     scrape_interval: str | None = None  # overrides the datasource's jsonData.timeInterval
@@ -49,7 +50,8 @@ def verify(config: Config, options: VerifyOptions,
             raise DashgenError(f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})")
         boards = [known[u] for u in dict.fromkeys(options.dashboards)]
     try:
-        client = PrometheusClient(options.prometheus_url, token=options.token, timeout=options.timeout)
+        client = PrometheusClient(options.prometheus_url, token=options.token, basic=options.basic,
+                                  timeout=options.timeout)
     except ValueError as exc:
         raise DashgenError(str(exc)) from None
     now = options.now if options.now is not None else _time.time()

@@ -1,13 +1,15 @@
 """A small Prometheus HTTP API client on the standard library (urllib).
 
 Queries are POSTed form-encoded, as Grafana's Prometheus datasource does by default
-(``httpMethod: POST``); metadata calls are GETs. A bearer token, if any, is sent as
-``Authorization: Bearer``; it comes from the environment, never from the command line.
-Every call has a timeout. Thread-safe: each call opens its own connection.
+(``httpMethod: POST``); metadata calls are GETs. A bearer token (``Authorization: Bearer``)
+or a user and password (HTTP basic auth), if any, come from the environment, never from
+the command line; a URL with ``user:password@`` in it is refused (urllib would not even
+send them). Every call has a timeout. Thread-safe: each call opens its own connection.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import urllib.error
@@ -21,23 +23,34 @@ from .. import __version__
 class PrometheusError(Exception):
     """Prometheus answered with an error (bad query, timeout, ...): the message is its own."""
 
-    def __init__(self, message: str, *, status: int | None = None, error_type: str | None = None):
-        self.status = status
-        self.error_type = error_type
-        super().__init__(message)
-
 
 class Unreachable(Exception):
     """No HTTP answer at all: connection refused, DNS, TLS, timeout."""
 
 
+def has_userinfo(url: str) -> bool:
+    """Whether the URL carries ``user[:password]@`` before its host."""
+    netloc = urllib.parse.urlsplit(url.strip()).netloc
+    return "@" in netloc
+
+
 class PrometheusClient:
-    def __init__(self, url: str, *, token: str | None = None, timeout: float = 30.0):
+    def __init__(self, url: str, *, token: str | None = None, basic: tuple[str, str] | None = None,
+                 timeout: float = 30.0):
         url = url.strip()
+        if has_userinfo(url):  # the message must not repeat the URL: it holds a password
+            raise ValueError("the Prometheus URL must not contain credentials (user:password@)")
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"Prometheus URL {url!r} must start with http:// or https://")
+        if token and basic:
+            raise ValueError("give Prometheus a bearer token or a user and password, not both")
         self.url = url.rstrip("/")
-        self.token = token
+        self.authorization = None
+        if token:
+            self.authorization = f"Bearer {token}"
+        elif basic:
+            pair = f"{basic[0]}:{basic[1]}".encode("utf-8")
+            self.authorization = "Basic " + base64.b64encode(pair).decode("ascii")
         self.timeout = timeout
 
     # ------------------------------------------------------------------ API calls
@@ -68,8 +81,8 @@ class PrometheusClient:
         body = urllib.parse.urlencode(params).encode()
         url = self.url + path
         headers = {"Accept": "application/json", "User-Agent": f"dashgen/{__version__}"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        if self.authorization:
+            headers["Authorization"] = self.authorization
         if method == "POST":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             request = urllib.request.Request(url, data=body, headers=headers, method="POST")
@@ -88,12 +101,10 @@ class PrometheusClient:
             doc = json.loads(payload)
         except ValueError:
             snippet = payload[:200].decode(errors="replace").strip()
-            raise PrometheusError(f"HTTP {status} from {path}, not a Prometheus API answer: {snippet!r}",
-                                  status=status) from None
+            raise PrometheusError(f"HTTP {status} from {path}, not a Prometheus API answer: {snippet!r}") from None
         if not isinstance(doc, dict) or doc.get("status") != "success":
             error = doc.get("error") if isinstance(doc, dict) else None
-            etype = doc.get("errorType") if isinstance(doc, dict) else None
-            raise PrometheusError(str(error or f"HTTP {status}"), status=status, error_type=etype)
+            raise PrometheusError(str(error or f"HTTP {status}"))
         return doc.get("data")
 
 

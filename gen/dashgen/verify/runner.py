@@ -25,14 +25,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from ..lint.data import PROMETHEUS_TYPES, SPECIAL_DATASOURCES
+from ..lint.walk import iter_panels
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .variables import Context, resolve
 
 DATA, NO_DATA, PARTIAL, ERROR, SKIPPED = "data", "no data", "partial", "error", "skipped"
-SPECIAL_DATASOURCES = {"-- Grafana --": "the built-in Grafana datasource", "grafana": "the built-in Grafana datasource",
-                       "-- Dashboard --": "another panel's data", "-- Mixed --": None}
-PROMETHEUS_TYPES = {"prometheus", "grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource"}
+# What the special datasources (lint.data.SPECIAL_DATASOURCES: name or uid -> kind) stand for.
+SPECIAL_USES = {"grafana": "the built-in Grafana datasource", "dashboard": "another panel's data"}
 # A panel without maxDataPoints gets its width in pixels from Grafana; verify assumes a 1440 px wide
 # dashboard, 60 px per grid column.
 DEFAULT_POINTS_PER_COLUMN = 60
@@ -114,7 +115,7 @@ class Datasources:
     @classmethod
     def from_models(cls, models: Iterable[dict], scrape_override: str | None = None) -> "Datasources":
         models = [m for m in models if isinstance(m, dict)]
-        proms = [m for m in models if m.get("type") in PROMETHEUS_TYPES]
+        proms = [m for m in models if _plugin(m.get("type")) in PROMETHEUS_TYPES]
         default = next((m for m in proms if m.get("isDefault")), proms[0] if proms else {})
         return cls(by_uid={m["uid"]: m for m in models if m.get("uid")},
                    by_name={m["name"]: m for m in models if m.get("name")},
@@ -124,11 +125,13 @@ class Datasources:
         """(uid, scrape interval) of the Prometheus datasource the dashboard shows by default."""
         uid = self.default_uid
         for var in (model.get("templating") or {}).get("list") or []:
-            if isinstance(var, dict) and var.get("type") == "datasource" and var.get("query") in PROMETHEUS_TYPES:
+            if not isinstance(var, dict) or var.get("type") != "datasource":
+                continue
+            if _plugin(var.get("query")) in PROMETHEUS_TYPES:
                 current = (var.get("current") or {}).get("value")
                 current = current[0] if isinstance(current, list) and current else current
                 known = self.by_uid.get(current) or self.by_name.get(current) if isinstance(current, str) else None
-                if known and known.get("type") in PROMETHEUS_TYPES:
+                if known and _plugin(known.get("type")) in PROMETHEUS_TYPES:
                     uid = str(known.get("uid") or uid)
                 break
         if self.scrape_override is not None:
@@ -137,29 +140,41 @@ class Datasources:
         return uid, str((model_ds.get("jsonData") or {}).get("timeInterval") or "")
 
     def type_of(self, ref: Any, variables: dict[str, grafana.Variable]) -> tuple[str | None, str | None]:
-        """(plugin type or None if unknown, special name) of a datasource reference."""
+        """(plugin type in lower case or None if unknown, special kind) of a datasource reference.
+
+        The special kinds are those of ``lint.data.SPECIAL_DATASOURCES`` ("grafana", "mixed",
+        "dashboard"), matched without regard to case as the lint engine does; a datasource whose
+        uid happens to be "grafana" but whose type says otherwise is not the built-in one.
+        Plugin types are compared in lower case: Grafana finds a datasource by its uid, so a
+        reference typed "Prometheus" still queries Prometheus.
+        """
         if ref is None:
             return None, None
         if isinstance(ref, str):
-            uid, typ = ref, None
+            uid, typ = ref.strip(), None
         elif isinstance(ref, dict):
-            uid, typ = str(ref.get("uid") or ""), ref.get("type")
+            uid, typ = str(ref.get("uid") or "").strip(), _plugin(ref.get("type"))
         else:
             return None, None
-        for special in SPECIAL_DATASOURCES:
-            if uid == special:
-                return typ or "datasource", special
+        special = SPECIAL_DATASOURCES.get(uid.lower())
+        if special is not None and (typ in (None, "datasource", "grafana") or uid.lower() != "grafana"):
+            return typ or "datasource", special
         from ..lint.promql import var_name_of
 
         var = var_name_of(uid)
         if var and var in variables and variables[var].type == "datasource":
-            return variables[var].datasource_type, None
+            return _plugin(variables[var].datasource_type), None
         if typ and typ != "datasource":
             return typ, None
         known = self.by_uid.get(uid) or self.by_name.get(uid)
         if known:
-            return known.get("type"), None
+            return _plugin(known.get("type")), None
         return typ, None
+
+
+def _plugin(value: Any) -> str | None:
+    """A plugin type as Grafana's plugin ids are written (lower case), None when not a string."""
+    return value.strip().lower() or None if isinstance(value, str) else None
 
 
 @dataclass
@@ -326,7 +341,10 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
             result.variables[name] = ["All"] if var.is_all and var.all_value else list(var.selected)
     jobs: list[Job] = []
     schema = Schema(client, t_from, t_to)
-    for panel in _panels(model.get("panels") or []):
+    for ref in iter_panels(model):  # the lint engine's walker: rows, collapsed rows, the legacy rows[] layout
+        if ref.is_row:
+            continue
+        panel = ref.panel
         repeat = panel.get("repeat")
         repeat_var = variables.get(repeat) if isinstance(repeat, str) else None
         values = repeat_var.selected if repeat_var and repeat_var.selected else [None]
@@ -339,7 +357,7 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
                                                                        formatter=_plain),
                              type=str(panel.get("type") or ""))
             result.panels.append(pr)
-            jobs.extend(_panel_jobs(panel, pr, variables, ds, scrape, scoped, t_from, t_to, schema))
+            jobs.extend(_panel_jobs(panel, pr, variables, ds, scrape, scoped, t_from, t_to, schema, ref.legacy))
     return result, jobs
 
 
@@ -347,18 +365,8 @@ def _plain(values, var) -> str:
     return values if isinstance(values, str) else ", ".join(values)
 
 
-def _panels(panels: list) -> Iterable[dict]:
-    for p in panels:
-        if not isinstance(p, dict):
-            continue
-        if p.get("type") == "row":
-            yield from _panels(p.get("panels") or [])  # collapsed rows hold their panels
-            continue
-        yield p
-
-
 def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape: str, scoped,
-                t_from: float, t_to: float, schema: Schema) -> list[Job]:
+                t_from: float, t_to: float, schema: Schema, legacy: bool = False) -> list[Job]:
     if panel.get("libraryPanel"):
         pr.status, pr.detail = SKIPPED, "library panel (its model lives in Grafana)"
         return []
@@ -367,8 +375,8 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
         pr.status, pr.detail = SKIPPED, "no queries"
         return []
     panel_type, special = ds.type_of(panel.get("datasource"), variables)
-    if special and special != "-- Mixed --":
-        pr.status, pr.detail = SKIPPED, f"uses {SPECIAL_DATASOURCES[special]}"
+    if special and special != "mixed":
+        pr.status, pr.detail = SKIPPED, f"uses {SPECIAL_USES[special]}"
         return []
     if panel_type and panel_type not in PROMETHEUS_TYPES and not special:
         pr.status, pr.detail = SKIPPED, f"not a Prometheus datasource ({panel_type})"
@@ -376,8 +384,7 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
     range_ms = int(round((t_to - t_from) * 1000))
     points = panel.get("maxDataPoints")
     if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
-        width = ((panel.get("gridPos") or {}).get("w") or 12)
-        points = int(width) * DEFAULT_POINTS_PER_COLUMN
+        points = _width(panel, legacy) * DEFAULT_POINTS_PER_COLUMN
     panel_interval = grafana.replace(str(panel.get("interval") or ""), variables, scoped=scoped)
     jobs = []
     skipped = []
@@ -385,7 +392,7 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
         if target.get("hide") is True:
             continue
         t_type, t_special = ds.type_of(target.get("datasource"), variables)
-        if t_special or (t_type and t_type not in PROMETHEUS_TYPES) or (special == "-- Mixed --" and t_type is None):
+        if t_special or (t_type and t_type not in PROMETHEUS_TYPES) or (special == "mixed" and t_type is None):
             skipped.append(f"{target.get('refId', '?')}: {t_special or t_type or 'unknown datasource'}")
             continue
         expr = target.get("expr")
@@ -423,6 +430,19 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
     elif not pr.targets:
         pr.status, pr.detail = SKIPPED, "no queries"
     return jobs
+
+
+def _width(panel: dict, legacy: bool) -> int:
+    """The panel's width in grid columns (of 24). A legacy panel (rows[] layout) has a ``span`` of 12
+    columns instead, 4 when missing, which Grafana's migration doubles."""
+    width = (panel.get("gridPos") or {}).get("w") if isinstance(panel.get("gridPos"), dict) else None
+    if isinstance(width, (int, float)) and not isinstance(width, bool) and width > 0:
+        return int(width)
+    if legacy:
+        span = panel.get("span")
+        ok = isinstance(span, (int, float)) and not isinstance(span, bool) and span >= 1
+        return int(span if ok else 4) * 2
+    return 12
 
 
 def _int(v) -> int | None:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..lint.data import PROMETHEUS_TYPES
 from ..lint.promql import find_vars
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
@@ -99,8 +100,8 @@ def _resolve_one(var: dict, resolved: dict[str, Variable], ctx: Context) -> Vari
         elif kind == "interval":
             out.options = _custom_options(variable_query(var))
         elif kind == "datasource":
-            out.datasource_type = variable_query(var) or "prometheus"
-            out.options = [ctx.datasource_uid] if out.datasource_type == "prometheus" else []
+            out.datasource_type = variable_query(var).strip().lower() or "prometheus"
+            out.options = [ctx.datasource_uid] if out.datasource_type in PROMETHEUS_TYPES else []
             out.selected = list(out.options)
             return out
         else:  # adhoc, system, unknown: nothing to substitute
