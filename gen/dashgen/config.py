@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import DashgenError
+from .names import ENV_NAME_RE
 
 CONFIG_FILE = "dashgen.yaml"
 
@@ -229,7 +230,6 @@ def from_mapping(data: Any) -> Config:
 
 
 MAX_CONCURRENCY = 64
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _validate_push(config: Config) -> None:
@@ -257,7 +257,7 @@ def _validate_push(config: Config) -> None:
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
-            if not _ENV_NAME_RE.match(getattr(target, attr)):
+            if not ENV_NAME_RE.match(getattr(target, attr)):
                 raise ValueError(f"key '{key}.{attr}': expected the name of an environment variable, "
                                  f"got {getattr(target, attr)!r}")
         if target.insecure and target.ca_cert:

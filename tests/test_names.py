@@ -1,0 +1,60 @@
+"""names.py: the naming rules and limits of Grafana and Kubernetes, in one neutral module."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import dashgen
+from dashgen import names
+
+PACKAGE = Path(dashgen.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    """The dashgen modules ``path`` imports, as dotted names relative to the package."""
+    module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    package = module.rsplit(".", 1)[0] if "." in module else ""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".") if package else []
+            base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+            target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            out.add(target)
+            out.update(f"{target}.{a.name}" if target else a.name for a in node.names)
+    return out
+
+
+def test_render_does_not_import_checks_and_checks_does_not_import_render():
+    for path in sorted((PACKAGE / "render").glob("*.py")):
+        assert not any(m == "checks" or m.startswith("checks.") for m in _imports(path)), path
+    assert not any(m == "render" or m.startswith("render.") for m in _imports(PACKAGE / "checks.py"))
+
+
+def test_names_imports_nothing_of_dashgen():
+    assert _imports(PACKAGE / "names.py") == set()
+
+
+def test_configmap_sizes_counts_data_values_and_the_compact_object():
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "n"},
+           "data": {"a.json": "é\n", "b": "xy"}, "binaryData": {"c": "AAAA"}}
+    data_bytes, object_bytes = names.configmap_sizes(obj)
+    assert data_bytes == len("é\n".encode()) + 2 + 4
+    assert object_bytes == len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
+    assert names.configmap_sizes({"metadata": {}}) == (0, len(b'{"metadata":{}}'))
+
+
+def test_names_dashgen_gives():
+    assert names.dashboard_configmap_name("flux") == "grafana-dashboard-flux"
+    assert names.prometheus_rule_name("dashboards/alerts/flux.py", "dashboards") == "dashgen-alerts-flux"
+    assert names.prometheus_rule_name("dashboards/alerts/__init__.py", "dashboards") == "dashgen-alerts"
+    assert names.prometheus_rule_name("other/My Rules.py", "dashboards") == "dashgen-other-my-rules"
+
+
+def test_checks_keeps_the_names_other_packages_still_import_from_it():
+    from dashgen import checks
+
+    for name in ("ANNOTATIONS_MAX_BYTES", "CONFIGMAP_MAX_BYTES", "UID_MAX", "UID_RE", "ENV_REF_RE"):
+        assert getattr(checks, name) is getattr(names, name)
