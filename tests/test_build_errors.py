@@ -101,6 +101,7 @@ def test_duplicate_uid(project):
     ("a" * 41, "is 41 characters; Grafana allows at most 40"),
     ("has space", "has characters Grafana rejects"),
     ("slash/uid", "has characters Grafana rejects"),
+    ("abc\n", "has characters Grafana rejects"),
 ])
 def test_uid_grafana_rejects(project, uid, message):
     project.write("dashboards/apps/a.py", grafanalib_dashboard("A", uid))
@@ -145,6 +146,11 @@ def test_all_errors_are_reported_together(project):
     ("sidecar: {folder_anotation: x}\n", "unknown key 'sidecar.folder_anotation'"),
     ("labels: [a]\n", "key 'labels': expected a mapping, got a list"),
     ("namespace: Not_Valid\n", "namespace 'Not_Valid' is not a valid Kubernetes namespace name"),
+    ('namespace: "monitoring\\n"\n', "namespace 'monitoring\\n' is not a valid Kubernetes namespace name"),
+    ('labels: {"team\\n": x}\n', "label key 'team\\n' is not valid"),
+    ('labels: {team: "x\\n"}\n', "label value 'x\\n' (of team) is not valid"),
+    ('targets: {prod: {url: "https://g.example.com", token_env: "TOKEN\\n"}}\n',
+     "key 'targets.prod.token_env': expected the name of an environment variable"),
     ("labels: {'bad key!': x}\n", "label key 'bad key!' is not valid"),
     ("folders: {apps: General}\n", "folder title 'General' cannot be used"),
     ("values: {apps: {unused: 1}}\n", "key 'values.apps.unused' is not read by any source"),
@@ -175,6 +181,14 @@ def test_datasource_with_a_literal_secret(project):
     """)
     err = _fails(project, "secureJsonData.basicAuthPassword must be an environment reference")
     assert "hunter2" not in err
+
+
+def test_datasource_secret_reference_with_a_trailing_newline(project):
+    project.write("dashboards/datasources.py", """
+        datasources = [{"name": "P", "type": "prometheus", "uid": "p", "url": "http://p",
+                        "secureJsonData": {"basicAuthPassword": "${DS_PASSWORD}\\n"}}]
+    """)
+    _fails(project, "secureJsonData.basicAuthPassword must be an environment reference")
 
 
 def test_datasource_duplicates_and_two_defaults(project):

@@ -58,3 +58,23 @@ def test_checks_keeps_the_names_other_packages_still_import_from_it():
 
     for name in ("ANNOTATIONS_MAX_BYTES", "CONFIGMAP_MAX_BYTES", "UID_MAX", "UID_RE", "ENV_REF_RE"):
         assert getattr(checks, name) is getattr(names, name)
+
+
+def test_no_rule_accepts_a_trailing_newline():
+    # "$" matches before a final newline: every rule must refuse "valid\n".
+    checks = [
+        (names.is_uid, "abc"),
+        (names.is_dns_label, "monitoring"),
+        (names.is_dns_subdomain, "grafana-dashboard-abc"),
+        (names.is_qualified_name, "app.kubernetes.io/name"),
+        (names.is_label_value, "platform"),
+        (names.is_configmap_key, "abc.json"),
+    ]
+    for check, valid in checks:
+        assert check(valid), (check, valid)
+        assert not check(valid + "\n"), (check, valid)
+    for pattern, valid in [(names.UID_RE, "abc"), (names.DNS_LABEL_RE, "a"), (names.DNS_SUBDOMAIN_RE, "a.b"),
+                           (names.QUALIFIED_NAME_RE, "a"), (names.CONFIGMAP_KEY_RE, "a"), (names.LABEL_NAME_RE, "a"),
+                           (names.ENV_NAME_RE, "A"), (names.ENV_REF_RE, "${A}"), (names.ENV_REF_RE, "$A")]:
+        assert pattern.fullmatch(valid) and pattern.match(valid)
+        assert not pattern.match(valid + "\n") and not pattern.fullmatch(valid + "\n"), pattern.pattern

@@ -80,7 +80,7 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
         if uid is None or uid == "":
             problems.append(Problem("error", d.source, f"dashboard '{d.title}' has no uid; set a stable 'uid' (at most 40 of a-z A-Z 0-9 _ -)"))
             continue
-        if not isinstance(uid, str) or not UID_RE.match(uid):
+        if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
             problems.append(Problem("error", d.source, f"uid {uid!r} has characters Grafana rejects; use only a-z A-Z 0-9 _ -"))
             continue
         if len(uid) > UID_MAX:
@@ -156,7 +156,7 @@ def _check_datasources(resources: Resources) -> list[Problem]:
             problems.append(Problem("error", ds.source, f"datasource '{ds.name}': secureJsonData must be a mapping"))
             continue
         for key, value in sorted(secure.items()):
-            if not isinstance(value, str) or not ENV_REF_RE.match(value):
+            if not isinstance(value, str) or not ENV_REF_RE.fullmatch(value):
                 problems.append(Problem("error", ds.source, (
                     f"datasource '{ds.name}': secureJsonData.{key} must be an environment reference like "
                     "'${GRAFANA_DS_PASSWORD}' that Grafana expands; dashgen never writes secrets into the repository")))
@@ -305,13 +305,13 @@ def _check_alertmanager(config: Config) -> list[Problem]:
         problems.append(Problem("warning", where, (
             f"receiver '{name}' is used by no route; add it under alertmanager.routes.<severity> or as default_receiver")))
     for label in [*am.group_by, *am.matchers]:
-        if label != "..." and not LABEL_NAME_RE.match(label):
+        if label != "..." and not LABEL_NAME_RE.fullmatch(label):
             error(f"alertmanager: {label!r} is not a valid label name")
     from .lint.promql import parse_prom_duration
 
     for field_key in ("group_wait", "group_interval", "repeat_interval"):
         value = getattr(am, field_key)
-        duration = parse_prom_duration(value)
+        duration = parse_prom_duration(value) if value == value.strip() else None
         if duration is None or (field_key != "group_wait" and not duration):
             error(f"key 'alertmanager.{field_key}': {value!r} is not a positive duration like 5m or 4h")
     return problems

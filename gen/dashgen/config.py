@@ -257,7 +257,7 @@ def _validate_push(config: Config) -> None:
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
-            if not ENV_NAME_RE.match(getattr(target, attr)):
+            if not ENV_NAME_RE.fullmatch(getattr(target, attr)):
                 raise ValueError(f"key '{key}.{attr}': expected the name of an environment variable, "
                                  f"got {getattr(target, attr)!r}")
         if target.insecure and target.ca_cert:

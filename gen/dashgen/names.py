@@ -3,6 +3,9 @@
 A neutral module with no dashgen imports: checks.py validates with it, render/ names
 objects with it, build.py measures with it, and lint/ and grafana/ can use it too
 without depending on each other.
+
+Every pattern is anchored with ``\\A`` and ``\\Z``, and the checks use ``fullmatch``:
+``$`` also matches before a trailing newline, so ``^abc$`` accepts ``"abc\\n"``.
 """
 
 from __future__ import annotations
@@ -15,25 +18,25 @@ from typing import Any
 # ------------------------------------------------------------------------ Grafana
 
 UID_MAX = 40  # dashboards, folders, datasources
-UID_RE = re.compile(r"^[a-zA-Z0-9_-]*$")
+UID_RE = re.compile(r"\A[a-zA-Z0-9_-]*\Z")
 
 
 def is_uid(value: object) -> bool:
     """A uid Grafana accepts: at most 40 of a-z A-Z 0-9 _ - (empty is 'none')."""
-    return isinstance(value, str) and len(value) <= UID_MAX and UID_RE.match(value) is not None
+    return isinstance(value, str) and len(value) <= UID_MAX and UID_RE.fullmatch(value) is not None
 
 
 # --------------------------------------------------------------------- Kubernetes
 
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
-DNS_SUBDOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})*$")
+DNS_LABEL_RE = re.compile(rf"\A{_DNS_LABEL}\Z")
+DNS_SUBDOMAIN_RE = re.compile(rf"\A{_DNS_LABEL}(?:\.{_DNS_LABEL})*\Z")
 DNS_LABEL_MAX = 63
 DNS_SUBDOMAIN_MAX = 253
 # The name part of a label or annotation key, and a non-empty label value.
-QUALIFIED_NAME_RE = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+QUALIFIED_NAME_RE = re.compile(r"\A(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 QUALIFIED_NAME_MAX = 63
-CONFIGMAP_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")  # also Secret keys
+CONFIGMAP_KEY_RE = re.compile(r"\A[-._a-zA-Z0-9]+\Z")  # also Secret keys
 CONFIGMAP_KEY_MAX = 253
 
 CONFIGMAP_MAX_BYTES = 1024 * 1024  # etcd / ValidateConfigMap: data + binaryData
@@ -42,12 +45,12 @@ ANNOTATIONS_MAX_BYTES = 256 * 1024  # kubectl's last-applied-configuration annot
 
 def is_dns_label(value: object) -> bool:
     """A namespace name (RFC 1123 label)."""
-    return isinstance(value, str) and len(value) <= DNS_LABEL_MAX and DNS_LABEL_RE.match(value) is not None
+    return isinstance(value, str) and len(value) <= DNS_LABEL_MAX and DNS_LABEL_RE.fullmatch(value) is not None
 
 
 def is_dns_subdomain(value: object) -> bool:
     """An object name of most kinds (RFC 1123 subdomain)."""
-    return isinstance(value, str) and len(value) <= DNS_SUBDOMAIN_MAX and DNS_SUBDOMAIN_RE.match(value) is not None
+    return isinstance(value, str) and len(value) <= DNS_SUBDOMAIN_MAX and DNS_SUBDOMAIN_RE.fullmatch(value) is not None
 
 
 def is_qualified_name(key: object) -> bool:
@@ -57,18 +60,18 @@ def is_qualified_name(key: object) -> bool:
     prefix, _, name = key.rpartition("/")
     if prefix and not is_dns_subdomain(prefix):
         return False
-    return 0 < len(name) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.match(name) is not None
+    return 0 < len(name) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(name) is not None
 
 
 def is_label_value(value: object) -> bool:
     """A label value: empty, or at most 63 characters shaped like a qualified name."""
     return isinstance(value, str) and (
-        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.match(value) is not None))
+        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value) is not None))
 
 
 def is_configmap_key(value: object) -> bool:
     """A key of a ConfigMap's (or a Secret's) data."""
-    return isinstance(value, str) and len(value) <= CONFIGMAP_KEY_MAX and CONFIGMAP_KEY_RE.match(value) is not None
+    return isinstance(value, str) and len(value) <= CONFIGMAP_KEY_MAX and CONFIGMAP_KEY_RE.fullmatch(value) is not None
 
 
 def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
@@ -89,15 +92,15 @@ def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
 # --------------------------------------------------------------------- Prometheus
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
-LABEL_NAME_RE = re.compile(rf"^{_IDENTIFIER}$")  # a Prometheus / Alertmanager label name
+LABEL_NAME_RE = re.compile(rf"\A{_IDENTIFIER}\Z")  # a Prometheus / Alertmanager label name
 
 
 # ------------------------------------------------------------------- environment
 
-ENV_NAME_RE = re.compile(rf"^{_IDENTIFIER}$")
+ENV_NAME_RE = re.compile(rf"\A{_IDENTIFIER}\Z")
 # A datasource secret in the sources: a reference Grafana (file provisioning) or dashgen
 # push (API) expands from the environment, ``${NAME}`` or ``$NAME``; group 1 or 2 is NAME.
-ENV_REF_RE = re.compile(rf"^\$(?:\{{({_IDENTIFIER})\}}|({_IDENTIFIER}))$")
+ENV_REF_RE = re.compile(rf"\A\$(?:\{{({_IDENTIFIER})\}}|({_IDENTIFIER}))\Z")
 
 
 # ------------------------------------------------------------- names dashgen gives
