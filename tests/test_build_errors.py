@@ -213,6 +213,15 @@ def test_manifest_errors(project):
     _fails(project, "PodMonitor name 'Bad_Name' is not a valid Kubernetes name", "needs 'apiVersion' and 'kind'")
 
 
+@pytest.mark.parametrize("kind", ["../../../outside", "Pod/Monitor", "Pod Monitor", "1Pod", "PodMonitor\n"])
+def test_manifest_kind_must_be_a_kind(project, kind):
+    project.write("dashboards/monitors.py", f"""
+        manifests = [{{"apiVersion": "v1", "kind": {kind!r}, "metadata": {{"name": "x"}}}}]
+    """)
+    _fails(project, f"dashboards/monitors.py: kind {kind!r} is not a Kubernetes kind")
+    assert not list(project.root.parent.glob("*outside*"))
+
+
 def test_missing_sources_directory(project):
     project.write("dashgen.yaml", "sources: nowhere\n")
     _fails(project, "nowhere: sources directory not found")

@@ -25,6 +25,7 @@ from .names import (
     is_configmap_key,
     is_dns_label,
     is_dns_subdomain,
+    is_kind,
     is_label_value,
     is_qualified_name,
     is_uid,
@@ -189,6 +190,11 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
         name = meta.get("name") if isinstance(meta, dict) else None
         if not (isinstance(api, str) and api and isinstance(kind, str) and kind):
             problems.append(Problem("error", m.source, "a manifest needs 'apiVersion' and 'kind'"))
+            continue
+        if not is_kind(kind):
+            problems.append(Problem("error", m.source, (
+                f"kind {kind!r} is not a Kubernetes kind; a kind is a name like PodMonitor "
+                "(a letter, then letters and digits)")))
             continue
         if not is_dns_subdomain(name):
             problems.append(Problem("error", m.source, f"{kind} name {name!r} is not a valid Kubernetes name"))

@@ -38,6 +38,8 @@ QUALIFIED_NAME_RE = re.compile(r"\A(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z"
 QUALIFIED_NAME_MAX = 63
 CONFIGMAP_KEY_RE = re.compile(r"\A[-._a-zA-Z0-9]+\Z")  # also Secret keys
 CONFIGMAP_KEY_MAX = 253
+# An object's kind as written in manifests: an identifier (PodMonitor, ConfigMap).
+KIND_RE = re.compile(r"\A[A-Za-z][A-Za-z0-9]*\Z")
 
 CONFIGMAP_MAX_BYTES = 1024 * 1024  # etcd / ValidateConfigMap: data + binaryData
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # kubectl's last-applied-configuration annotation
@@ -72,6 +74,10 @@ def is_label_value(value: object) -> bool:
 def is_configmap_key(value: object) -> bool:
     """A key of a ConfigMap's (or a Secret's) data."""
     return isinstance(value, str) and len(value) <= CONFIGMAP_KEY_MAX and CONFIGMAP_KEY_RE.fullmatch(value) is not None
+
+
+def is_kind(value: object) -> bool:
+    return isinstance(value, str) and KIND_RE.fullmatch(value) is not None
 
 
 def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:

@@ -62,6 +62,7 @@ class OutputWriter:
         self._foreign: list[str] = []
         self._staging: Path | None = None
         self._created_output = False
+        self._resolved: Path | None = None
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -72,9 +73,23 @@ class OutputWriter:
     def add(self, path: str, content: bytes) -> None:
         if path in self.hashes or path == RECORD:
             raise ValueError(f"{path} rendered twice")  # a renderer bug, not user input
+        self._refuse_outside(path)
         digest = _sha(content)
         self.hashes[path] = digest
         self._compare(path, content, digest)
+
+    def _refuse_outside(self, path: str) -> None:
+        """Output paths come from names in the sources: whatever checks let through, never
+        write outside the output directory (absolute, '..', or through a symlink)."""
+        p = PurePosixPath(path)
+        inside = bool(path) and not p.is_absolute() and ".." not in p.parts and str(p) == path and "\0" not in path
+        if inside:
+            if self._resolved is None:
+                self._resolved = self.output.resolve()
+            inside = (self._resolved / path).resolve().is_relative_to(self._resolved)
+        if not inside:
+            raise DashgenError(f"refusing to write {path!r}: it is not a plain path inside the output directory",
+                               path=str(self.output))
 
     def finish(self) -> Changes:
         """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
