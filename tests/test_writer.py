@@ -98,3 +98,29 @@ def test_record_keeps_both_hashes_while_files_move(project, monkeypatch):
     changed = "dashboards/Gitops/d0.json"
     assert record["pending"][changed] != before[changed]
     assert set(record["pending"]) < set(before)
+
+
+# ------------------------------------------------------------------ hand edits
+
+def test_a_hand_edited_file_whose_source_is_gone_is_reported_before_it_is_deleted(project):
+    _project(project, panels=1)
+    assert project.run("build").code == 0
+    edited = project.root / "provisioning/dashboards/Apps/gone.json"
+    edited.write_text('{"mine": true}\n')
+    untouched = "kubernetes/dashboards/grafana-dashboard-gone.yaml"
+    (project.root / "dashboards/apps/gone.py").unlink()
+
+    check = project.run("build", "--check")
+    assert check.code == 2
+    assert (f"warning: provisioning/dashboards/Apps/gone.json was edited by hand; build would delete it "
+            "(its source is gone)") in check.err
+    assert untouched not in check.err
+    doc = json.loads(project.run("build", "--check", "-o", "json").out)
+    assert doc["edited_by_hand"] == ["dashboards/Apps/gone.json"]
+    assert set(doc["removed"]) == {"dashboards/Apps/gone.json", untouched}
+
+    result = project.run("build")
+    assert result.code == 0
+    assert "warning: provisioning/dashboards/Apps/gone.json was edited by hand; deleted (its source is gone)" in result.err
+    assert result.err.count("edited by hand") == 1
+    assert not edited.exists()

@@ -114,6 +114,8 @@ class OutputWriter:
         for path in changes.removed:
             digest = _sha((self.output / path).read_bytes())
             self._on_disk[path] = digest
+            if not self._wrote(path, digest):
+                changes.edited_by_hand.append(path)
         for names in (changes.added, changes.changed, changes.unchanged, changes.edited_by_hand):
             names.sort()
         if not self.check and changes.any:
