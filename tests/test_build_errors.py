@@ -162,6 +162,25 @@ def test_config_errors_name_the_key(project, config, message):
     _fails(project, "dashgen.yaml", message)
 
 
+@pytest.mark.parametrize("config, message", [
+    ("values: {refresh: 5}\n", "conf/other.yaml: key 'values.refresh': expected str"),
+    ("values: {apps: {unused: 1}}\n", "conf/other.yaml: key 'values.apps.unused' is not read by any source"),
+    ("namespace: Not_Valid\n", "conf/other.yaml: namespace 'Not_Valid' is not a valid Kubernetes namespace name"),
+    ("alertmanager: {routes: {critical: [pager]}}\n", "conf/other.yaml: alertmanager.routes and"),
+    ("folders: {apps: General, more: {title: More, uid: same}, other: {title: Other, uid: same}}\n",
+     "set another in conf/other.yaml folders.apps"),
+    ("folders: {more: {title: More, uid: same}, other: {title: Other, uid: same}}\n",
+     "conf/other.yaml: directories more, other share folder uid 'same'"),
+])
+def test_messages_name_the_config_file_in_use(project, config, message):
+    project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a", extra="import dashgen; dashgen.setting('refresh', '30s')"))
+    project.write("dashboards/more/b.py", grafanalib_dashboard("B", "b"))
+    project.write("dashboards/other/c.py", grafanalib_dashboard("C", "c"))
+    project.write("conf/other.yaml", "sources: ../dashboards\noutput: ../provisioning\n" + config)
+    err = _fails(project, message, args=("--config", "conf/other.yaml", "build"))
+    assert "dashgen.yaml" not in err
+
+
 def test_setting_with_the_wrong_type(project):
     project.write("dashboards/apps/a.py", """
         import dashgen

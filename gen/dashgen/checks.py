@@ -49,7 +49,7 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_config(config)
     problems += _check_dashboards(resources.dashboards)
-    problems += _check_folders(resources)
+    problems += _check_folders(resources, config)
     problems += _check_datasources(resources)
     problems += _check_manifests(resources, config)
     problems += check_rule_groups(resources)
@@ -109,7 +109,7 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
     return problems
 
 
-def _check_folders(resources: Resources) -> list[Problem]:
+def _check_folders(resources: Resources, config: Config) -> list[Problem]:
     problems = []
     by_uid: dict[str, set[str]] = defaultdict(set)
     for folder in resources.folders:
@@ -118,15 +118,15 @@ def _check_folders(resources: Resources) -> list[Problem]:
         if not title.strip() or title.strip().lower() == "general" or "/" in title or title in (".", ".."):
             problems.append(Problem("error", source, (
                 f"folder title {title!r} cannot be used: it must be non-empty, not 'General', without '/'; "
-                f"set another in dashgen.yaml folders.{folder.key}")))
+                f"set another in {config.file} folders.{folder.key}")))
         if not is_uid(folder.uid) or folder.uid.lower() == "general":
             problems.append(Problem("error", source, (
                 f"folder uid {folder.uid!r} is not valid in Grafana (at most 40 of a-z A-Z 0-9 _ -, not 'general'); "
-                f"set folders.{folder.key}.uid in dashgen.yaml")))
+                f"set folders.{folder.key}.uid in {config.file}")))
         by_uid[folder.uid].add(folder.key)
     for uid, keys in by_uid.items():
         if len(keys) > 1:
-            problems.append(Problem("error", "dashgen.yaml", f"directories {', '.join(sorted(keys))} share folder uid '{uid}'"))
+            problems.append(Problem("error", config.file, f"directories {', '.join(sorted(keys))} share folder uid '{uid}'"))
     return problems
 
 
@@ -175,7 +175,7 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
         ("prometheusrule", prometheus_rule_name(source, config.sources)): source for source in rule_sources
     }
     if config.alertmanager.receivers:
-        seen[("alertmanagerconfig", config.alertmanager.name)] = "dashgen.yaml (alertmanager)"
+        seen[("alertmanagerconfig", config.alertmanager.name)] = f"{config.file} (alertmanager)"
     rule_names: dict[str, str] = {}
     for source in rule_sources:
         name = prometheus_rule_name(source, config.sources)
@@ -250,7 +250,7 @@ def _check_alertmanager(config: Config) -> list[Problem]:
     """What the AlertmanagerConfig needs that the schema cannot say: each receiver has an
     integration, routes name defined receivers, secrets are references with valid names."""
     am = config.alertmanager
-    where = "dashgen.yaml"
+    where = config.file
     problems: list[Problem] = []
 
     def error(message: str) -> None:
@@ -325,7 +325,7 @@ def _check_alertmanager(config: Config) -> list[Problem]:
 
 def _check_config(config: Config) -> list[Problem]:
     problems = []
-    where = "dashgen.yaml"
+    where = config.file
     if not is_dns_label(config.namespace):
         problems.append(Problem("error", where, f"namespace {config.namespace!r} is not a valid Kubernetes namespace name"))
     labels = {**config.labels, **config.sidecar.dashboard_labels, **config.sidecar.datasource_labels,

@@ -160,8 +160,10 @@ class Config:
     push: Push = field(default_factory=Push)
     targets: dict[str, GrafanaTarget] = field(default_factory=dict)
 
-    # Set by load(), not by the file: the directory paths are relative to.
+    # Set by load(), not by the file: the directory paths are relative to, and the file's
+    # path as given (messages name it), "dashgen.yaml" when there is no file.
     root: Path = field(default=Path("."), metadata={"internal": True})
+    file: str = field(default=CONFIG_FILE, metadata={"internal": True})
 
     @property
     def sources_dir(self) -> Path:
@@ -219,7 +221,7 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
             config.lint_settings()
     except ValueError as exc:
         raise DashgenError(str(exc), path=str(path)) from None
-    return dataclasses.replace(config, root=path.parent)
+    return dataclasses.replace(config, root=path.parent, file=str(path))
 
 
 def from_mapping(data: Any) -> Config:

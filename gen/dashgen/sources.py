@@ -41,11 +41,11 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     """
     root = config.sources_dir
     if not root.is_dir():
-        raise DashgenError(f"sources directory not found (set 'sources' in dashgen.yaml)", path=_rel(root, config.root))
+        raise DashgenError(f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root))
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values) as provided, _package(root):
+    with values.provide(config.values, config.file) as provided, _package(root):
         paths = discover(root)
         for done, path in enumerate(paths, 1):
             if progress is not None:
