@@ -86,6 +86,48 @@ def test_malformed_json(project):
     _fails(project, "dashboards/apps/bad.json:2: invalid JSON")
 
 
+def test_a_to_json_data_that_raises_names_the_file(project):
+    project.write("dashboards/apps/a.py", """
+        from grafanalib.core import Dashboard, TimeSeries
+
+        class Broken(TimeSeries):
+            def to_json_data(self):
+                raise AttributeError("nope")
+
+        dashboard = Dashboard(title="A", uid="a", panels=[Broken(title="x")])
+    """)
+    _fails(project, "dashboards/apps/a.py: dashboard cannot be rendered as JSON: AttributeError: nope")
+
+
+@pytest.mark.parametrize("value", ["float('nan')", "float('inf')", "-float('inf')"])
+def test_nan_or_infinity_in_a_dashboard_is_an_error_naming_the_file(project, value):
+    project.write("dashboards/apps/a.py", f"""
+        from grafanalib.core import Dashboard, TimeSeries
+
+        dashboard = Dashboard(title="A", uid="a", panels=[TimeSeries(title="x", extraJson={{"max": {value}}})])
+    """)
+    _fails(project, "dashboards/apps/a.py: dashboard cannot be rendered as JSON: ValueError: ",
+           "is not a JSON number")
+    project.write("dashboards/apps/a.py", f"""
+        dashboard = {{"title": "A", "uid": "a", "panels": [{{"type": "text", "max": {value}}}]}}
+    """)
+    _fails(project, "dashboards/apps/a.py: dashboard cannot be rendered as JSON: ValueError: Out of range float")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_a_json_dashboard_is_invalid_json(project, constant):
+    project.write("dashboards/apps/a.json", '{"title": "A", "uid": "a", "panels": [{"type": "text", "max": %s}]}'
+                  % constant)
+    _fails(project, f"dashboards/apps/a.json: invalid JSON: {constant} is not a JSON number")
+
+
+def test_nan_in_a_datasource_is_not_plain_json(project):
+    project.write("dashboards/datasources.py", """
+        datasources = [{"name": "P", "type": "prometheus", "uid": "p", "jsonData": {"x": float("nan")}}]
+    """)
+    _fails(project, "dashboards/datasources.py: an item of 'datasources' is not plain JSON data")
+
+
 def test_missing_uid(project):
     project.write("dashboards/apps/a.py", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='A')\n")
     _fails(project, "dashboards/apps/a.py: dashboard 'A' has no uid")

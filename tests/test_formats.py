@@ -14,16 +14,32 @@ from dashgen.formats import LIBYAML_DUMPER, PURE_DUMPER, dump_configmap, dump_js
 _scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text()
 json_values = st.recursive(_scalars, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
                            max_leaves=40)
+# What JSON can hold: no NaN, no infinities.
+finite_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=40)
 
 
 @settings(max_examples=400, deadline=None)
 @given(json_values)
 def test_dump_json_matches_the_standard_library(value):
-    assert dump_json(value) == json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    try:
+        expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:  # NaN or an infinity somewhere: not JSON
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            dump_json(value)
+        return
+    assert dump_json(value) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), {"a": [1, float("nan")]}])
+def test_dump_json_refuses_nan_and_infinity(value):
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dump_json(value)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.text(), json_values, max_size=5))
+@given(st.dictionaries(st.text(), finite_json_values, max_size=5))
 def test_yaml_with_embedded_json_reads_back_exactly(doc):
     text = dump_json(doc)
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"x.json": text, "note": "multi\nline"}}

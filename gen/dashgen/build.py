@@ -86,7 +86,10 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
     size_problems: list[checks.Problem] = []
     with OutputWriter(config.output_dir, check=check) as out:
         for d in resources.dashboards:
-            text = dump_json(d.model)
+            try:
+                text = dump_json(d.model)
+            except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
+                raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
             obj = dashboard_configmap(d, config, text)
             size_problems += checks.check_configmap_size(obj["metadata"]["name"], d.source, *configmap_sizes(obj))
             for path, content in dashboard_files(d, config, text):

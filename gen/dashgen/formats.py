@@ -22,11 +22,12 @@ from yaml.events import AliasEvent, MappingStartEvent, NodeEvent, ScalarEvent, S
 
 
 def dump_json(obj: Any) -> str:
-    """``json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\\n"``, faster.
+    """``json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\\n"``, faster.
 
     The standard library's indenting encoder is pure Python and generator-based; this
     one appends to a list and is about 2.5 times faster on dashboards, with the same
     bytes (a property test holds it to that). Keys must be strings, as in parsed JSON.
+    NaN and infinities are a ValueError: JSON has no such numbers (``NaN`` is not JSON).
     """
     parts: list[str] = []
     _encode(obj, "\n", parts.append)
@@ -88,11 +89,12 @@ def _encode(o: Any, nl: str, out) -> None:
 
 
 def _float(f: float) -> str:
-    if f != f:
-        return "NaN"
-    if f in (float("inf"), float("-inf")):
-        return "Infinity" if f > 0 else "-Infinity"
+    if f != f or f in (_INF, -_INF):
+        raise ValueError(f"Out of range float values are not JSON compliant: {f!r}")
     return float.__repr__(f)
+
+
+_INF = float("inf")
 
 
 # What libyaml does not print as is but PyYAML's emitter does: NEL and the characters
