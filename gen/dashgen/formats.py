@@ -239,16 +239,3 @@ def dump_configmap(obj: dict[str, Any]) -> str:
             return dump_yaml(obj)
         out = out.replace(line, ": |\n    " + text[:-1].replace("\n", "\n    ") + "\n")
     return out
-
-
-def dump_yaml_all(objs: list[Any]) -> str:
-    return yaml.dump_all(
-        objs,
-        Dumper=_BlockDumper,
-        sort_keys=True,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1 << 20,
-        indent=2,
-        explicit_start=True,
-    )
