@@ -33,6 +33,27 @@ def test_render_does_not_import_checks_and_checks_does_not_import_render():
     assert not any(m == "render" or m.startswith("render.") for m in _imports(PACKAGE / "checks.py"))
 
 
+# docs/architecture.md: sources -> resources -> checks -> (lint) -> render -> writer, build chains them.
+LATER = {
+    "sources.py": {"checks", "lint", "render", "writer", "build"},
+    "checks.py": {"render", "writer", "build"},
+    "render": {"sources", "checks", "lint", "writer", "build"},
+    "writer.py": {"sources", "checks", "lint", "render", "build", "config"},
+    "names.py": {"sources", "checks", "lint", "render", "writer", "build", "config", "resources"},
+}
+
+
+def test_stages_never_import_a_later_stage():
+    for where, later in LATER.items():
+        paths = sorted((PACKAGE / where).glob("*.py")) if (PACKAGE / where).is_dir() else [PACKAGE / where]
+        for path in paths:
+            bad = {m for m in _imports(path) if m.split(".")[0] in later}
+            assert not bad, (path.name, bad)
+    # The one borrowing across: checks parses Alertmanager durations with lint's parser.
+    assert {m for m in _imports(PACKAGE / "checks.py") if m.startswith("lint")} <= {"lint.promql",
+                                                                                 "lint.promql.parse_prom_duration"}
+
+
 def test_names_imports_nothing_of_dashgen():
     assert _imports(PACKAGE / "names.py") == set()
 
