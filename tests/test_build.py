@@ -271,7 +271,7 @@ def test_generated_kubernetes_objects_are_valid(project):
     _basic(project)
     project.write("dashgen.yaml", "labels: {team: platform}\nnamespace: observability\n")
     assert project.run("build").code == 0
-    from dashgen.checks import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, DNS_SUBDOMAIN_RE, valid_qualified_name
+    from dashgen.names import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, DNS_SUBDOMAIN_RE, is_qualified_name
 
     out = project.root / "provisioning"
     kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
@@ -288,7 +288,7 @@ def test_generated_kubernetes_objects_are_valid(project):
         assert meta["labels"]["team"] == "platform"
         assert meta["labels"]["app.kubernetes.io/managed-by"] == "dashgen"
         assert meta["annotations"]["kustomize.toolkit.fluxcd.io/substitute"] == "disabled"
-        assert all(valid_qualified_name(k) for k in {**meta["labels"], **meta["annotations"]})
+        assert all(is_qualified_name(k) for k in {**meta["labels"], **meta["annotations"]})
         assert sum(len(v.encode()) for v in obj["data"].values()) <= CONFIGMAP_MAX_BYTES
         assert len(json.dumps(obj, separators=(",", ":")).encode()) <= ANNOTATIONS_MAX_BYTES
         names.add(meta["name"])

@@ -72,6 +72,14 @@ def test_a_minimal_receiver_config_builds(project):
     (AM_BASE + "  group_wait: 30\n", "key 'alertmanager.group_wait': expected a string, got an integer"),
     (AM_BASE + "  repeat_interval: soon\n", "key 'alertmanager.repeat_interval': 'soon' is not a positive duration"),
     (AM_BASE + "  group_by: [alertname, 'bad-label']\n", "alertmanager: 'bad-label' is not a valid label name"),
+    (AM_BASE + '  group_by: [alertname, "namespace\\n"]\n', "alertmanager: 'namespace\\n' is not a valid label name"),
+    (AM_BASE + '  repeat_interval: "4h\\n"\n', "key 'alertmanager.repeat_interval': '4h\\n' is not a positive duration"),
+    ("alertmanager:\n  receivers:\n    chat:\n      slack: {api_url: {secret: am-slack, key: \"url\\n\"}}\n"
+     "  routes: {warning: [chat]}\n",
+     "key 'alertmanager.receivers.chat.slack.api_url.key': 'url\\n' is not a valid Secret key"),
+    ("alertmanager:\n  receivers:\n    chat:\n      slack: {api_url: {secret: \"am-slack\\n\", key: url}}\n"
+     "  routes: {warning: [chat]}\n",
+     "key 'alertmanager.receivers.chat.slack.api_url.secret': 'am-slack\\n' is not a valid Secret name"),
 ])
 def test_receiver_config_errors_name_the_key(project, config, expected):
     project.write("dashgen.yaml", config)

@@ -86,6 +86,48 @@ def test_malformed_json(project):
     _fails(project, "dashboards/apps/bad.json:2: invalid JSON")
 
 
+def test_a_to_json_data_that_raises_names_the_file(project):
+    project.write("dashboards/apps/a.py", """
+        from grafanalib.core import Dashboard, TimeSeries
+
+        class Broken(TimeSeries):
+            def to_json_data(self):
+                raise AttributeError("nope")
+
+        dashboard = Dashboard(title="A", uid="a", panels=[Broken(title="x")])
+    """)
+    _fails(project, "dashboards/apps/a.py: dashboard cannot be rendered as JSON: AttributeError: nope")
+
+
+@pytest.mark.parametrize("value", ["float('nan')", "float('inf')", "-float('inf')"])
+def test_nan_or_infinity_in_a_dashboard_is_an_error_naming_the_file(project, value):
+    project.write("dashboards/apps/a.py", f"""
+        from grafanalib.core import Dashboard, TimeSeries
+
+        dashboard = Dashboard(title="A", uid="a", panels=[TimeSeries(title="x", extraJson={{"max": {value}}})])
+    """)
+    _fails(project, "dashboards/apps/a.py: dashboard cannot be rendered as JSON: ValueError: ",
+           "is not a JSON number")
+    project.write("dashboards/apps/a.py", f"""
+        dashboard = {{"title": "A", "uid": "a", "panels": [{{"type": "text", "max": {value}}}]}}
+    """)
+    _fails(project, "dashboards/apps/a.py: dashboard cannot be rendered as JSON: ValueError: Out of range float")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_a_json_dashboard_is_invalid_json(project, constant):
+    project.write("dashboards/apps/a.json", '{"title": "A", "uid": "a", "panels": [{"type": "text", "max": %s}]}'
+                  % constant)
+    _fails(project, f"dashboards/apps/a.json: invalid JSON: {constant} is not a JSON number")
+
+
+def test_nan_in_a_datasource_is_not_plain_json(project):
+    project.write("dashboards/datasources.py", """
+        datasources = [{"name": "P", "type": "prometheus", "uid": "p", "jsonData": {"x": float("nan")}}]
+    """)
+    _fails(project, "dashboards/datasources.py: an item of 'datasources' is not plain JSON data")
+
+
 def test_missing_uid(project):
     project.write("dashboards/apps/a.py", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='A')\n")
     _fails(project, "dashboards/apps/a.py: dashboard 'A' has no uid")
@@ -101,6 +143,7 @@ def test_duplicate_uid(project):
     ("a" * 41, "is 41 characters; Grafana allows at most 40"),
     ("has space", "has characters Grafana rejects"),
     ("slash/uid", "has characters Grafana rejects"),
+    ("abc\n", "has characters Grafana rejects"),
 ])
 def test_uid_grafana_rejects(project, uid, message):
     project.write("dashboards/apps/a.py", grafanalib_dashboard("A", uid))
@@ -145,6 +188,11 @@ def test_all_errors_are_reported_together(project):
     ("sidecar: {folder_anotation: x}\n", "unknown key 'sidecar.folder_anotation'"),
     ("labels: [a]\n", "key 'labels': expected a mapping, got a list"),
     ("namespace: Not_Valid\n", "namespace 'Not_Valid' is not a valid Kubernetes namespace name"),
+    ('namespace: "monitoring\\n"\n', "namespace 'monitoring\\n' is not a valid Kubernetes namespace name"),
+    ('labels: {"team\\n": x}\n', "label key 'team\\n' is not valid"),
+    ('labels: {team: "x\\n"}\n', "label value 'x\\n' (of team) is not valid"),
+    ('targets: {prod: {url: "https://g.example.com", token_env: "TOKEN\\n"}}\n',
+     "key 'targets.prod.token_env': expected the name of an environment variable"),
     ("labels: {'bad key!': x}\n", "label key 'bad key!' is not valid"),
     ("folders: {apps: General}\n", "folder title 'General' cannot be used"),
     ("values: {apps: {unused: 1}}\n", "key 'values.apps.unused' is not read by any source"),
@@ -154,6 +202,25 @@ def test_config_errors_name_the_key(project, config, message):
     project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a"))
     project.write("dashgen.yaml", config)
     _fails(project, "dashgen.yaml", message)
+
+
+@pytest.mark.parametrize("config, message", [
+    ("values: {refresh: 5}\n", "conf/other.yaml: key 'values.refresh': expected str"),
+    ("values: {apps: {unused: 1}}\n", "conf/other.yaml: key 'values.apps.unused' is not read by any source"),
+    ("namespace: Not_Valid\n", "conf/other.yaml: namespace 'Not_Valid' is not a valid Kubernetes namespace name"),
+    ("alertmanager: {routes: {critical: [pager]}}\n", "conf/other.yaml: alertmanager.routes and"),
+    ("folders: {apps: General, more: {title: More, uid: same}, other: {title: Other, uid: same}}\n",
+     "set another in conf/other.yaml folders.apps"),
+    ("folders: {more: {title: More, uid: same}, other: {title: Other, uid: same}}\n",
+     "conf/other.yaml: directories more, other share folder uid 'same'"),
+])
+def test_messages_name_the_config_file_in_use(project, config, message):
+    project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a", extra="import dashgen; dashgen.setting('refresh', '30s')"))
+    project.write("dashboards/more/b.py", grafanalib_dashboard("B", "b"))
+    project.write("dashboards/other/c.py", grafanalib_dashboard("C", "c"))
+    project.write("conf/other.yaml", "sources: ../dashboards\noutput: ../provisioning\n" + config)
+    err = _fails(project, message, args=("--config", "conf/other.yaml", "build"))
+    assert "dashgen.yaml" not in err
 
 
 def test_setting_with_the_wrong_type(project):
@@ -177,6 +244,14 @@ def test_datasource_with_a_literal_secret(project):
     assert "hunter2" not in err
 
 
+def test_datasource_secret_reference_with_a_trailing_newline(project):
+    project.write("dashboards/datasources.py", """
+        datasources = [{"name": "P", "type": "prometheus", "uid": "p", "url": "http://p",
+                        "secureJsonData": {"basicAuthPassword": "${DS_PASSWORD}\\n"}}]
+    """)
+    _fails(project, "secureJsonData.basicAuthPassword must be an environment reference")
+
+
 def test_datasource_duplicates_and_two_defaults(project):
     project.write("dashboards/datasources.py", """
         datasources = [
@@ -197,6 +272,15 @@ def test_manifest_errors(project):
         ]
     """)
     _fails(project, "PodMonitor name 'Bad_Name' is not a valid Kubernetes name", "needs 'apiVersion' and 'kind'")
+
+
+@pytest.mark.parametrize("kind", ["../../../outside", "Pod/Monitor", "Pod Monitor", "1Pod", "PodMonitor\n"])
+def test_manifest_kind_must_be_a_kind(project, kind):
+    project.write("dashboards/monitors.py", f"""
+        manifests = [{{"apiVersion": "v1", "kind": {kind!r}, "metadata": {{"name": "x"}}}}]
+    """)
+    _fails(project, f"dashboards/monitors.py: kind {kind!r} is not a Kubernetes kind")
+    assert not list(project.root.parent.glob("*outside*"))
 
 
 def test_missing_sources_directory(project):

@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashgen.formats import dump_configmap, dump_json, dump_yaml
+from dashgen.formats import LIBYAML_DUMPER, PURE_DUMPER, dump_configmap, dump_json, dump_yaml
 
 _scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text()
 json_values = st.recursive(_scalars, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
                            max_leaves=40)
+# What JSON can hold: no NaN, no infinities.
+finite_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=40)
 
 
 @settings(max_examples=400, deadline=None)
 @given(json_values)
 def test_dump_json_matches_the_standard_library(value):
-    assert dump_json(value) == json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    try:
+        expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:  # NaN or an infinity somewhere: not JSON
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            dump_json(value)
+        return
+    assert dump_json(value) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), {"a": [1, float("nan")]}])
+def test_dump_json_refuses_nan_and_infinity(value):
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dump_json(value)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.text(), json_values, max_size=5))
+@given(st.dictionaries(st.text(), finite_json_values, max_size=5))
 def test_yaml_with_embedded_json_reads_back_exactly(doc):
     text = dump_json(doc)
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"x.json": text, "note": "multi\nline"}}
@@ -43,3 +60,53 @@ def test_yaml_quotes_strings_a_block_cannot_hold():
         out = dump_yaml({"k": tricky})
         assert "|" not in out.splitlines()[0]
         assert yaml.safe_load(out) == {"k": tricky}
+
+
+# ------------------------------------------- libyaml and pure-Python PyYAML agree
+
+needs_libyaml = pytest.mark.skipif(LIBYAML_DUMPER is None, reason="PyYAML without libyaml: nothing to compare with")
+
+_SHARED, _LIST = {"x": 1}, [1, 2]
+# What PyYAML's own emitter wrote differently from libyaml, and neighbours of it.
+TRICKY = [
+    {"title": "Team \U0001F680"},  # beyond the BMP: libyaml double-quotes and escapes
+    {"\U0001F680": 1, "k": "x\U0001F680\ny\n"},
+    {"a": "x\x85y"},  # NEL: not printable to libyaml
+    {"": "empty key"},
+    {"k" * 123: 1, "k" * 127: 2, "k" * 128: 3, "k" * 129: 4},  # simple keys: at most 128 bytes
+    {"\u00e9" * 64: 1, "\u00e9" * 65: 2, "\U0001F680" * 32: 3, "\U0001F680" * 33: 4},
+    {"a\rb": 1, "c": "d\re"},  # CR: a line break to libyaml
+    {"a": "x\n\n", "b": 1},  # a "|+" block: libyaml ends the stream with "..."
+    {"a": ["x\n\n"], "b": {"c": None}},
+    {"\n": None},
+    {"a": "x\n\n", "b": "y\n"},
+    {"a": _SHARED, "b": _SHARED, "c": [_LIST, _LIST], "k" * 124: _SHARED},  # anchors count in key length
+    {"a": "\t" * 530_000},  # a line over the old width, 2**20: PyYAML folded it, libyaml did not
+]
+
+
+@needs_libyaml
+@pytest.mark.parametrize("doc", TRICKY)
+def test_pure_python_and_libyaml_dumpers_write_the_same_bytes(doc):
+    out = dump_yaml(doc, dumper=LIBYAML_DUMPER)
+    assert dump_yaml(doc, dumper=PURE_DUMPER) == out
+    assert yaml.safe_load(out) == doc
+
+
+_alphabet = st.sampled_from(list(
+    "\x00\x01\t\n\r\x0b\x1b\x7f\x85\xa0\u2028\u2029\ufeff\ufffe\uffff\ud7ff\ue000\ufffd\U0001F680\U0010ffff"
+    " \u00e9-:?#,[]{}&*!|>'\"%@`~.=<0123456789TtrueFalsnulNy+")) | st.characters(blacklist_categories=("Cs",))
+_texts = st.text(_alphabet, max_size=30) | st.builds(
+    lambda s, n: s * n, st.text(_alphabet, min_size=1, max_size=3), st.integers(0, 150))
+_yaml_docs = st.dictionaries(_texts, st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_texts, inner, max_size=4), max_leaves=25), max_size=6)
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None)
+@given(_yaml_docs)
+def test_pure_python_and_libyaml_dumpers_agree_on_any_document(doc):
+    out = dump_yaml(doc, dumper=LIBYAML_DUMPER)
+    assert dump_yaml(doc, dumper=PURE_DUMPER) == out
+    assert yaml.safe_load(out) == doc

@@ -12,9 +12,9 @@ from . import checks, promtool, sources
 from .config import Config
 from .errors import DashgenError, DashgenErrors
 from .formats import dump_json
+from .names import configmap_sizes
 from .render import dashboard_files, shared_files
 from .render.kubernetes import dashboard_configmap
-from .render.monitoring import rule_groups_by_source
 from .resources import Resources
 from .writer import Changes, OutputWriter
 
@@ -79,17 +79,19 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
     resources, warnings = load_checked(config, progress=progress)
     notes = []
     checked = promtool.check_rules({source: {"groups": [g.model for g in groups]}
-                                    for source, groups in rule_groups_by_source(resources).items()})
+                                    for source, groups in resources.rule_groups_by_source().items()})
     _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
     if checked.note:
         notes.append(checked.note)
     size_problems: list[checks.Problem] = []
     with OutputWriter(config.output_dir, check=check) as out:
         for d in resources.dashboards:
-            text = dump_json(d.model)
+            try:
+                text = dump_json(d.model)
+            except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
+                raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
             obj = dashboard_configmap(d, config, text)
-            size_problems += checks.check_configmap_size(
-                obj["metadata"]["name"], d.source, len(text.encode("utf-8")), checks.compact_size(obj))
+            size_problems += checks.check_configmap_size(obj["metadata"]["name"], d.source, *configmap_sizes(obj))
             for path, content in dashboard_files(d, config, text):
                 out.add(path, content.encode("utf-8"))
         _raise_errors(size_problems)

@@ -6,28 +6,32 @@ warnings are printed and the build goes on.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
 from .config import Config
+# lint/dashboard_rules.py (UID_MAX, UID_RE, the size limits) and grafana/apply.py (ENV_REF_RE)
+# still import names from here: keep them imported until those import from names.py.
+from .names import (
+    ANNOTATIONS_MAX_BYTES,
+    CONFIGMAP_MAX_BYTES,
+    ENV_REF_RE,
+    LABEL_NAME_RE,
+    UID_MAX,
+    UID_RE,
+    dashboard_configmap_name,
+    is_configmap_key,
+    is_dns_label,
+    is_dns_subdomain,
+    is_kind,
+    is_label_value,
+    is_qualified_name,
+    is_uid,
+    prometheus_rule_name,
+)
 from .resources import Dashboard, Resources
-
-UID_MAX = 40
-UID_RE = re.compile(r"^[a-zA-Z0-9_-]*$")
-CONFIGMAP_MAX_BYTES = 1024 * 1024  # etcd / ValidateConfigMap: data + binaryData
-ANNOTATIONS_MAX_BYTES = 256 * 1024  # kubectl's last-applied-configuration annotation
-
-_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-DNS_SUBDOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
-DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
-CONFIGMAP_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
-_QUALIFIED_NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-# A datasource secret in the sources: a reference Grafana (file provisioning) or dashgen
-# push (API) expands from the environment, ``${NAME}`` or ``$NAME``; group 1 or 2 is NAME.
-ENV_REF_RE = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 
 
 @dataclass(frozen=True)
@@ -40,16 +44,12 @@ class Problem:
         return f"{self.source}: {self.message}"
 
 
-def dashboard_configmap_name(uid: str) -> str:
-    return f"grafana-dashboard-{uid}"
-
-
 def check(resources: Resources, config: Config) -> list[Problem]:
     """Structural problems of the loaded resources and the config."""
     problems: list[Problem] = []
     problems += _check_config(config)
     problems += _check_dashboards(resources.dashboards)
-    problems += _check_folders(resources)
+    problems += _check_folders(resources, config)
     problems += _check_datasources(resources)
     problems += _check_manifests(resources, config)
     problems += check_rule_groups(resources)
@@ -81,14 +81,14 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
         if uid is None or uid == "":
             problems.append(Problem("error", d.source, f"dashboard '{d.title}' has no uid; set a stable 'uid' (at most 40 of a-z A-Z 0-9 _ -)"))
             continue
-        if not isinstance(uid, str) or not UID_RE.match(uid):
+        if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
             problems.append(Problem("error", d.source, f"uid {uid!r} has characters Grafana rejects; use only a-z A-Z 0-9 _ -"))
             continue
         if len(uid) > UID_MAX:
             problems.append(Problem("error", d.source, f"uid '{uid}' is {len(uid)} characters; Grafana allows at most {UID_MAX}"))
             continue
         name = dashboard_configmap_name(uid)
-        if not DNS_SUBDOMAIN_RE.match(name):
+        if not is_dns_subdomain(name):
             problems.append(Problem("error", d.source, (
                 f"uid '{uid}' makes the ConfigMap name '{name}', which Kubernetes rejects; "
                 "use lowercase letters, digits and '-' in the uid")))
@@ -109,7 +109,7 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
     return problems
 
 
-def _check_folders(resources: Resources) -> list[Problem]:
+def _check_folders(resources: Resources, config: Config) -> list[Problem]:
     problems = []
     by_uid: dict[str, set[str]] = defaultdict(set)
     for folder in resources.folders:
@@ -118,15 +118,15 @@ def _check_folders(resources: Resources) -> list[Problem]:
         if not title.strip() or title.strip().lower() == "general" or "/" in title or title in (".", ".."):
             problems.append(Problem("error", source, (
                 f"folder title {title!r} cannot be used: it must be non-empty, not 'General', without '/'; "
-                f"set another in dashgen.yaml folders.{folder.key}")))
-        if not UID_RE.match(folder.uid) or len(folder.uid) > UID_MAX or folder.uid.lower() == "general":
+                f"set another in {config.file} folders.{folder.key}")))
+        if not is_uid(folder.uid) or folder.uid.lower() == "general":
             problems.append(Problem("error", source, (
                 f"folder uid {folder.uid!r} is not valid in Grafana (at most 40 of a-z A-Z 0-9 _ -, not 'general'); "
-                f"set folders.{folder.key}.uid in dashgen.yaml")))
+                f"set folders.{folder.key}.uid in {config.file}")))
         by_uid[folder.uid].add(folder.key)
     for uid, keys in by_uid.items():
         if len(keys) > 1:
-            problems.append(Problem("error", "dashgen.yaml", f"directories {', '.join(sorted(keys))} share folder uid '{uid}'"))
+            problems.append(Problem("error", config.file, f"directories {', '.join(sorted(keys))} share folder uid '{uid}'"))
     return problems
 
 
@@ -141,7 +141,7 @@ def _check_datasources(resources: Resources) -> list[Problem]:
             if not isinstance(m.get(key), str) or not m.get(key):
                 problems.append(Problem("error", ds.source, f"datasource {m.get('name', '?')!r} needs a '{key}'"))
         uid = m.get("uid")
-        if uid is not None and (not isinstance(uid, str) or not UID_RE.match(uid) or len(uid) > UID_MAX):
+        if uid is not None and not is_uid(uid):
             problems.append(Problem("error", ds.source, f"datasource uid {uid!r} is not valid (at most 40 of a-z A-Z 0-9 _ -)"))
         if ds.name in names:
             problems.append(Problem("error", ds.source, f"datasource name '{ds.name}' is also defined in {names[ds.name]}"))
@@ -157,7 +157,7 @@ def _check_datasources(resources: Resources) -> list[Problem]:
             problems.append(Problem("error", ds.source, f"datasource '{ds.name}': secureJsonData must be a mapping"))
             continue
         for key, value in sorted(secure.items()):
-            if not isinstance(value, str) or not ENV_REF_RE.match(value):
+            if not isinstance(value, str) or not ENV_REF_RE.fullmatch(value):
                 problems.append(Problem("error", ds.source, (
                     f"datasource '{ds.name}': secureJsonData.{key} must be an environment reference like "
                     "'${GRAFANA_DS_PASSWORD}' that Grafana expands; dashgen never writes secrets into the repository")))
@@ -168,18 +168,17 @@ def _check_datasources(resources: Resources) -> list[Problem]:
 
 
 def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
-    from .render import monitoring
-
     problems = []
+    rule_sources = list(resources.rule_groups_by_source())
     # Objects dashgen generates itself take their names first.
     seen: dict[tuple[str, str], str] = {
-        ("prometheusrule", obj["metadata"]["name"]): source for source, obj in monitoring.prometheus_rules(resources, config)
+        ("prometheusrule", prometheus_rule_name(source, config.sources)): source for source in rule_sources
     }
     if config.alertmanager.receivers:
-        seen[("alertmanagerconfig", config.alertmanager.name)] = "dashgen.yaml (alertmanager)"
+        seen[("alertmanagerconfig", config.alertmanager.name)] = f"{config.file} (alertmanager)"
     rule_names: dict[str, str] = {}
-    for source, obj in monitoring.prometheus_rules(resources, config):
-        name = obj["metadata"]["name"]
+    for source in rule_sources:
+        name = prometheus_rule_name(source, config.sources)
         if name in rule_names and rule_names[name] != source:
             problems.append(Problem("error", source, (
                 f"its rules would be the PrometheusRule '{name}', like those of {rule_names[name]}; rename one file")))
@@ -192,7 +191,12 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
         if not (isinstance(api, str) and api and isinstance(kind, str) and kind):
             problems.append(Problem("error", m.source, "a manifest needs 'apiVersion' and 'kind'"))
             continue
-        if not isinstance(name, str) or not DNS_SUBDOMAIN_RE.match(name) or len(name) > 253:
+        if not is_kind(kind):
+            problems.append(Problem("error", m.source, (
+                f"kind {kind!r} is not a Kubernetes kind; a kind is a name like PodMonitor "
+                "(a letter, then letters and digits)")))
+            continue
+        if not is_dns_subdomain(name):
             problems.append(Problem("error", m.source, f"{kind} name {name!r} is not a valid Kubernetes name"))
             continue
         key = (kind.lower(), name)
@@ -213,12 +217,10 @@ def check_rule_groups(resources: Resources) -> list[Problem]:
     severity, summary and description, run through lint with the rest.)"""
     if not resources.rule_groups:
         return []
-    from .render.monitoring import rule_groups_by_source
-
     problems = []
     seen: dict[tuple, str] = {}
     uids = {d.uid for d in resources.dashboards}
-    for source, groups in rule_groups_by_source(resources).items():
+    for source, groups in resources.rule_groups_by_source().items():
         missing: dict[str, list[str]] = defaultdict(list)
         for group in groups:
             rules = group.model.get("rules")
@@ -248,7 +250,7 @@ def _check_alertmanager(config: Config) -> list[Problem]:
     """What the AlertmanagerConfig needs that the schema cannot say: each receiver has an
     integration, routes name defined receivers, secrets are references with valid names."""
     am = config.alertmanager
-    where = "dashgen.yaml"
+    where = config.file
     problems: list[Problem] = []
 
     def error(message: str) -> None:
@@ -259,7 +261,7 @@ def _check_alertmanager(config: Config) -> list[Problem]:
             error("alertmanager.routes and alertmanager.default_receiver need receivers: "
                   "define them under alertmanager.receivers")
         return problems
-    if not DNS_SUBDOMAIN_RE.match(am.name) or len(am.name) > 253:
+    if not is_dns_subdomain(am.name):
         error(f"alertmanager.name {am.name!r} is not a valid Kubernetes name")
     for name, r in sorted(am.receivers.items()):
         key = f"alertmanager.receivers.{name}"
@@ -289,9 +291,9 @@ def _check_alertmanager(config: Config) -> list[Problem]:
         if r.pagerduty:
             refs.append((f"{key}.pagerduty.routing_key", r.pagerduty.routing_key))
         for ref_key, ref in refs:
-            if not DNS_SUBDOMAIN_RE.match(ref.secret) or len(ref.secret) > 253:
+            if not is_dns_subdomain(ref.secret):
                 error(f"key '{ref_key}.secret': {ref.secret!r} is not a valid Secret name")
-            if not CONFIGMAP_KEY_RE.match(ref.key) or len(ref.key) > 253:
+            if not is_configmap_key(ref.key):
                 error(f"key '{ref_key}.key': {ref.key!r} is not a valid Secret key (letters, digits, '-', '_', '.')")
     defined = ", ".join(sorted(am.receivers))
     for severity, names in sorted(am.routes.items()):
@@ -309,13 +311,13 @@ def _check_alertmanager(config: Config) -> list[Problem]:
         problems.append(Problem("warning", where, (
             f"receiver '{name}' is used by no route; add it under alertmanager.routes.<severity> or as default_receiver")))
     for label in [*am.group_by, *am.matchers]:
-        if label != "..." and not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", label):
+        if label != "..." and not LABEL_NAME_RE.fullmatch(label):
             error(f"alertmanager: {label!r} is not a valid label name")
     from .lint.promql import parse_prom_duration
 
     for field_key in ("group_wait", "group_interval", "repeat_interval"):
         value = getattr(am, field_key)
-        duration = parse_prom_duration(value)
+        duration = parse_prom_duration(value) if value == value.strip() else None
         if duration is None or (field_key != "group_wait" and not duration):
             error(f"key 'alertmanager.{field_key}': {value!r} is not a positive duration like 5m or 4h")
     return problems
@@ -323,29 +325,16 @@ def _check_alertmanager(config: Config) -> list[Problem]:
 
 def _check_config(config: Config) -> list[Problem]:
     problems = []
-    where = "dashgen.yaml"
-    if not DNS_LABEL_RE.match(config.namespace) or len(config.namespace) > 63:
+    where = config.file
+    if not is_dns_label(config.namespace):
         problems.append(Problem("error", where, f"namespace {config.namespace!r} is not a valid Kubernetes namespace name"))
     labels = {**config.labels, **config.sidecar.dashboard_labels, **config.sidecar.datasource_labels,
               **config.prometheus.selector_labels, **config.alertmanager.labels}
     for key, value in sorted(labels.items()):
-        if not valid_qualified_name(key):
+        if not is_qualified_name(key):
             problems.append(Problem("error", where, f"label key {key!r} is not valid in Kubernetes"))
-        if len(value) > 63 or (value and not _QUALIFIED_NAME_RE.match(value)):
+        if not is_label_value(value):
             problems.append(Problem("error", where, f"label value {value!r} (of {key}) is not valid in Kubernetes"))
-    if not valid_qualified_name(config.sidecar.folder_annotation):
+    if not is_qualified_name(config.sidecar.folder_annotation):
         problems.append(Problem("error", where, f"sidecar.folder_annotation {config.sidecar.folder_annotation!r} is not a valid annotation key"))
     return problems
-
-
-def valid_qualified_name(key: str) -> bool:
-    """A label or annotation key: optional DNS-subdomain prefix, '/', name of at most 63."""
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_RE.match(prefix)):
-        return False
-    return 0 < len(name) <= 63 and bool(_QUALIFIED_NAME_RE.match(name))
-
-
-def compact_size(obj: object) -> int:
-    """Bytes of ``obj`` as compact JSON: what kubectl stores in last-applied-configuration."""
-    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))

@@ -101,8 +101,9 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
         for path in changes.edited_by_hand:
-            click.echo(f"warning: {result.output}/{path} was edited by hand; "
-                       f"{'build would overwrite' if check else 'overwritten'} (edit the sources instead)", err=True)
+            fate = (("build would delete it" if check else "deleted") + " (its source is gone)" if path in changes.removed
+                    else ("build would overwrite" if check else "overwritten") + " (edit the sources instead)")
+            click.echo(f"warning: {result.output}/{path} was edited by hand; {fate}", err=True)
         _print_changes(result, check, verbose or check)
     if check and changes.any:
         sys.exit(EXIT_DIFFERS)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import DashgenError
+from .names import ENV_NAME_RE
 
 CONFIG_FILE = "dashgen.yaml"
 
@@ -159,8 +160,10 @@ class Config:
     push: Push = field(default_factory=Push)
     targets: dict[str, GrafanaTarget] = field(default_factory=dict)
 
-    # Set by load(), not by the file: the directory paths are relative to.
+    # Set by load(), not by the file: the directory paths are relative to, and the file's
+    # path as given (messages name it), "dashgen.yaml" when there is no file.
     root: Path = field(default=Path("."), metadata={"internal": True})
+    file: str = field(default=CONFIG_FILE, metadata={"internal": True})
 
     @property
     def sources_dir(self) -> Path:
@@ -218,7 +221,7 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
             config.lint_settings()
     except ValueError as exc:
         raise DashgenError(str(exc), path=str(path)) from None
-    return dataclasses.replace(config, root=path.parent)
+    return dataclasses.replace(config, root=path.parent, file=str(path))
 
 
 def from_mapping(data: Any) -> Config:
@@ -229,7 +232,6 @@ def from_mapping(data: Any) -> Config:
 
 
 MAX_CONCURRENCY = 64
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _validate_push(config: Config) -> None:
@@ -257,7 +259,7 @@ def _validate_push(config: Config) -> None:
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
-            if not _ENV_NAME_RE.match(getattr(target, attr)):
+            if not ENV_NAME_RE.fullmatch(getattr(target, attr)):
                 raise ValueError(f"key '{key}.{attr}': expected the name of an environment variable, "
                                  f"got {getattr(target, attr)!r}")
         if target.insecure and target.ca_cert:

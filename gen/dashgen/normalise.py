@@ -101,13 +101,15 @@ def _panels(panels: Any):
             yield from _panels(panel.get("panels"))
 
 
-_SCALARS = frozenset((str, int, float, bool))
+_SCALARS = frozenset((str, int, bool))  # floats are checked: NaN and infinities are not JSON
+_INF = float("inf")
 
 
 def plain(obj: Any) -> Any:
     """grafanalib objects (anything with ``to_json_data``) to plain JSON, nulls dropped.
 
-    Raises TypeError for a value that is neither JSON nor a grafanalib object.
+    Raises TypeError for a value that is neither JSON nor a grafanalib object, and
+    ValueError for NaN or an infinity.
     """
     t = type(obj)
     if t is dict:
@@ -117,10 +119,14 @@ def plain(obj: Any) -> Any:
         return [v if type(v) in _SCALARS else plain(v) for v in obj]
     if t in _SCALARS:
         return obj
+    if isinstance(obj, float):
+        if obj != obj or obj in (_INF, -_INF):
+            raise ValueError(f"{obj!r} is not a JSON number (JSON has no NaN or Infinity)")
+        return obj
     to_json_data = getattr(obj, "to_json_data", None)
     if to_json_data is not None:
         return plain(to_json_data())
-    if isinstance(obj, (str, int, float)):  # subclasses such as enums
+    if isinstance(obj, (str, int)):  # subclasses such as enums
         return obj
     raise TypeError(f"{t.__name__} object is not JSON serialisable")
 

@@ -78,6 +78,13 @@ class Resources:
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
 
+    def rule_groups_by_source(self) -> dict[str, list[RuleGroup]]:
+        """The rule groups of each source file, files in a stable order, groups as written."""
+        by_source: dict[str, list[RuleGroup]] = {}
+        for g in self.rule_groups:
+            by_source.setdefault(g.source, []).append(g)
+        return {s: by_source[s] for s in sorted(by_source)}
+
     @property
     def folders(self) -> list[Folder]:
         """The folders the dashboards live in, General excluded, in a stable order."""

@@ -41,11 +41,11 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     """
     root = config.sources_dir
     if not root.is_dir():
-        raise DashgenError(f"sources directory not found (set 'sources' in dashgen.yaml)", path=_rel(root, config.root))
+        raise DashgenError(f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root))
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values) as provided, _package(root):
+    with values.provide(config.values, config.file) as provided, _package(root):
         paths = discover(root)
         for done, path in enumerate(paths, 1):
             if progress is not None:
@@ -144,7 +144,10 @@ def folder_uid(directory: str) -> str:
 
 def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
     try:
-        model = json.loads(path.read_text(encoding="utf-8"))
+        model = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
+    except _NotJSON as exc:
+        raise DashgenError(f"invalid JSON: {exc} is not a JSON number (JSON has no NaN or Infinity)",
+                           path=source) from None
     except json.JSONDecodeError as exc:
         raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -156,19 +159,32 @@ def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
     return normalise.dashboard(model)
 
 
+class _NotJSON(ValueError):
+    pass
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJSON(constant)  # NaN, Infinity, -Infinity: Python's json reads them, JSON has none
+
+
 def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:
     if isinstance(item, dict):
         if not _looks_like_dashboard(item):
             raise DashgenError(f"'{name}' holds a dict that is not a dashboard (no 'title' and 'panels')", path=source)
-        return normalise.dashboard(json.loads(json.dumps(item)))
-    if type(item).__name__ != "Dashboard" or not hasattr(item, "to_json_data"):
+    elif type(item).__name__ != "Dashboard" or not hasattr(item, "to_json_data"):
         raise DashgenError(
             f"'{name}' must be a grafanalib Dashboard or a dashboard dict, got {type(item).__name__}", path=source
         )
     try:
+        if isinstance(item, dict):
+            return normalise.dashboard(json.loads(json.dumps(item, allow_nan=False)))
         return normalise.from_grafanalib(item)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=source) from None
+    except BaseException as exc:  # noqa: BLE001 - to_json_data is user code and may raise anything
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        raise DashgenError(f"dashboard cannot be rendered as JSON: {detail}", path=source) from None
 
 
 def _looks_like_dashboard(model: Any) -> bool:
@@ -185,8 +201,8 @@ def _mapping(item: Any, name: str, source: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise DashgenError(f"every item of '{name}' must be a dict, got {type(item).__name__}", path=source)
     try:
-        return json.loads(json.dumps(item))
-    except (TypeError, ValueError) as exc:
+        return json.loads(json.dumps(item, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as exc:
         raise DashgenError(f"an item of '{name}' is not plain JSON data: {exc}", path=source) from None
 
 

@@ -28,8 +28,9 @@ _current: _Values | None = None
 
 
 @contextlib.contextmanager
-def provide(data: dict[str, Any], where: str = "dashgen.yaml") -> Iterator[_Values]:
-    """Make ``data`` the values seen by setting() while sources load."""
+def provide(data: dict[str, Any], where: str) -> Iterator[_Values]:
+    """Make ``data`` the values seen by setting() while sources load; ``where`` is the
+    config file they come from, for messages."""
     global _current
     previous, _current = _current, _Values(data, where)
     try:

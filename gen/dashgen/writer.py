@@ -6,9 +6,13 @@ sources is deleted, a file dashgen never wrote is never overwritten or deleted.
 
 Files are added one at a time (so a large build never holds all of them in memory) and
 staged in a temporary directory; nothing in the output changes until ``finish()``,
-which moves them into place with ``os.replace``. The ownership record is widened before
-any move and narrowed after, so an interrupted write never leaves a file that dashgen
-would refuse as foreign. Leaving the ``with`` block on an exception discards the stage.
+which moves them into place one by one with ``os.replace`` (each move is atomic, the
+set of moves is not). Before any move the record lists, beside the hash of what is on
+disk, the hash each file is about to get (``pending``); after the moves it lists the new
+hashes only. A write interrupted half-way thus leaves files that are each either old or
+new, all owned and all matching a recorded hash: the next build completes the output
+without taking any of them for a hand edit. Leaving the ``with`` block on an exception
+discards the stage.
 """
 
 from __future__ import annotations
@@ -56,12 +60,15 @@ class OutputWriter:
     def __init__(self, output: Path, *, check: bool = False):
         self.output = output
         self.check = check
-        self.old = read_record(output)
+        record = read_record(output)
+        self.old, self.pending = record.files, record.pending
+        self._on_disk: dict[str, str] = {}  # hash of what is on disk now, for owned files that change
         self.hashes: dict[str, str] = {}
         self.changes = Changes()
         self._foreign: list[str] = []
         self._staging: Path | None = None
         self._created_output = False
+        self._resolved: Path | None = None
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -72,9 +79,23 @@ class OutputWriter:
     def add(self, path: str, content: bytes) -> None:
         if path in self.hashes or path == RECORD:
             raise ValueError(f"{path} rendered twice")  # a renderer bug, not user input
+        self._refuse_outside(path)
         digest = _sha(content)
         self.hashes[path] = digest
         self._compare(path, content, digest)
+
+    def _refuse_outside(self, path: str) -> None:
+        """Output paths come from names in the sources: whatever checks let through, never
+        write outside the output directory (absolute, '..', or through a symlink)."""
+        p = PurePosixPath(path)
+        inside = bool(path) and not p.is_absolute() and ".." not in p.parts and str(p) == path and "\0" not in path
+        if inside:
+            if self._resolved is None:
+                self._resolved = self.output.resolve()
+            inside = (self._resolved / path).resolve().is_relative_to(self._resolved)
+        if not inside:
+            raise DashgenError(f"refusing to write {path!r}: it is not a plain path inside the output directory",
+                               path=str(self.output))
 
     def finish(self) -> Changes:
         """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
@@ -88,8 +109,14 @@ class OutputWriter:
         record = _record_json(self.hashes)
         self._compare(RECORD, record, _sha(record))
         changes = self.changes
-        changes.removed = sorted(p for p in self.old if p not in self.hashes and (self.output / p).is_file())
-        for names in (changes.added, changes.changed, changes.unchanged):
+        owned = {*self.old, *self.pending}
+        changes.removed = sorted(p for p in owned if p not in self.hashes and (self.output / p).is_file())
+        for path in changes.removed:
+            digest = _sha((self.output / path).read_bytes())
+            self._on_disk[path] = digest
+            if not self._wrote(path, digest):
+                changes.edited_by_hand.append(path)
+        for names in (changes.added, changes.changed, changes.unchanged, changes.edited_by_hand):
             names.sort()
         if not self.check and changes.any:
             self._apply(record)
@@ -101,7 +128,7 @@ class OutputWriter:
             self.changes.added.append(path)
             self._stage(path, content)
             return
-        if path != RECORD and path not in self.old:
+        if path != RECORD and path not in self.old and path not in self.pending:
             self._foreign.append(path)
             return
         current = target.read_bytes()
@@ -109,9 +136,16 @@ class OutputWriter:
             self.changes.unchanged.append(path)
             return
         self.changes.changed.append(path)
-        if path in self.old and _sha(current) != self.old[path]:
-            self.changes.edited_by_hand.append(path)
+        if path != RECORD:
+            self._on_disk[path] = on_disk = _sha(current)
+            if not self._wrote(path, on_disk):
+                self.changes.edited_by_hand.append(path)
         self._stage(path, content)
+
+    def _wrote(self, path: str, digest: str) -> bool:
+        """Whether dashgen wrote this content: the recorded hash, or the one an interrupted
+        build was about to move in."""
+        return digest == self.old.get(path) or digest == self.pending.get(path)
 
     def _stage(self, path: str, content: bytes) -> None:
         if self.check:
@@ -129,8 +163,13 @@ class OutputWriter:
     def _apply(self, record: bytes) -> None:
         staging, output, changes = self._staging, self.output, self.changes
         assert staging is not None
-        # Own everything that may be on disk during the moves before moving anything.
-        _replace(staging, output, RECORD, _record_json({**self.old, **self.hashes}))
+        # Before moving anything, record every owned file that may be on disk during the
+        # moves, with the hash it has now and, for those about to change, the next one.
+        files = {p: self.hashes[p] for p in changes.unchanged if p != RECORD}
+        for path, digest in self._on_disk.items():
+            files[path] = digest if self._wrote(path, digest) else self.old.get(path, self.pending.get(path, digest))
+        pending = {p: self.hashes[p] for p in changes.added + changes.changed if p != RECORD}
+        _replace(staging, output, RECORD, _record_json(files, pending))
         for path in changes.added + changes.changed:
             if path == RECORD:
                 continue
@@ -154,31 +193,42 @@ class OutputWriter:
                 pass
 
 
-def read_record(output: Path) -> dict[str, str]:
-    """The files dashgen owns in ``output`` (path → sha256); empty if there is no record."""
+@dataclass(frozen=True)
+class Record:
+    """``dashgen-files.json``: the files dashgen owns (path → sha256 of what it wrote) and,
+    while a build moves files into place, the hashes they are about to get."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
+
+
+def read_record(output: Path) -> Record:
+    """The ownership record of ``output``; empty if there is none."""
     path = output / RECORD
     if not path.exists():
-        return {}
+        return Record()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        files = data["files"]
-        if not isinstance(files, dict):
+        files, pending = data["files"], data.get("pending", {})
+        if not all(isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in (files, pending)):
             raise TypeError
-    except (ValueError, KeyError, TypeError, OSError):
+    except (ValueError, KeyError, TypeError, AttributeError, OSError):
         raise DashgenError(f"{RECORD} is damaged; restore it from git (it records which files dashgen owns)",
                            path=str(path)) from None
-    for name in files:
+    for name in [*files, *pending]:
         p = PurePosixPath(name)
         if p.is_absolute() or ".." in p.parts or not p.parts:
             raise DashgenError(f"{RECORD} lists {name!r}, which is outside the output directory", path=str(path))
-    return files
+    return Record(files, pending)
 
 
-def _record_json(hashes: dict[str, str]) -> bytes:
+def _record_json(hashes: dict[str, str], pending: dict[str, str] | None = None) -> bytes:
     doc = {
         "comment": "Files written by dashgen build. dashgen changes and deletes only these.",
         "files": dict(sorted(hashes.items())),
     }
+    if pending:  # only while a build moves files into place
+        doc["pending"] = dict(sorted(pending.items()))
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 

@@ -2,7 +2,7 @@
 
 Each renderer is a pure function of the resources and the config, so the same sources
 give the same bytes. A dashboard's files are rendered from its canonical JSON text,
-computed once; ``render()`` is the whole output of ``dashgen build`` at once.
+computed once by build.py, which hands them to the writer one dashboard at a time.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..config import Config
-from ..formats import dump_json
 from ..resources import Dashboard, Resources
 from . import dashboards, grafana, kubernetes
 
@@ -25,12 +24,3 @@ def shared_files(resources: Resources, config: Config) -> Iterator[tuple[str, st
     """Everything that is not one dashboard's: provisioning, datasources, manifests, kustomization."""
     yield from grafana.render(resources, config).items()
     yield from kubernetes.render_shared(resources, config).items()
-
-
-def render(resources: Resources, config: Config) -> dict[str, str]:
-    """All output files at once."""
-    files = {}
-    for d in resources.dashboards:
-        files.update(dashboard_files(d, config, dump_json(d.model)))
-    files.update(shared_files(resources, config))
-    return dict(sorted(files.items()))

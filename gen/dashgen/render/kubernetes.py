@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..checks import dashboard_configmap_name
 from ..config import Config
 from ..formats import dump_configmap, dump_yaml
+from ..names import dashboard_configmap_name
 from ..resources import Dashboard, Resources
 from . import monitoring
 

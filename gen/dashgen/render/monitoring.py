@@ -10,13 +10,11 @@ never a credential.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from pathlib import PurePosixPath
 from typing import Any
 
 from ..config import Alertmanager, Config, EmailReceiver, PagerDutyReceiver, SecretRef, SlackReceiver
-from ..resources import Resources, RuleGroup
+from ..names import prometheus_rule_name
+from ..resources import Resources
 
 GROUP = "monitoring.coreos.com"
 RULE_API = f"{GROUP}/v1"
@@ -61,36 +59,14 @@ def selector_labels(obj: dict[str, Any], config: Config) -> dict[str, str]:
 # ------------------------------------------------------------------------ PrometheusRule
 
 
-def rule_object_name(source: str, config: Config) -> str:
-    """``dashboards/alerts/flux.py`` -> ``dashgen-alerts-flux``."""
-    path = PurePosixPath(source)
-    try:
-        path = path.relative_to(PurePosixPath(config.sources))
-    except ValueError:
-        pass
-    parts = list(path.with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
-    return f"dashgen-{slug}"[:253].rstrip("-") if slug else "dashgen-rules"
-
-
-def rule_groups_by_source(resources: Resources) -> dict[str, list[RuleGroup]]:
-    """The rule groups of each source file, files in a stable order, groups as written."""
-    by_source: dict[str, list[RuleGroup]] = defaultdict(list)
-    for g in resources.rule_groups:
-        by_source[g.source].append(g)
-    return {s: by_source[s] for s in sorted(by_source)}
-
-
 def prometheus_rules(resources: Resources, config: Config) -> list[tuple[str, dict[str, Any]]]:
     """(source, PrometheusRule) for every source file that defines rule groups."""
     out = []
-    for source, groups in rule_groups_by_source(resources).items():
+    for source, groups in resources.rule_groups_by_source().items():
         out.append((source, {
             "apiVersion": RULE_API,
             "kind": "PrometheusRule",
-            "metadata": {"name": rule_object_name(source, config)},
+            "metadata": {"name": prometheus_rule_name(source, config.sources)},
             "spec": {"groups": [g.model for g in groups]},
         }))
     return out

@@ -1,0 +1,131 @@
+"""Names and limits: what Grafana and Kubernetes accept, and the names dashgen gives.
+
+A neutral module with no dashgen imports: checks.py validates with it, render/ names
+objects with it, build.py measures with it, and lint/ and grafana/ can use it too
+without depending on each other.
+
+Every pattern is anchored with ``\\A`` and ``\\Z``, and the checks use ``fullmatch``:
+``$`` also matches before a trailing newline, so ``^abc$`` accepts ``"abc\\n"``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+# ------------------------------------------------------------------------ Grafana
+
+UID_MAX = 40  # dashboards, folders, datasources
+UID_RE = re.compile(r"\A[a-zA-Z0-9_-]*\Z")
+
+
+def is_uid(value: object) -> bool:
+    """A uid Grafana accepts: at most 40 of a-z A-Z 0-9 _ - (empty is 'none')."""
+    return isinstance(value, str) and len(value) <= UID_MAX and UID_RE.fullmatch(value) is not None
+
+
+# --------------------------------------------------------------------- Kubernetes
+
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+DNS_LABEL_RE = re.compile(rf"\A{_DNS_LABEL}\Z")
+DNS_SUBDOMAIN_RE = re.compile(rf"\A{_DNS_LABEL}(?:\.{_DNS_LABEL})*\Z")
+DNS_LABEL_MAX = 63
+DNS_SUBDOMAIN_MAX = 253
+# The name part of a label or annotation key, and a non-empty label value.
+QUALIFIED_NAME_RE = re.compile(r"\A(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+QUALIFIED_NAME_MAX = 63
+CONFIGMAP_KEY_RE = re.compile(r"\A[-._a-zA-Z0-9]+\Z")  # also Secret keys
+CONFIGMAP_KEY_MAX = 253
+# An object's kind as written in manifests: an identifier (PodMonitor, ConfigMap).
+KIND_RE = re.compile(r"\A[A-Za-z][A-Za-z0-9]*\Z")
+
+CONFIGMAP_MAX_BYTES = 1024 * 1024  # etcd / ValidateConfigMap: data + binaryData
+ANNOTATIONS_MAX_BYTES = 256 * 1024  # kubectl's last-applied-configuration annotation
+
+
+def is_dns_label(value: object) -> bool:
+    """A namespace name (RFC 1123 label)."""
+    return isinstance(value, str) and len(value) <= DNS_LABEL_MAX and DNS_LABEL_RE.fullmatch(value) is not None
+
+
+def is_dns_subdomain(value: object) -> bool:
+    """An object name of most kinds (RFC 1123 subdomain)."""
+    return isinstance(value, str) and len(value) <= DNS_SUBDOMAIN_MAX and DNS_SUBDOMAIN_RE.fullmatch(value) is not None
+
+
+def is_qualified_name(key: object) -> bool:
+    """A label or annotation key: optional DNS-subdomain prefix, '/', name of at most 63."""
+    if not isinstance(key, str):
+        return False
+    prefix, _, name = key.rpartition("/")
+    if prefix and not is_dns_subdomain(prefix):
+        return False
+    return 0 < len(name) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(name) is not None
+
+
+def is_label_value(value: object) -> bool:
+    """A label value: empty, or at most 63 characters shaped like a qualified name."""
+    return isinstance(value, str) and (
+        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value) is not None))
+
+
+def is_configmap_key(value: object) -> bool:
+    """A key of a ConfigMap's (or a Secret's) data."""
+    return isinstance(value, str) and len(value) <= CONFIGMAP_KEY_MAX and CONFIGMAP_KEY_RE.fullmatch(value) is not None
+
+
+def is_kind(value: object) -> bool:
+    return isinstance(value, str) and KIND_RE.fullmatch(value) is not None
+
+
+def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
+    """``(data_bytes, object_bytes)`` of a ConfigMap.
+
+    ``data_bytes`` is what Kubernetes limits to 1 MiB: the UTF-8 bytes of the values of
+    ``data`` and ``binaryData``. ``object_bytes`` is the whole object as compact JSON,
+    what client-side ``kubectl apply`` stores in its last-applied annotation.
+    """
+    data_bytes = 0
+    for section in ("data", "binaryData"):
+        for value in (obj.get(section) or {}).values():
+            data_bytes += len(value.encode("utf-8")) if isinstance(value, str) else 0
+    object_bytes = len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return data_bytes, object_bytes
+
+
+# --------------------------------------------------------------------- Prometheus
+
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+LABEL_NAME_RE = re.compile(rf"\A{_IDENTIFIER}\Z")  # a Prometheus / Alertmanager label name
+
+
+# ------------------------------------------------------------------- environment
+
+ENV_NAME_RE = re.compile(rf"\A{_IDENTIFIER}\Z")
+# A datasource secret in the sources: a reference Grafana (file provisioning) or dashgen
+# push (API) expands from the environment, ``${NAME}`` or ``$NAME``; group 1 or 2 is NAME.
+ENV_REF_RE = re.compile(rf"\A\$(?:\{{({_IDENTIFIER})\}}|({_IDENTIFIER}))\Z")
+
+
+# ------------------------------------------------------------- names dashgen gives
+
+def dashboard_configmap_name(uid: str) -> str:
+    """The ConfigMap holding dashboard ``uid`` for Grafana's sidecar."""
+    return f"grafana-dashboard-{uid}"
+
+
+def prometheus_rule_name(source: str, sources_dir: str) -> str:
+    """The PrometheusRule of a source file's rule groups: ``dashboards/alerts/flux.py`` ->
+    ``dashgen-alerts-flux`` (``sources_dir`` is the config's ``sources``)."""
+    path = PurePosixPath(source)
+    try:
+        path = path.relative_to(PurePosixPath(sources_dir))
+    except ValueError:
+        pass
+    parts = list(path.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
+    return f"dashgen-{slug}"[:DNS_SUBDOMAIN_MAX].rstrip("-") if slug else "dashgen-rules"
