@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .config import Config
-# lint/dashboard_rules.py (UID_MAX, UID_RE, the size limits) and grafana/apply.py (ENV_REF_RE)
-# still import names from here: keep them imported until those import from names.py.
 from .names import (
     ANNOTATIONS_MAX_BYTES,
     CONFIGMAP_MAX_BYTES,

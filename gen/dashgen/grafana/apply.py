@@ -13,7 +13,7 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from ..checks import ENV_REF_RE
+from ..names import ENV_REF_RE
 from ..errors import DashgenError, DashgenErrors
 from . import redact
 from .client import ApiError, Grafana

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from ..checks import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, UID_MAX, UID_RE
+from ..names import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, UID_MAX, UID_RE
 from .context import DashboardCtx, panel_scoped_vars, variable_query
 from .data import (
     ANGULAR_PANELS,
@@ -143,20 +143,20 @@ def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "(client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
 )
 def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    size = ctx.configmap_bytes
+    size, whole = ctx.configmap_bytes, ctx.configmap_object_bytes
     if isinstance(size, bool) or not isinstance(size, (int, float)):
         return
     if size > CONFIGMAP_MAX_BYTES:
         yield _hit(
             None,
-            f"the dashboard ConfigMap is {int(size)} bytes; Kubernetes rejects ConfigMaps over {CONFIGMAP_MAX_BYTES} bytes (1 MiB)",
+            f"the dashboard ConfigMap holds {int(size)} bytes; Kubernetes rejects ConfigMaps over {CONFIGMAP_MAX_BYTES} bytes (1 MiB)",
             "split the dashboard, drop unused panels/fields, or deliver it another way (grafana-operator gzipJson, API push)",
             severity="error",
         )
-    elif size > ANNOTATIONS_MAX_BYTES:
+    elif isinstance(whole, (int, float)) and not isinstance(whole, bool) and whole > ANNOTATIONS_MAX_BYTES:
         yield _hit(
             None,
-            f"the dashboard ConfigMap is {int(size)} bytes; client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} bytes "
+            f"the dashboard ConfigMap is {int(whole)} bytes; client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} bytes "
             "(last-applied-configuration annotation)",
             "apply with server-side apply (Flux does) or kubectl create/replace; or shrink the dashboard",
             severity="warning",
