@@ -80,7 +80,7 @@ def var_name_of(ref: object) -> str | None:
 # ------------------------------------------------------------------ durations
 
 # A pattern: `re` compiles it on first use (rule files), not on import.
-_PROM_DURATION = r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
+_PROM_DURATION = r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?"
 
 
 def parse_prom_duration(s: object) -> timedelta | None:
@@ -93,7 +93,7 @@ def parse_prom_duration(s: object) -> timedelta | None:
         return timedelta(0)
     if not s:
         return None
-    m = re.match(_PROM_DURATION, s)
+    m = re.fullmatch(_PROM_DURATION, s)  # fullmatch: "5m\n" is not a duration
     if not m or not any(m.groups()):
         return None
     y, w, d, h, mi, sec, ms = (int(g) if g else 0 for g in m.groups())

@@ -124,7 +124,7 @@ def round_interval_backend(ms: float) -> int:
     return _YEAR_MS
 
 
-_INTERVAL_RE = re.compile(r"^(-?\d+(?:\.\d+)?)(ms|[Mwdhmsy])$")
+_INTERVAL_RE = re.compile(r"(-?\d+(?:\.\d+)?)(ms|[Mwdhmsy])")  # used with fullmatch
 _INTERVAL_UNIT_MS = {"y": 31536000000, "M": 2592000000, "w": 604800000, "d": 86400000, "h": 3600000,
                      "m": 60000, "s": 1000, "ms": 1}
 
@@ -134,7 +134,7 @@ def parse_interval_ms(text: str) -> int:
     s = str(text).strip().replace("<", "").replace(">", "")
     if re.fullmatch(r"\d+(\.\d+)?", s):
         return int(float(s) * 1000)
-    m = _INTERVAL_RE.match(s)
+    m = _INTERVAL_RE.fullmatch(s)
     if not m:
         raise DashgenError(f"invalid interval {text!r} (use e.g. 30s, 1m, 500ms)")
     return int(float(m.group(1)) * _INTERVAL_UNIT_MS[m.group(2)])
