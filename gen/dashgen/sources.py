@@ -152,8 +152,7 @@ def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
         raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
-    if isinstance(model, dict) and isinstance(model.get("dashboard"), dict) and "meta" in model:
-        model = model["dashboard"]  # saved from GET /api/dashboards/uid/<uid>
+    model = normalise.unwrap(model)
     if not _looks_like_dashboard(model):
         raise DashgenError("defines no dashboard: expected a JSON object with 'title' and 'panels'", path=source)
     return normalise.dashboard(model)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..normalise import unwrap
 from . import dashboard_rules as _dashboard_rules  # noqa: F401  (registers the rules)
 from . import rule_rules as _rule_rules  # noqa: F401
 from .context import DashboardCtx
@@ -45,17 +46,6 @@ def _single(rule: str, name: str, message: str, fix: str, settings: LintSettings
     return [] if settings.excluded(f, {name}) else [f]
 
 
-def _unwrap_dashboard(model: Any) -> Any:
-    if isinstance(model, dict):
-        # GET /api/dashboards/uid/<uid> response
-        if isinstance(model.get("dashboard"), dict) and "meta" in model:
-            return model["dashboard"]
-        # dashboard.grafana.app resource (v0/v1 carry the classic model in spec)
-        if model.get("kind") == "Dashboard" and isinstance(model.get("spec"), dict) and "panels" not in model:
-            return model["spec"]
-    return model
-
-
 def lint_dashboard(
     model: Any,
     *,
@@ -71,7 +61,7 @@ def lint_dashboard(
     if not isinstance(settings, LintSettings):
         raise TypeError("settings must be a LintSettings")
     name = text(name) or "<dashboard>"
-    model = _unwrap_dashboard(model)
+    model = unwrap(model)
     if not isinstance(model, dict):
         kind = "null" if model is None else type(model).__name__
         return _single("dashboard-json-rule", name, f"the dashboard JSON is {kind}, not an object",
