@@ -209,12 +209,18 @@ def test_json_dashboards_go_the_same_way(project):
     # The body of GET /api/dashboards/uid/<uid>, saved as it is, works too.
     project.write("dashboards/apps/saved.json",
                   json.dumps({"dashboard": {**exported, "uid": "saved", "title": "Saved"}, "meta": {"version": 3}}))
+    # So does a dashboard.grafana.app resource (Grafana 12's API, gcx, Grizzly).
+    project.write("dashboards/apps/resource.json", json.dumps({
+        "apiVersion": "dashboard.grafana.app/v1beta1", "kind": "Dashboard", "metadata": {"name": "resource"},
+        "spec": {**exported, "uid": "resource", "title": "Resource"}}))
     assert project.run("build").code == 0
+    assert project.run("lint", "--strict", "dashboards/apps/resource.json").code == 0
     model = json.loads((project.root / "provisioning/dashboards/Apps/exported.json").read_text())
     assert "id" not in model and "version" not in model
     assert model["schemaVersion"] == 41
     assert model["panels"] == exported["panels"]
     assert json.loads((project.root / "provisioning/dashboards/Apps/saved.json").read_text())["title"] == "Saved"
+    assert json.loads((project.root / "provisioning/dashboards/Apps/resource.json").read_text())["panels"] == exported["panels"]
 
 
 def test_module_with_a_list_of_dashboards_and_dicts(project):
