@@ -181,3 +181,18 @@ def test_lint_of_a_dashboard_resource_is_not_mistaken_for_rules(project, tmp_pat
     path.write_text(json.dumps(resource))
     doc = json.loads(project.run("lint", "-o", "json", str(path)).out)
     assert {f["rule"] for f in doc["findings"]} == {"target-rate-interval-rule"}
+
+
+def test_lint_measures_configmaps_as_build_does(project):
+    # The data is under kubectl's 262144-byte limit, the whole object (metadata,
+    # annotations) over it: build warns, and lint, of sources or of the output, agrees.
+    blob = "x" * (262_144 - 400)
+    project.write("dashboards/apps/edge.json", json.dumps(
+        {"title": "Edge", "uid": "edge", "panels": [{"type": "text", "title": "t", "description": "d",
+                                                     "options": {"content": blob}}]}))
+    built = project.run("build")
+    assert built.code == 0 and "ConfigMap grafana-dashboard-edge is" in built.err
+    for args in ((), ("provisioning/kubernetes",)):
+        result = project.run("lint", "--output", "json", *args)
+        sizes = [f for f in json.loads(result.out)["findings"] if f["rule"] == "dashboard-configmap-size-rule"]
+        assert [f["severity"] for f in sizes] == ["warning"], args

@@ -70,6 +70,18 @@ def load_checked(config: Config, *, lint: bool = True,
     return resources, [p for p in problems if p.severity == "warning"]
 
 
+def configmap_sizes_by_uid(resources: Resources, config: Config) -> dict[str, tuple[int, int]]:
+    """Each dashboard's ConfigMap ``(data_bytes, object_bytes)``, as build renders it."""
+    sizes = {}
+    for d in resources.dashboards:
+        try:
+            text = dump_json(d.model)
+        except (TypeError, ValueError):
+            continue
+        sizes[d.uid] = configmap_sizes(dashboard_configmap(d, config, text))
+    return sizes
+
+
 @_no_cyclic_gc()
 def build(config: Config, *, check: bool = False, progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.

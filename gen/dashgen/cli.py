@@ -156,11 +156,10 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
         checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
     else:
         from . import sources
-        from .formats import dump_json
+        from .build import configmap_sizes_by_uid
 
         resources = sources.load(config)
-        sizes = {d.uid: len(dump_json(d.model).encode("utf-8")) for d in resources.dashboards}
-        located = lint_resources(resources, settings, sizes=sizes)
+        located = lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, config))
         checked = f" in {len(resources.dashboards)} dashboards and {len({g.source for g in resources.rule_groups})} rule files"
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors

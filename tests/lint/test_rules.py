@@ -438,6 +438,9 @@ def test_configmap_size_levels():
     assert (big.severity, mid.severity) == ("error", "warning")
     assert findings_for(d, "dashboard-configmap-size-rule", configmap_bytes=262144) == []
     assert findings_for(d, "dashboard-configmap-size-rule") == []
+    # The kubectl warning is about the whole object (the last-applied annotation), not just the data.
+    [whole] = findings_for(d, "dashboard-configmap-size-rule", configmap_bytes=262000, configmap_object_bytes=262145)
+    assert whole.severity == "warning" and "262145" in whole.message
 
 
 @pytest.mark.parametrize("uid,ok", [("a" * 40, True), ("a" * 41, False), ("k8s-resources_cluster", True), ("héllo", False),

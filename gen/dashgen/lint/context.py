@@ -70,6 +70,7 @@ class DashboardCtx:
         self._ds_cache: dict[Any, Datasource] = {}
         self._ds_prom: dict[Datasource, bool] = {}
         self.configmap_bytes: int | float | None = None  # set by lint_dashboard
+        self.configmap_object_bytes: int | float | None = None
 
     # ------------------------------------------------------------ datasources
 

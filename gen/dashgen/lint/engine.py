@@ -52,11 +52,14 @@ def lint_dashboard(
     name: str,
     settings: LintSettings = _DEFAULT,
     configmap_bytes: int | None = None,
+    configmap_object_bytes: int | None = None,
 ) -> list[Finding]:
     """Lint one dashboard (plain JSON as exported by Grafana or rendered by dashgen).
 
     Never raises on the content of ``model``: wrong types are skipped or reported.
-    ``configmap_bytes`` (the size of the rendered ConfigMap) enables dashboard-configmap-size-rule.
+    ``configmap_bytes`` (the dashboard ConfigMap's data, as ``names.configmap_sizes`` counts it)
+    enables dashboard-configmap-size-rule; ``configmap_object_bytes`` (the whole object as
+    compact JSON, what kubectl's last-applied annotation holds) defaults to it.
     """
     if not isinstance(settings, LintSettings):
         raise TypeError("settings must be a LintSettings")
@@ -76,6 +79,7 @@ def lint_dashboard(
         return _single("dashboard-json-rule", name, f"internal error reading the dashboard: {type(exc).__name__}: {exc}",
                        "please report this dashgen bug", settings)
     ctx.configmap_bytes = configmap_bytes
+    ctx.configmap_object_bytes = configmap_object_bytes if configmap_object_bytes is not None else configmap_bytes
     return _run("dashboard", ctx, name, settings, ctx.dashboard_keys)
 
 

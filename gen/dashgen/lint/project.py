@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..names import configmap_sizes
 from . import lint_dashboard, lint_rule_groups
 from .model import RULES, Finding, LintSettings, RuleInfo
 
@@ -43,13 +44,18 @@ class Located:
         return ": ".join([*where, f"{f.rule}: {f.message}; fix: {f.fix}"])
 
 
-def lint_resources(resources, settings: LintSettings, *, sizes: dict[str, int] | None = None) -> list[Located]:
-    """Findings for loaded project resources; ``sizes`` maps uid to ConfigMap data bytes."""
+def lint_resources(resources, settings: LintSettings, *,
+                   sizes: dict[str, tuple[int, int]] | None = None) -> list[Located]:
+    """Findings for loaded project resources.
+
+    ``sizes`` maps a uid to its ConfigMap's ``(data_bytes, object_bytes)``
+    (``names.configmap_sizes``); without it the size rule stays silent.
+    """
     out = []
     for d in resources.dashboards:
-        size = sizes.get(d.uid) if sizes else None
+        data, whole = (sizes or {}).get(d.uid, (None, None))
         out += [Located(d.source, f) for f in lint_dashboard(d.model, name=d.uid or d.title, settings=settings,
-                                                              configmap_bytes=size)]
+                                                              configmap_bytes=data, configmap_object_bytes=whole)]
     by_source: dict[str, list[dict]] = {}
     for group in resources.rule_groups:
         by_source.setdefault(group.source, []).append(group.model)
@@ -145,8 +151,9 @@ def _lint_document(source: str, doc: Any, settings: LintSettings, dump_json) -> 
             except (TypeError, json.JSONDecodeError) as exc:
                 out.append(_unreadable(name, f"invalid JSON in ConfigMap key {key}: {exc}"))
                 continue
-            size = sum(len(str(v).encode("utf-8")) for v in doc["data"].values())
-            out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings, configmap_bytes=size)]
+            data, whole = configmap_sizes(doc)
+            out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings,
+                                                             configmap_bytes=data, configmap_object_bytes=whole)]
         return out
     return []
 
