@@ -51,12 +51,12 @@ def resolve(config: Config, flags: ConnectionFlags, env: Mapping[str, str] | Non
     if (flags.targets or flags.all_targets) and flags.grafana_url:
         raise DashgenError("give --grafana-url or --target/--all-targets, not both")
     if flags.all_targets and not config.targets:
-        raise DashgenError("--all-targets: dashgen.yaml defines no targets (see docs/config.md, 'targets')")
+        raise DashgenError(f"--all-targets: {config.file} defines no targets (see docs/config.md, 'targets')")
     names = list(config.targets) if flags.all_targets else list(dict.fromkeys(flags.targets))
     for name in names:
         if name not in config.targets:
             known = ", ".join(sorted(config.targets)) or "none defined"
-            raise DashgenError(f"no target '{name}' in dashgen.yaml (targets: {known})")
+            raise DashgenError(f"no target '{name}' in {config.file} (targets: {known})")
     if names:
         return [_from_target(name, config.targets[name], config, flags, env) for name in names]
     url = flags.grafana_url or env.get("GRAFANA_URL") or ""
@@ -66,10 +66,10 @@ def resolve(config: Config, flags: ConnectionFlags, env: Mapping[str, str] | Non
         name, target = next(iter(config.targets.items()))
         return [_from_target(name, target, config, flags, env)]
     if config.targets:
-        raise DashgenError(f"dashgen.yaml defines several targets ({', '.join(sorted(config.targets))}): "
+        raise DashgenError(f"{config.file} defines several targets ({', '.join(sorted(config.targets))}): "
                            "choose with --target NAME (repeatable) or --all-targets")
     raise DashgenError("no Grafana to talk to: pass --grafana-url URL, set GRAFANA_URL, or define 'targets' in "
-                       "dashgen.yaml")
+                       f"{config.file}")
 
 
 def _adhoc(url: str, config: Config, flags: ConnectionFlags, env: Mapping[str, str], from_flag: bool) -> Connection:
