@@ -183,7 +183,7 @@ def test_all_errors_are_reported_together(project):
 
 
 @pytest.mark.parametrize("config, message", [
-    ("nmespace: x\n", "unknown key 'nmespace'"),
+    ("nmespace: x\n", "unknown key 'nmespace' (did you mean 'namespace'?"),
     ("sidecar: {dashboard_labels: {grafana_dashboard: 1}}\n", "key 'sidecar.dashboard_labels.grafana_dashboard': expected a string"),
     ("sidecar: {folder_anotation: x}\n", "unknown key 'sidecar.folder_anotation'"),
     ("labels: [a]\n", "key 'labels': expected a mapping, got a list"),

@@ -287,8 +287,12 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         for name, item in value.items():
             sub = f"{key}.{name}" if key else str(name)
             if name not in fields:
+                import difflib
+
+                close = difflib.get_close_matches(str(name), list(fields), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
                 known = ", ".join(sorted(fields))
-                raise ValueError(f"unknown key '{sub}' (known keys here: {known})")
+                raise ValueError(f"unknown key '{sub}' ({hint}known keys here: {known})")
             kwargs[fields[name].name] = _convert(hints[fields[name].name], item, sub)
         for name, f in fields.items():
             if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
