@@ -196,3 +196,21 @@ def test_lint_measures_configmaps_as_build_does(project):
         result = project.run("lint", "--output", "json", *args)
         sizes = [f for f in json.loads(result.out)["findings"] if f["rule"] == "dashboard-configmap-size-rule"]
         assert [f["severity"] for f in sizes] == ["warning"], args
+
+
+def test_lint_of_a_hand_written_configmap_with_odd_yaml(project):
+    # A YAML date in the metadata and a list where binaryData's mapping belongs: linted, not a crash.
+    project.write("cm.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: grafana-dashboard-x
+          annotations:
+            reviewed: 2024-01-01
+        data:
+          x.json: '{"title": "X", "uid": "x", "panels": []}'
+        binaryData: [1]
+    """)
+    result = project.run("lint", "--output", "json", "cm.yaml")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["errors"] == 0

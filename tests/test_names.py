@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime
 import json
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def test_configmap_sizes_counts_data_values_and_the_compact_object():
     assert data_bytes == len("é\n".encode()) + 2 + 4
     assert object_bytes == len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
     assert names.configmap_sizes({"metadata": {}}) == (0, len(b'{"metadata":{}}'))
+
+
+def test_configmap_sizes_of_odd_yaml_does_not_raise():
+    # What yaml.safe_load gives for a hand-written ConfigMap: a date, a list where a mapping belongs.
+    obj = {"metadata": {"annotations": {"reviewed": datetime.date(2024, 1, 1)}}, "data": {"a": "xy"},
+           "binaryData": [1]}
+    assert names.configmap_sizes(obj) == (2, len('{"metadata":{"annotations":{"reviewed":"2024-01-01"}},'
+                                                 '"data":{"a":"xy"},"binaryData":[1]}'))
 
 
 def test_names_dashgen_gives():

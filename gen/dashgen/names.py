@@ -86,12 +86,17 @@ def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
     ``data_bytes`` is what Kubernetes limits to 1 MiB: the UTF-8 bytes of the values of
     ``data`` and ``binaryData``. ``object_bytes`` is the whole object as compact JSON,
     what client-side ``kubectl apply`` stores in its last-applied annotation.
+
+    Any YAML document may come here (``dashgen lint`` of a file): a section that is not a
+    mapping counts nothing, and values JSON lacks (a YAML date) count as their text.
     """
     data_bytes = 0
     for section in ("data", "binaryData"):
-        for value in (obj.get(section) or {}).values():
+        values = obj.get(section)
+        for value in values.values() if isinstance(values, dict) else ():
             data_bytes += len(value.encode("utf-8")) if isinstance(value, str) else 0
-    object_bytes = len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    compact = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    object_bytes = len(compact.encode("utf-8"))
     return data_bytes, object_bytes
 
 
