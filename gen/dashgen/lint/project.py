@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..names import configmap_sizes
+from ..normalise import unwrap
 from . import lint_dashboard, lint_rule_groups
 from .model import RULES, Finding, LintSettings, RuleInfo
 
@@ -126,9 +127,7 @@ def _kind(doc: Any) -> str | None:
     if kind == "ConfigMap":
         data = doc.get("data")
         return "configmap" if isinstance(data, dict) and any(str(k).endswith(".json") for k in data) else None
-    if kind == "Dashboard" and isinstance(doc.get("spec"), dict):
-        return "dashboard"
-    if "panels" in doc or "rows" in doc or (isinstance(doc.get("dashboard"), dict) and "meta" in doc):
+    if "panels" in doc or "rows" in doc or unwrap(doc) is not doc:
         return "dashboard"
     return None
 
@@ -142,6 +141,7 @@ def _lint_document(source: str, doc: Any, settings: LintSettings, dump_json) -> 
         return [Located(source, f) for f in lint_dashboard(doc, name=source, settings=settings, configmap_bytes=size)]
     if kind == "configmap":
         out = []
+        data, whole = configmap_sizes(doc)
         for key, value in sorted(doc["data"].items()):
             if not str(key).endswith(".json"):
                 continue
@@ -151,7 +151,6 @@ def _lint_document(source: str, doc: Any, settings: LintSettings, dump_json) -> 
             except (TypeError, json.JSONDecodeError) as exc:
                 out.append(_unreadable(name, f"invalid JSON in ConfigMap key {key}: {exc}"))
                 continue
-            data, whole = configmap_sizes(doc)
             out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings,
                                                              configmap_bytes=data, configmap_object_bytes=whole)]
         return out
