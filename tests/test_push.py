@@ -76,15 +76,7 @@ def write_sources(project, g: GrafanaHandle | None = None, *, datasources: bool 
     project.write("dashboards/home.json", json.dumps({"title": f"Home{sfx}", "uid": ids["home"], "panels": [],
                                                       "tags": ["home"], "schemaVersion": 39}))
     if datasources:
-        project.write("dashboards/datasources.py", f"""
-            datasources = [
-                {{"name": "Prometheus{sfx}", "type": "prometheus", "uid": "{ids['prom']}",
-                  "url": "http://prometheus:9090", "access": "proxy"}},
-                {{"name": "Loki{sfx}", "type": "loki", "uid": "{ids['loki']}", "url": "http://loki:3100",
-                  "basicAuth": True, "basicAuthUser": "grafana",
-                  "secureJsonData": {{"basicAuthPassword": "${{LOKI_PASSWORD}}"}}}},
-            ]
-        """)
+        write_datasources(project, ids, sfx)
     config = f"folders:\n  {ids['gitops']}: GitOps{sfx}\n"
     if g is not None and g.marker != DEFAULT_MARKER:
         config += f"push:\n  marker_tag: {g.marker}\n"
@@ -93,6 +85,20 @@ def write_sources(project, g: GrafanaHandle | None = None, *, datasources: bool 
         g.made(folders=[f"dashgen-{ids['gitops']}", f"dashgen-{ids['k8s']}"],
                datasources=[ids["prom"], ids["loki"]] if datasources else [])
     return ids
+
+
+def write_datasources(project, ids: dict[str, str], sfx: str = "", *,
+                      prom_url: str = "http://prometheus:9090") -> None:
+    """A Prometheus and a Loki datasource, Loki with a secret from the environment."""
+    project.write("dashboards/datasources.py", f"""
+        datasources = [
+            {{"name": "Prometheus{sfx}", "type": "prometheus", "uid": "{ids['prom']}",
+              "url": "{prom_url}", "access": "proxy"}},
+            {{"name": "Loki{sfx}", "type": "loki", "uid": "{ids['loki']}", "url": "http://loki:3100",
+              "basicAuth": True, "basicAuthUser": "grafana",
+              "secureJsonData": {{"basicAuthPassword": "${{LOKI_PASSWORD}}"}}}},
+        ]
+    """)
 
 
 def run_json(project, *args):
@@ -178,15 +184,7 @@ def test_push_updates_a_dashboard_changed_in_the_sources(project, grafana):
 def test_push_updates_a_changed_datasource_and_resends_its_secret(project, double):
     ids = write_sources(project)
     assert project.run("push").code == 0
-    project.write("dashboards/datasources.py", f"""
-        datasources = [
-            {{"name": "Prometheus", "type": "prometheus", "uid": "{ids['prom']}",
-              "url": "http://prometheus-operated:9090", "access": "proxy"}},
-            {{"name": "Loki", "type": "loki", "uid": "{ids['loki']}", "url": "http://loki:3100",
-              "basicAuth": True, "basicAuthUser": "grafana",
-              "secureJsonData": {{"basicAuthPassword": "${{LOKI_PASSWORD}}"}}}},
-        ]
-    """)
+    write_datasources(project, ids, prom_url="http://prometheus-operated:9090")
     double.reset_log()
     result = project.run("push")
     assert result.code == 0, result.err
