@@ -115,6 +115,44 @@ class Alertmanager:
 
 
 @dataclass(frozen=True)
+class LabelRequirement:
+    """One requirement of a Kubernetes label selector (``matchExpressions`` item)."""
+
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """A Kubernetes label selector, written as in Kubernetes (``matchLabels``, ``matchExpressions``)."""
+
+    match_labels: dict[str, str] = field(default_factory=dict, metadata={"key": "matchLabels"})
+    match_expressions: list[LabelRequirement] = field(default_factory=list, metadata={"key": "matchExpressions"})
+
+    def to_kubernetes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.match_labels:
+            out["matchLabels"] = dict(self.match_labels)
+        if self.match_expressions:
+            out["matchExpressions"] = [
+                {"key": r.key, "operator": r.operator, **({"values": list(r.values)} if r.values else {})}
+                for r in self.match_expressions]
+        return out
+
+
+@dataclass(frozen=True)
+class OperatorOutput:
+    """grafana-operator (grafana.integreatly.org/v1beta1) objects: which Grafanas take them, how often."""
+
+    instance_selector: LabelSelector | None = None  # required when the operator kind is rendered
+    resync_period: str | None = None  # a Go duration; the operator's default is 10m
+    allow_cross_namespace_import: bool = False
+    # The Secret (in the namespace) whose keys are the ${VAR} names of datasources' secureJsonData.
+    datasource_secret: str = "grafana-datasource-secrets"
+
+
+@dataclass(frozen=True)
 class GrafanaTarget:
     """A Grafana instance (and org) that ``dashgen push``/``diff`` talk to by name.
 
