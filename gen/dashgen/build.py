@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, promtool, sources
+from . import checks, environments, promtool, sources
 from .config import Config
 from .errors import DashgenError, DashgenErrors
 from .formats import dump_json
@@ -27,6 +27,8 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # what was skipped, e.g. promtool missing
     written: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    environment: str | None = None
+    retired: bool = False  # a tree no longer built, removed (the layout before environments, a removed environment)
 
 
 @contextlib.contextmanager
@@ -57,7 +59,7 @@ def load_checked(config: Config, *, lint: bool = True,
     """
     from .lint.project import lint_resources
 
-    resources = sources.load(config, progress)
+    resources = environments.ship(sources.load(config, progress), config)
     problems = checks.check(resources, config)
     _raise_errors(problems)
     if not lint:
@@ -88,6 +90,42 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
 
     Dashboards are rendered and handed to the writer one at a time.
     """
+    with OutputWriter(config.output_dir, check=check) as out:
+        result = _render(config, out, progress)
+        result.changes = out.finish()
+    result.written = not check and result.changes.any
+    return result
+
+
+@_no_cyclic_gc()
+def build_environments(config: Config, names: list[str] | None = None, *, check: bool = False,
+                       progress: Callable[[int, int], None] | None = None) -> list[BuildResult]:
+    """Each environment (``names``, default all) into ``<output>/<name>``, sources loaded once per
+    environment. Nothing is written unless every environment renders. A build of all of them
+    also removes the trees nothing builds any more (environments.retired_trees)."""
+    chosen = [config.for_environment(name) for name in (names or list(config.environments))]
+    results: list[BuildResult] = []
+    with contextlib.ExitStack() as stack:
+        writers = []
+        for env_config in chosen:
+            out = stack.enter_context(OutputWriter(env_config.output_dir, check=check))
+            results.append(_render(env_config, out, progress))
+            writers.append(out)
+        if not names or set(names) == set(config.environments):
+            for tree in environments.retired_trees(config):
+                writers.append(stack.enter_context(OutputWriter(tree, check=check, retire=True)))
+                results.append(BuildResult(tree, Changes(), retired=True,
+                                           environment=None if tree == config.output_dir else tree.name))
+        for result, out in zip(results, writers):
+            result.changes = out.review()
+        for result, out in zip(results, writers):
+            out.apply()
+            result.written = not check and result.changes.any
+    return results
+
+
+def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], None] | None) -> BuildResult:
+    """Load, check and render ``config`` into ``out`` (staged, not applied)."""
     resources, warnings = load_checked(config, progress=progress)
     notes = []
     checked = promtool.check_rules({source: {"groups": [g.model for g in groups]}
@@ -96,20 +134,20 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
     if checked.note:
         notes.append(checked.note)
     size_problems: list[checks.Problem] = []
-    with OutputWriter(config.output_dir, check=check) as out:
-        for d in resources.dashboards:
-            try:
-                text = dump_json(d.model)
-            except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
-                raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
+    sidecar = "sidecar" in config.output.kinds
+    for d in resources.dashboards:
+        try:
+            text = dump_json(d.model)
+        except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
+            raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
+        if sidecar:
             obj = dashboard_configmap(d, config, text)
             size_problems += checks.check_configmap_size(obj["metadata"]["name"], d.source, *configmap_sizes(obj))
-            for path, content in dashboard_files(d, config, text):
-                out.add(path, content.encode("utf-8"))
-        _raise_errors(size_problems)
-        for path, content in shared_files(resources, config):
+        for path, content in dashboard_files(d, config, text):
             out.add(path, content.encode("utf-8"))
-        changes = out.finish()
+    _raise_errors(size_problems)
+    for path, content in shared_files(resources, config):
+        out.add(path, content.encode("utf-8"))
     counts = {
         "dashboards": len(resources.dashboards),
         "folders": len(resources.folders),
@@ -117,8 +155,8 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
         "rule_groups": len(resources.rule_groups),
         "manifests": len(resources.manifests),
     }
-    return BuildResult(config.output_dir, changes, warnings + size_problems, notes,
-                       written=not check and changes.any, counts=counts)
+    return BuildResult(config.output_dir, Changes(), warnings + size_problems, notes, counts=counts,
+                       environment=config.environment)
 
 
 def _raise_errors(problems: list[checks.Problem]) -> None:

@@ -62,9 +62,12 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 @click.option("--check", is_flag=True,
               help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.")
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
+@click.option("--env", "-e", "env_names", metavar="NAME", multiple=True,
+              help="Build only this environment of dashgen.yaml (repeatable). Default: every environment, each "
+                   "into <output>/<NAME>/.")
 @OUTPUT_OPTION
 @click.pass_obj
-def build(state: _State, check: bool, verbose: bool, output_format: str) -> None:
+def build(state: _State, check: bool, verbose: bool, env_names: tuple[str, ...], output_format: str) -> None:
     """Render the sources into the output directory (default provisioning/).
 
     \b
@@ -80,15 +83,33 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
     rules` when promtool is on PATH (a note says so when it is not). Only files
     listed in dashgen-files.json are ever changed or deleted. On any error
     nothing is written.
-    """
-    from .build import build as run_build
 
+    With `environments:` in dashgen.yaml, each environment is a complete tree of
+    its own, <output>/<NAME>/ (docs/many-clusters.md).
+    """
+    config = state.config()
     bar = _ProgressBar("loading sources", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
     try:
-        result = run_build(state.config(), check=check, progress=bar.update if bar else None)
+        if config.environments:
+            from .build import build_environments
+
+            results = build_environments(config, list(env_names) or None, check=check,
+                                         progress=bar.update if bar else None)
+        elif env_names:
+            raise DashgenError(f"--env {env_names[0]}: {config.file} defines no environments")
+        else:
+            from .build import build as run_build
+
+            results = [run_build(config, check=check, progress=bar.update if bar else None)]
     finally:
         if bar:
             bar.close()
+    if config.environments:
+        _report_environments(results, check, verbose, output_format)
+        if check and any(r.changes.any for r in results):
+            sys.exit(EXIT_DIFFERS)
+        return
+    result = results[0]
     changes = result.changes
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -107,6 +128,35 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
         _print_changes(result, check, verbose or check)
     if check and changes.any:
         sys.exit(EXIT_DIFFERS)
+
+
+def _report_environments(results, check: bool, verbose: bool, output_format: str) -> None:
+    """build's report when dashgen.yaml has environments: one entry per tree."""
+    for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.environment}: {warning}", err=True)
+    for note in dict.fromkeys(n for r in results for n in r.notes):
+        click.echo(f"note: {note}", err=True)
+    if output_format == "json":
+        trees = [{"environment": r.environment, "output": str(r.output), "retired": r.retired, "written": r.written,
+                  "up_to_date": not r.changes.any, **r.changes.to_dict(), "counts": r.counts,
+                  "warnings": [str(w) for w in r.warnings]} for r in results]
+        doc = {"check": check, "up_to_date": not any(r.changes.any for r in results),
+               "written": any(r.written for r in results), "environments": trees}
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    for result in results:
+        if result.retired:
+            if result.changes.any:
+                verb = "would remove" if check else "removed"
+                what = "the tree of the layout before environments" if result.environment is None else (
+                    f"the tree of environment '{result.environment}', no longer in the config")
+                click.echo(f"{result.output}/: {verb} {what} ({len(result.changes.removed)} files dashgen wrote)")
+            continue
+        for path in result.changes.edited_by_hand:
+            click.echo(f"warning: {result.output}/{path} was edited by hand; "
+                       + ("build would overwrite or delete it" if check else "overwritten or deleted"), err=True)
+        _print_changes(result, check, verbose or check)
 
 
 class _LintCommand(click.Command):

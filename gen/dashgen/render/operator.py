@@ -91,6 +91,11 @@ def path(obj: dict[str, Any]) -> str:
     return f"{DIRECTORY}/{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
 
+def dashboard_path(d: Dashboard) -> str:
+    """Where the GrafanaDashboard of ``d`` is written (``path`` of its object)."""
+    return f"{DIRECTORY}/grafanadashboard-{dashboard_name(d.uid)}.yaml"
+
+
 # ----------------------------------------------------------------------------- objects
 
 
@@ -115,6 +120,10 @@ def dashboard_object(d: Dashboard, text: str, config: Config, settings: Operator
     if object_bytes(obj) <= GZIP_ABOVE_BYTES:
         return obj
     obj["spec"] = {**spec, "gzipJson": gzip_json(text), **_common_spec(settings)}
+    size = object_bytes(obj)
+    if size > OBJECT_MAX_BYTES:
+        raise DashgenError(f"GrafanaDashboard {obj['metadata']['name']} is {size} bytes even with gzipJson, over "
+                           f"the {OBJECT_MAX_BYTES} bytes etcd stores; split the dashboard", path=d.source)
     return obj
 
 
