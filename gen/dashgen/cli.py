@@ -425,6 +425,9 @@ def _grafana_options(fn):
                      help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
                           "(default: push.retries, 4). Other 4xx answers are never retried."),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
+        click.option("--env", "-e", "environment", metavar="NAME",
+                     help="The environment of dashgen.yaml to push (its values, folders and namespace). Default: "
+                          "each target's own (targets.<name>.environment)."),
         OUTPUT_OPTION,
     ]
     for option in reversed(options):
@@ -445,7 +448,7 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
     options = pipeline.Options(
         command=command, selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
         flags=flags, dry_run=dry_run, prune=kw["prune"], adopt=kw["adopt"], concurrency=kw["concurrency"],
-        verbose=kw["verbose"], output=kw["output_format"],
+        verbose=kw["verbose"], output=kw["output_format"], environment=kw["environment"],
     )
     code = pipeline.run(state.config(), options)
     if code:

@@ -151,6 +151,7 @@ class Reporter:
             actions.append(item)
         return {
             "target": r.connection.name,
+            "environment": r.environment,
             "url": redact.url(r.connection.url),
             "org_id": r.connection.org_id,
             "grafana_version": r.version,
