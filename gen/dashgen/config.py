@@ -247,6 +247,10 @@ class Config:
     environment: str | None = field(default=None, metadata={"internal": True})
     mapping: dict[str, Any] = field(default_factory=dict, metadata={"internal": True}, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.output, str):  # Config(output="dir"), as in the file
+            object.__setattr__(self, "output", Output(path=self.output))
+
     @property
     def sources_dir(self) -> Path:
         return self.root / self.sources
