@@ -182,9 +182,12 @@ class _LintCommand(click.Command):
 @cli.command(cls=_LintCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any finding).")
+@click.option("--env", "-e", "env_names", metavar="NAME", multiple=True,
+              help="Lint the sources as this environment of dashgen.yaml builds them (repeatable). Default: every "
+                   "environment, each finding once.")
 @OUTPUT_OPTION
 @click.pass_obj
-def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str) -> None:
+def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[str, ...], output_format: str) -> None:
     """Check dashboards and alert rules for problems before they ship.
 
     Without PATHS, lints the project's sources (dashboards/). PATHS may be dashboard
@@ -205,12 +208,18 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
         located, skipped = lint_paths(paths, settings)
         checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
     else:
-        from . import sources
+        from . import environments, sources
         from .build import configmap_sizes_by_uid
 
-        resources = sources.load(config)
-        located = lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, config))
-        checked = f" in {len(resources.dashboards)} dashboards and {len({g.source for g in resources.rule_groups})} rule files"
+        located, boards, rule_files = [], set(), set()
+        chosen = env_names or tuple(config.environments)
+        for env_config in [config.for_environment(name) for name in chosen] or [config]:
+            resources = environments.ship(sources.load(env_config), env_config)
+            located += lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, env_config))
+            boards |= {(d.source, d.uid) for d in resources.dashboards}
+            rule_files |= {g.source for g in resources.rule_groups}
+        located = list({json.dumps(loc.to_dict(), sort_keys=True): loc for loc in located}.values())
+        checked = f" in {len(boards)} dashboards and {len(rule_files)} rule files"
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":

@@ -31,7 +31,8 @@ from ..errors import DashgenError
 from ..formats import dump_yaml
 from ..names import ENV_REF_RE, dashboard_configmap_name, is_dns_subdomain, object_bytes
 from ..resources import Dashboard, Datasource, Folder, Resources
-from .kubernetes import DIRECTORY as KUBERNETES_DIRECTORY, MANAGED_BY, NO_SUBSTITUTE, SOURCE_ANNOTATION
+from .kubernetes import DIRECTORY as KUBERNETES_DIRECTORY
+from .kubernetes import MANAGED_BY, NO_SUBSTITUTE, SOURCE_ANNOTATION
 
 API_VERSION = "grafana.integreatly.org/v1beta1"
 DIRECTORY = f"{KUBERNETES_DIRECTORY}/grafana-operator"
@@ -156,10 +157,9 @@ def datasource_object(ds: Datasource, config: Config, settings: OperatorOutput) 
         if not _FIELD_RE.fullmatch(field):
             raise DashgenError(f"datasource '{ds.name}': secureJsonData.{field} cannot be set by the operator's "
                                "valuesFrom (a field name of letters, digits and '_' is needed)", path=ds.source)
-        values_from.append({
-            "targetPath": f"secureJsonData.{field}",
-            "valueFrom": {"secretKeyRef": {"name": settings.datasource_secret, "key": match.group(1) or match.group(2)}},
-        })
+        key = match.group(1) or match.group(2)
+        values_from.append({"targetPath": f"secureJsonData.{field}",
+                            "valueFrom": {"secretKeyRef": {"name": settings.datasource_secret, "key": key}}})
     if len(values_from) > VALUES_FROM_MAX:
         raise DashgenError(f"datasource '{ds.name}': {len(values_from)} secureJsonData fields; a GrafanaDatasource "
                            f"takes at most {VALUES_FROM_MAX}", path=ds.source)
