@@ -332,3 +332,18 @@ def test_query_error_names_the_query_and_no_data_is_marked(project, prometheus):
     assert 'data-status="no-data"' in html and ">No data<" in html
     assert "Nothing &lt;b&gt;here&lt;/b&gt;" in html and "<b>here" not in html
     assert "<h1>Hello</h1>" in html and "<script>alert" not in html and "href=\"javascript" not in html
+
+
+def test_without_a_browser_png_is_a_note_and_the_html_is_written(prometheus, tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHGEN_CHROMIUM", str(tmp_path / "no-such-browser"))
+    code, out, err = run("-c", str(REPO / "dashgen.yaml"), "preview", *window(prometheus), "--uid", "flux-gitops",
+                         "--out", str(tmp_path / "site"), "--png")
+    assert code == 0, err
+    assert "note: no Chromium found" in err and "apt-get install chromium" in err
+    assert (tmp_path / "site" / "flux-gitops.html").is_file() and not (tmp_path / "site" / "flux-gitops.png").exists()
+
+
+def test_credentials_in_the_url_are_refused_without_repeating_them(tmp_path):
+    code, out, err = run("-c", str(REPO / "dashgen.yaml"), "preview", "--prometheus-url",
+                         "http://admin:s3cret@127.0.0.1:9", "--out", str(tmp_path))
+    assert code == 1 and "must not contain credentials" in err and "s3cret" not in err + out

@@ -192,23 +192,34 @@ def _print_findings(located) -> None:
                 click.echo(f"            fix: {f.fix}")
 
 
+def _prometheus_options(fn):
+    """The Prometheus connection, time range and query tuning options verify and preview share."""
+    options = [
+        click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
+                     help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL."),
+        click.option("--from", "time_from", metavar="TIME",
+                     help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each "
+                          "dashboard's own."),
+        click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now)."),
+        click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
+                     help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
+                          f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead."),
+        click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+                     help="Queries in flight at once."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+                     help="Seconds to wait for each answer."),
+        click.option("--scrape-interval", metavar="DURATION",
+                     help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @cli.command()
-@click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
-              help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.")
-@click.option("--from", "time_from", metavar="TIME",
-              help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.")
-@click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now).")
+@_prometheus_options
 @click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
-@click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
-                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Queries in flight at once.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
-@click.option("--scrape-interval", metavar="DURATION",
-              help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).")
 @click.option("--verbose", "-v", is_flag=True, help="List every panel, not only those without data.")
 @OUTPUT_OPTION
 @click.pass_obj
@@ -233,15 +244,9 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     import time
 
     from .verify import VerifyOptions, verify as run_verify
-    from .verify.client import has_userinfo
     from .verify.report import failed, to_json, to_text
 
-    if has_userinfo(prometheus_url):
-        raise DashgenError(
-            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
-            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
-            f"and ${PROMETHEUS_PASSWORD_ENV}")
-    token, basic = _prometheus_credentials(token_env)
+    token, basic = _prometheus_credentials(token_env, prometheus_url)
     now = time.time()
     start, end = _time_range(time_from, time_to, now)
     options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
@@ -276,9 +281,18 @@ def _time_range(time_from: str | None, time_to: str | None, now: float) -> tuple
     return start, end
 
 
-def _prometheus_credentials(token_env: str) -> tuple[str | None, tuple[str, str] | None]:
-    """(bearer token, (user, password)) for verify, from the environment; registered for redaction."""
+def _prometheus_credentials(token_env: str, prometheus_url: str) -> tuple[str | None, tuple[str, str] | None]:
+    """(bearer token, (user, password)) for verify and preview, from the environment; registered for redaction.
+    A URL carrying credentials is refused (without repeating it)."""
     import os
+
+    from .verify.client import has_userinfo
+
+    if has_userinfo(prometheus_url):
+        raise DashgenError(
+            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
+            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
+            f"and ${PROMETHEUS_PASSWORD_ENV}")
 
     token = os.environ.get(token_env) or None
     user = os.environ.get(PROMETHEUS_USER_ENV) or ""
@@ -465,11 +479,7 @@ def diff(state: _State, **kw) -> None:
 
 
 @cli.command()
-@click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
-              help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.")
-@click.option("--from", "time_from", metavar="TIME",
-              help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.")
-@click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now).")
+@_prometheus_options
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
 @click.option("--folder", "folders", multiple=True, metavar="FOLDER",
               help="Only dashboards in this folder: its directory, title or uid (repeatable).")
@@ -484,15 +494,6 @@ def diff(state: _State, **kw) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address --serve binds to.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port --serve listens on (0: any free port).")
-@click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
-                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Queries in flight at once.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
-@click.option("--scrape-interval", metavar="DURATION",
-              help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).")
 @OUTPUT_OPTION
 @click.pass_obj
 def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
@@ -520,13 +521,6 @@ def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: 
     """
     import time
 
-    from .verify.client import has_userinfo
-
-    if has_userinfo(prometheus_url):
-        raise DashgenError(
-            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
-            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
-            f"and ${PROMETHEUS_PASSWORD_ENV}")
     from pathlib import Path
 
     from .preview import PreviewOptions, preview as run_preview
@@ -537,7 +531,7 @@ def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: 
         if not sep or not name.strip():
             raise DashgenError(f"--var {item!r}: expected NAME=VALUE")
         chosen.setdefault(name.strip(), []).append(value)
-    token, basic = _prometheus_credentials(token_env)
+    token, basic = _prometheus_credentials(token_env, prometheus_url)
     start, end = _time_range(time_from, time_to, time.time())
     options = PreviewOptions(prometheus_url=prometheus_url, out=Path(out_dir), start=start, end=end, uids=uids,
                              folders=folders, variables=chosen, token=token, basic=basic, concurrency=concurrency,

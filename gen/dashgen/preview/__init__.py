@@ -84,8 +84,7 @@ def preview(config: Config, options: PreviewOptions,
     """Load the sources, run every panel's queries, write a page per dashboard, the index and the PNGs."""
     from ..build import load_checked
     from ..grafana.select import Selection, select
-    from ..verify import _reachable
-    from ..verify.client import PrometheusClient
+    from ..verify import connect
     from ..verify.runner import Datasources, verify_dashboards
 
     resources, _ = load_checked(config, lint=False)
@@ -98,13 +97,9 @@ def preview(config: Config, options: PreviewOptions,
     unknown = [n for n in options.variables if not any(_variable(m, n) for m in models)]
     if unknown:
         raise DashgenError(f"--var {', '.join(unknown)}: no selected dashboard has a variable of that name")
-    try:
-        client = PrometheusClient(options.prometheus_url, token=options.token, basic=options.basic,
-                                  timeout=options.timeout)
-    except ValueError as exc:
-        raise DashgenError(str(exc)) from None
     now = options.now if options.now is not None else _time.time()
-    _reachable(client, options.end if options.end is not None else now)
+    client = connect(options.prometheus_url, token=options.token, basic=options.basic, timeout=options.timeout,
+                     at=options.end if options.end is not None else now)
     datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
     results = verify_dashboards([(m, d.source) for m, d in zip(models, boards)], client, datasources,
                                 start=options.start, end=options.end, now=now, concurrency=options.concurrency,
