@@ -121,9 +121,25 @@ def _calc(panel: dict) -> str:
     return calcs[0] if isinstance(calcs, list) and calcs and isinstance(calcs[0], str) else "lastNotNull"
 
 
-def _reduced(panel: dict, series: list[Series]) -> list[tuple[Series, float | None]]:
+@dataclass
+class Shown:
+    """One series reduced to the value a stat, gauge or bar gauge shows, with its range, text and colour."""
+    series: Series
+    value: float | None
+    lo: float
+    hi: float
+    text: str
+    color: str
+
+
+def _reduced(panel: dict, series: list[Series]) -> list[Shown]:
     calc = _calc(panel)
-    return [(s, reduce(s.values, calc)) for s in series]
+    values = [(s, reduce(s.values, calc)) for s in series]
+    out = []
+    for s, value in values:
+        lo, hi = _range(s.config, [v for _, v in values])
+        out.append(Shown(s, value, lo, hi, *display(value, s.config, lo, hi)))
+    return out
 
 
 def _range(config: dict, values: list[float | None]) -> tuple[float, float]:
@@ -192,9 +208,8 @@ def _stat(panel: dict, series: list[Series], w: float, h: float) -> str:
     mode = options.get("colorMode", "value")
     text_mode = options.get("textMode", "auto")
     tiles = []
-    for s, value in values:
-        lo, hi = _range(s.config, [v for _, v in values])
-        text, color = display(value, s.config, lo, hi)
+    for shown in values:
+        s, value, text, color = shown.series, shown.value, shown.text, shown.color
         if value is None:
             text, color = "No data", colors.TEXT
         show_name = text_mode in ("value_and_name", "name") or (text_mode == "auto" and n > 1)
@@ -219,9 +234,8 @@ def _gauge(panel: dict, series: list[Series], w: float, h: float) -> str:
     horizontal = options.get("orientation") == "horizontal" or (options.get("orientation") != "vertical" and w >= h)
     gw, gh = (w / n, h) if horizontal else (w, h / n)
     out = []
-    for s, value in values:
-        lo, hi = _range(s.config, [v for _, v in values])
-        text, color = display(value, s.config, lo, hi)
+    for shown in values:
+        s, value, lo, hi, text, color = shown.series, shown.value, shown.lo, shown.hi, shown.text, shown.color
         steps = [(lo + (hi - lo) * v / 100 if colors.percentage_mode(s.config) and math.isfinite(v) else v, c)
                  for v, c in colors.steps(s.config)]
         out.append(charts.gauge(value, text, color, lo, hi, steps, gw, gh, s.name if n > 1 else "",
@@ -235,12 +249,11 @@ def _bargauge(panel: dict, series: list[Series], w: float, h: float) -> str:
     if not values:
         return '<div class="message no-data">No data</div>'
     mode = options.get("displayMode", "gradient")
-    name_w = min(w * 0.35, max(len(s.name) for s, _ in values) * charts.CHAR + 12)
+    name_w = min(w * 0.35, max(len(v.series.name) for v in values) * charts.CHAR + 12)
     row_h = min(h / len(values), 48.0)
     rows = []
-    for s, value in values:
-        lo, hi = _range(s.config, [v for _, v in values])
-        text, color = display(value, s.config, lo, hi)
+    for shown in values:
+        s, value, lo, hi, text, color = shown.series, shown.value, shown.lo, shown.hi, shown.text, shown.color
         fraction = 0.0 if value is None else max(0.0, min(1.0, (value - lo) / (hi - lo)))
         if mode == "gradient":
             fill = f"linear-gradient(90deg, {colors.with_alpha(color, 0.25)}, {color})"
