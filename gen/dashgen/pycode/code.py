@@ -133,7 +133,7 @@ def literal(value: Any, names: Names) -> str:
 
 def string(s: str) -> str:
     """A string literal; long or multi-line strings as pieces that concatenate to ``s``."""
-    pieces = split(s)
+    pieces = split(s) if len(s) > WRAP + 16 else [s]
     if len(pieces) == 1:
         return repr(s)
     return "(" + " ".join(repr(p) for p in pieces) + ")"

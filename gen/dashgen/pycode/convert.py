@@ -206,6 +206,9 @@ class Converter:
 
     def _object(self, cls: type, f: probe.Field, want: dict, base: Any, kwargs, children) -> Node | None:
         """An object-valued field (GridPos, Time, Templating...) from its own fields."""
+        tops = {s.path[0] for s in f.sub if s.path}
+        if len(tops) == 1 and isinstance(want, dict) and next(iter(tops)) not in want:
+            return None  # the JSON has no such object: extraJson removes it
         sub: dict[str, Node] = {}
         differs = False
         for s in f.sub:

@@ -82,6 +82,10 @@ def read(path: Path, *, explicit: bool = True) -> list[Saved]:
 
 
 def _dashboards(doc: Any, path: Path, source: str) -> Iterator[Saved]:
+    if isinstance(doc, dict) and doc.get("kind") == "ConfigMapList" and isinstance(doc.get("items"), list):
+        for item in doc["items"]:
+            yield from _dashboards(item, path, source)
+        return
     if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
         for key, value in sorted(doc["data"].items()):
             if not str(key).endswith(".json"):
@@ -95,8 +99,10 @@ def _dashboards(doc: Any, path: Path, source: str) -> Iterator[Saved]:
                 yield Saved(where, path, str(key)[:-len(".json")], normalise.unwrap(model))
         return
     model = normalise.unwrap(doc)
-    if _is_dashboard(model):
-        yield Saved(source, path, path.stem, model)
+    if model is doc and isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict) and "panels" not in doc:
+        model = doc["dashboard"]  # a POST /api/dashboards/db (or /import) body
+    if _is_dashboard(model) or (model is not doc and isinstance(model, dict)):
+        yield Saved(source, path, path.stem, model)  # a wrapped dashboard may have no panels yet
 
 
 def _is_dashboard(model: Any) -> bool:

@@ -23,11 +23,11 @@ def discover(sources_dir: Path) -> Helpers:
     if not (sources_dir / "lib").is_dir():
         return helpers
     try:
-        panels = importlib.import_module(PANELS)
+        panels = importlib.import_module(PANELS) if (sources_dir / "lib" / "panels.py").is_file() else None
         reference = getattr(panels, "DATASOURCE", None)
         if isinstance(reference, dict) and reference:
             helpers.constants[key(reference)] = (PANELS, "DATASOURCE")
-        variables = importlib.import_module(VARIABLES)
+        variables = importlib.import_module(VARIABLES) if (sources_dir / "lib" / "variables.py").is_file() else None
         make = getattr(variables, "datasource", None)
         if callable(make):
             obj = make()
