@@ -9,9 +9,7 @@ import subprocess
 import pytest
 
 from dashgen.formats import dump_json
-from dashgen.pycode import module as pymodule
 from dashgen.pycode.code import split, string
-from dashgen.pycode.convert import Helpers
 from dashgen.pycode.module import build, canonical, convert, reachable, ruff_binary
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
