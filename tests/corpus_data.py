@@ -167,3 +167,101 @@ def describe(path: Path) -> dict[str, Any]:
         "has_inputs": any("__inputs" in m for m in models),
         "dashboards": len(models),
     }
+
+
+# ------------------------------------------------------------------ Debian's packages
+#
+# The files above are not committed, so a fresh clone (CI) has them only when shared/corpus
+# exists. Debian packages real dashboards too, and a test machine can always fetch a
+# package as it fetches Prometheus: these are downloaded with `apt-get download` (nothing is
+# installed) and unpacked into a cache. Their licences are in each package's copyright file.
+
+DEBIAN_DASHBOARDS = {
+    # package: (licence of the dashboards, paths inside the package)
+    "ceph-grafana-dashboards": ("LGPL-2.1-or-later OR LGPL-3.0-only", [
+        f"etc/grafana/dashboards/ceph-dashboard/{name}.json" for name in (
+            "ceph-cluster", "cephfs-overview", "host-details", "hosts-overview", "osd-device-details",
+            "osds-overview", "pool-detail", "pool-overview", "radosgw-detail", "radosgw-overview",
+            "radosgw-sync-overview", "rbd-details", "rbd-overview")]),
+    "prometheus-elasticsearch-exporter": ("Apache-2.0", [
+        "usr/share/doc/prometheus-elasticsearch-exporter/examples/grafana/dashboard.json"]),
+    "prometheus-redis-exporter": ("MIT", [
+        "usr/share/doc/prometheus-redis-exporter/examples/grafana_prometheus_redis_dashboard.json",
+        "usr/share/doc/prometheus-redis-exporter/examples/grafana_prometheus_redis_dashboard_exporter_version_0.3x.json"]),
+    "prometheus-smokeping-prober": ("Apache-2.0", [
+        "usr/share/doc/prometheus-smokeping-prober/examples/dashboard.json"]),
+    "prometheus-squid-exporter": ("MIT", [
+        "usr/share/doc/prometheus-squid-exporter/examples/squid-sample-dashboard.json"]),
+}
+DEBIAN_CACHE = TESTS.parent / ".pytest_cache" / "dashgen-debian-dashboards"
+
+
+@dataclass(frozen=True)
+class RealDashboard:
+    """A file of real dashboards nobody here wrote, wherever it came from."""
+
+    id: str  # "<origin>/<file>": a stable test id
+    path: Path
+    license: str
+    origin: str  # repository or Debian package (with version)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+def debian_dir() -> tuple[Path | None, str]:
+    """Unpack the packages of :data:`DEBIAN_DASHBOARDS` once; (directory, why not) .
+
+    Returns ``(None, reason)`` when apt-get cannot fetch them (not Debian, offline).
+    ``DASHGEN_DEBIAN_DASHBOARDS`` points at an unpacked tree instead.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    root = Path(os.environ.get("DASHGEN_DEBIAN_DASHBOARDS") or DEBIAN_CACHE)
+    missing = [pkg for pkg in DEBIAN_DASHBOARDS if not (root / pkg / "VERSION").is_file()]
+    if missing and not (shutil.which("apt-get") and shutil.which("dpkg-deb")):
+        return None, "apt-get and dpkg-deb are needed to fetch Debian's packaged dashboards"
+    for pkg in missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run(["apt-get", "download", "-q", pkg], cwd=tmp, capture_output=True, text=True)
+            debs = list(Path(tmp).glob(f"{pkg}_*.deb"))
+            if done.returncode != 0 or len(debs) != 1:
+                reason = (done.stderr.strip().splitlines() or ["no .deb"])[-1]
+                return None, f"apt-get download {pkg} failed ({reason}); run apt-get update first"
+            target = root / pkg
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(target)], check=True)
+            version = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Version"], check=True,
+                                     capture_output=True, text=True).stdout.strip()
+            (target / "VERSION").write_text(version + "\n", encoding="utf-8")
+    return root, ""
+
+
+def real_dashboards() -> tuple[list[RealDashboard], list[str]]:
+    """Every real dashboard file on this machine, and why some sources are absent.
+
+    Debian's packaged dashboards are always fetched (in CI a failure to fetch them is an
+    error for the caller to raise); the manifest's files join when :func:`corpus_dir`
+    finds them.
+    """
+    found: list[RealDashboard] = []
+    absent: list[str] = []
+    root, why = debian_dir()
+    if root is None:
+        absent.append(why)
+    else:
+        for pkg, (licence, paths) in DEBIAN_DASHBOARDS.items():
+            version = (root / pkg / "VERSION").read_text(encoding="utf-8").strip()
+            for rel in paths:
+                found.append(RealDashboard(f"debian-{pkg}/{Path(rel).name}", root / pkg / rel, licence,
+                                           f"Debian package {pkg} {version}"))
+    corpus = corpus_dir()
+    if corpus is None:
+        absent.append("the manifest's corpus files are not on this machine (tests/corpus/README.md)")
+    else:
+        found += [RealDashboard(e.path, corpus / e.path, e.license, e.repository) for e in entries()]
+    return found, absent

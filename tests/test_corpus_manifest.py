@@ -113,3 +113,21 @@ def test_describe(tmp_path, name, text, expected):
     path.write_text(text, encoding="utf-8")
     facts = describe(path)
     assert {k: facts[k] for k in expected} == expected
+
+
+def test_debian_packaged_dashboards_are_fetched_and_hold_dashboards():
+    """The part of the corpus a fresh clone always has: in CI it must be there."""
+    found, absent = corpus_data.real_dashboards()
+    debian = [d for d in found if d.id.startswith("debian-")]
+    if not debian:
+        message = "; ".join(absent)
+        if corpus_data.in_ci():
+            pytest.fail(f"CI=true and Debian's packaged dashboards are missing: {message}", pytrace=False)
+        pytest.skip(message)
+    expected = sum(len(paths) for _, paths in corpus_data.DEBIAN_DASHBOARDS.values())
+    assert len(debian) == expected
+    facts = [describe(d.path) for d in debian]
+    assert all(f["dashboards"] == 1 and f["title"] for f in facts)
+    # What makes them worth testing against: Angular panels and pre-16 schemas.
+    assert sum(bool(f["angular_panels"]) for f in facts) >= 15
+    assert any(isinstance(f["schema_version"], int) and f["schema_version"] < 16 for f in facts)
