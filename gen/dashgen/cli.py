@@ -565,6 +565,70 @@ def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: 
         sys.exit(EXIT_ERROR)
 
 
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--folder", metavar="NAME",
+              help="Grafana folder (directory under the sources) for every module. "
+                   "Default: the directory each file was in, else General.")
+@click.option("--force", is_flag=True, help="Overwrite modules that exist.")
+@click.option("--verbose", "-v", is_flag=True, help="List every field kept via extraJson, per panel.")
+@OUTPUT_OPTION
+@click.pass_obj
+def import_(state: _State, paths: tuple[str, ...], folder: str | None, force: bool, verbose: bool,
+            output_format: str) -> None:
+    """Turn saved dashboards into grafanalib modules under the sources.
+
+    \b
+    PATHS are dashboard JSON files (Grafana's export, an API response, a kind:
+    Dashboard resource), ConfigMaps of dashboards, or directories of them. Each
+    dashboard becomes dashboards/<folder>/<name>.py, named after its file, that
+    `dashgen build` renders back to the same JSON: every module is built and
+    compared before anything is written.
+
+    grafanalib classes stand for what grafanalib models; extraJson keeps the rest.
+    Fields grafanalib writes differently or always (and a panel with no grafanalib
+    class) are kept too, but not idiomatically: they are counted per dashboard and
+    listed with --verbose. Nulls are dropped, as for every Python source.
+
+    Writes nothing on any error; a module that exists is an error without --force.
+    """
+    from . import sources
+    from .pycode import files, helpers
+
+    config = state.config()
+    root = config.sources_dir
+    bar = _ProgressBar("converting", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
+    try:
+        with sources._package(root):
+            found = helpers.discover(root)
+            imported = files.plan(list(paths), root, folder=folder, force=force, helpers=found,
+                                  config_dir=config.root, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    files.write(imported)
+    if output_format == "json":
+        doc = [{"source": i.saved.source, "module": str(i.target), "folder": i.folder,
+                "title": i.conversion.title, "exact": i.conversion.exact,
+                "kept": [{"where": n.where, "field": n.field, "how": n.how} for n in i.conversion.notes],
+                "not_kept": i.conversion.lost} for i in imported]
+        click.echo(json.dumps({"imported": doc}, indent=2, sort_keys=True))
+        return
+    for i in imported:
+        c = i.conversion
+        state_ = "builds to the same JSON" if c.exact else \
+            f"builds to the same JSON except {len(c.lost)} fields no Python source keeps"
+        kept = f"; {len(c.notes)} fields not idiomatic, kept via extraJson or as dicts" if c.notes else ""
+        click.echo(f"{i.target}: {c.title} ({state_}{kept})")
+        if verbose:
+            for note in c.notes:
+                click.echo(f"  {note}")
+            for lost in c.lost:
+                click.echo(f"  not kept: {lost}")
+    if not verbose and any(i.conversion.notes or i.conversion.lost for i in imported):
+        click.echo("(-v lists the fields)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors, tracebacks only with --debug."""
     args = sys.argv[1:] if argv is None else argv
