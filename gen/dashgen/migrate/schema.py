@@ -522,17 +522,20 @@ def v35(panel: dict[str, Any], ctx: Context) -> None:
 
 
 def v36(model: dict[str, Any], ctx: Context) -> None:
-    """Annotation datasources to references; with a default datasource known, null datasources
-    of query variables, panels and targets become it."""
+    """Annotation and query variable datasources to references (Grafana 12's backend step);
+    with a default datasource known, null datasources of query variables, panels and
+    targets become it."""
     annotations = _dict(model, "annotations")
     for query in dicts(annotations.get("list")) if annotations else []:
         query["datasource"] = ctx.resolver.to_ref(query.get("datasource"), default_as_null=False)
     default = ctx.resolver.default_ref()
+    for variable in variables(model):
+        if variable.get("type") == "query" and isinstance(variable.get("datasource"), str):
+            variable["datasource"] = ctx.resolver.to_ref(variable["datasource"], default_as_null=False)
+        elif variable.get("type") == "query" and variable.get("datasource") is None and default is not None:
+            variable["datasource"] = dict(default)
     if default is None:
         return
-    for variable in variables(model):
-        if variable.get("type") == "query" and variable.get("datasource") is None:
-            variable["datasource"] = dict(default)
     for panel in all_panels(model):
         targets = dicts(panel.get("targets"))
         if not targets:

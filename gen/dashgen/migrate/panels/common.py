@@ -61,8 +61,12 @@ def cleared_field_config(panel: dict[str, Any]) -> dict[str, Any]:
 
 
 def kept(panel: dict[str, Any], new_type: str) -> dict[str, Any]:
-    """The properties a type change keeps, with the new type."""
-    out = {k: panel[k] for k in KEEP if k in panel}
+    """The properties a type change keeps, with the new type.
+
+    Null values are dropped (the dashboard serialiser writes none), except ``datasource``,
+    where null means the default datasource.
+    """
+    out = {k: panel[k] for k in KEEP if k in panel and (panel[k] is not None or k == "datasource")}
     out["type"] = new_type
     return out
 
