@@ -251,23 +251,34 @@ def _print_findings(located) -> None:
                 click.echo(f"            fix: {f.fix}")
 
 
+def _prometheus_options(fn):
+    """The Prometheus connection, time range and query tuning options verify and preview share."""
+    options = [
+        click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
+                     help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL."),
+        click.option("--from", "time_from", metavar="TIME",
+                     help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each "
+                          "dashboard's own."),
+        click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now)."),
+        click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
+                     help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
+                          f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead."),
+        click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+                     help="Queries in flight at once."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+                     help="Seconds to wait for each answer."),
+        click.option("--scrape-interval", metavar="DURATION",
+                     help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @cli.command()
-@click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
-              help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.")
-@click.option("--from", "time_from", metavar="TIME",
-              help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.")
-@click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now).")
+@_prometheus_options
 @click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
-@click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
-                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Queries in flight at once.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
-@click.option("--scrape-interval", metavar="DURATION",
-              help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).")
 @click.option("--verbose", "-v", is_flag=True, help="List every panel, not only those without data.")
 @OUTPUT_OPTION
 @click.pass_obj
@@ -292,25 +303,11 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     import time
 
     from .verify import VerifyOptions, verify as run_verify
-    from .verify.client import has_userinfo
-    from .verify.grafana import parse_time
     from .verify.report import failed, to_json, to_text
 
-    if has_userinfo(prometheus_url):
-        raise DashgenError(
-            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
-            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
-            f"and ${PROMETHEUS_PASSWORD_ENV}")
-    token, basic = _prometheus_credentials(token_env)
+    token, basic = _prometheus_credentials(token_env, prometheus_url)
     now = time.time()
-    start = parse_time(time_from, now) if time_from else None
-    end = parse_time(time_to, now, round_up=True) if time_to else None
-    if start is not None and end is None:
-        end = now
-    if end is not None and start is None:
-        raise DashgenError("--to needs --from (or give neither and use each dashboard's time range)")
-    if start is not None and end is not None and end <= start:
-        raise DashgenError("--from must be before --to")
+    start, end = _time_range(time_from, time_to, now)
     options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
                             token=token, basic=basic, concurrency=concurrency, timeout=timeout,
                             scrape_interval=scrape_interval, now=now)
@@ -328,9 +325,33 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         sys.exit(EXIT_ERROR)
 
 
-def _prometheus_credentials(token_env: str) -> tuple[str | None, tuple[str, str] | None]:
-    """(bearer token, (user, password)) for verify, from the environment; registered for redaction."""
+def _time_range(time_from: str | None, time_to: str | None, now: float) -> tuple[float | None, float | None]:
+    """--from/--to as unix seconds; (None, None): each dashboard's own range."""
+    from .verify.grafana import parse_time
+
+    start = parse_time(time_from, now) if time_from else None
+    end = parse_time(time_to, now, round_up=True) if time_to else None
+    if start is not None and end is None:
+        end = now
+    if end is not None and start is None:
+        raise DashgenError("--to needs --from (or give neither and use each dashboard's time range)")
+    if start is not None and end is not None and end <= start:
+        raise DashgenError("--from must be before --to")
+    return start, end
+
+
+def _prometheus_credentials(token_env: str, prometheus_url: str) -> tuple[str | None, tuple[str, str] | None]:
+    """(bearer token, (user, password)) for verify and preview, from the environment; registered for redaction.
+    A URL carrying credentials is refused (without repeating it)."""
     import os
+
+    from .verify.client import has_userinfo
+
+    if has_userinfo(prometheus_url):
+        raise DashgenError(
+            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
+            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
+            f"and ${PROMETHEUS_PASSWORD_ENV}")
 
     token = os.environ.get(token_env) or None
     user = os.environ.get(PROMETHEUS_USER_ENV) or ""
@@ -517,6 +538,157 @@ def diff(state: _State, **kw) -> None:
     or something cannot be pushed), 1 an error.
     """
     _grafana_run(state, "diff", False, kw)
+
+
+@cli.command()
+@_prometheus_options
+@click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
+@click.option("--folder", "folders", multiple=True, metavar="FOLDER",
+              help="Only dashboards in this folder: its directory, title or uid (repeatable).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Select VALUE for the template variable NAME, as Grafana's var-NAME=VALUE does; repeat for "
+                   "several values; 'All' selects every value.")
+@click.option("--out", "out_dir", default="preview", show_default=True, metavar="DIR",
+              help="Directory for <uid>.html, <uid>.png and index.html. Only those files are written.")
+@click.option("--png", is_flag=True, help="Also screenshot each page into <uid>.png with headless Chromium "
+                                          "(Debian's chromium package, or $DASHGEN_CHROMIUM).")
+@click.option("--serve", is_flag=True, help="Serve the pages on localhost and rebuild them when a source changes.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address --serve binds to.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port --serve listens on (0: any free port).")
+@OUTPUT_OPTION
+@click.pass_obj
+def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
+            folders: tuple[str, ...], variables: tuple[str, ...], out_dir: str, png: bool, serve: bool, host: str,
+            port: int, token_env: str, concurrency: int, timeout: float, scrape_interval: str | None,
+            output_format: str) -> None:
+    """Draw every dashboard with real data: an HTML page per dashboard, and PNGs.
+
+    \b
+    Runs each panel's queries as `dashgen verify` does (variables resolved on that
+    Prometheus, $__interval and $__rate_interval as Grafana computes them) and draws
+    the results on Grafana's 24-column grid: time series, stats, gauges, bar gauges,
+    tables, text, state timelines and heatmaps, with units, legends and threshold
+    colours; other panel types are labelled placeholders, panels without data are
+    marked "No data". DIR/index.html lists every page with its counts. The pages are
+    self-contained: open them without network access.
+
+    \b
+      dashgen preview --prometheus-url http://localhost:9090 --png
+      dashgen preview --prometheus-url URL --uid flux-gitops --var namespace=apps --from now-24h
+      dashgen preview --prometheus-url URL --serve --port 8000   # rebuilds on change
+
+    Exit codes: 0 pages written, 1 an error (Prometheus unreachable, a query
+    failed: the message names it; the pages are still written).
+    """
+    import time
+
+    from pathlib import Path
+
+    from .preview import PreviewOptions, preview as run_preview
+
+    chosen: dict[str, list[str]] = {}
+    for item in variables:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise DashgenError(f"--var {item!r}: expected NAME=VALUE")
+        chosen.setdefault(name.strip(), []).append(value)
+    token, basic = _prometheus_credentials(token_env, prometheus_url)
+    start, end = _time_range(time_from, time_to, time.time())
+    options = PreviewOptions(prometheus_url=prometheus_url, out=Path(out_dir), start=start, end=end, uids=uids,
+                             folders=folders, variables=chosen, token=token, basic=basic, concurrency=concurrency,
+                             timeout=timeout, scrape_interval=scrape_interval, png=png)
+    if serve:
+        from .preview.serve import serve as run_serve
+
+        run_serve(state.config, options, host=host, port=port,
+                  time_range=lambda: _time_range(time_from, time_to, time.time()))
+        return
+    bar = _ProgressBar("querying") if sys.stderr.isatty() else None
+    try:
+        result = run_preview(state.config(), options, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    else:
+        for page in result.pages:
+            c = page.counts
+            extra = f", {c['errors']} with errors" if c["errors"] else ""
+            click.echo(f"{result.out / page.file}: {c['panels']} panels, {c['no_data']} without data{extra}"
+                       + (f" (+ {page.png})" if page.png else ""))
+        click.echo(f"{result.out / result.index}: {len(result.pages)} dashboards")
+    for error in result.errors:
+        click.echo(f"error: {_scrub(error)}", err=True)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--folder", metavar="NAME",
+              help="Grafana folder (directory under the sources) for every module. "
+                   "Default: the directory each file was in, else General.")
+@click.option("--force", is_flag=True, help="Overwrite modules that exist.")
+@click.option("--verbose", "-v", is_flag=True, help="List every field kept via extraJson, per panel.")
+@OUTPUT_OPTION
+@click.pass_obj
+def import_(state: _State, paths: tuple[str, ...], folder: str | None, force: bool, verbose: bool,
+            output_format: str) -> None:
+    """Turn saved dashboards into grafanalib modules under the sources.
+
+    \b
+    PATHS are dashboard JSON files (Grafana's export, an API response, a kind:
+    Dashboard resource), ConfigMaps of dashboards, or directories of them. Each
+    dashboard becomes dashboards/<folder>/<name>.py, named after its file, that
+    `dashgen build` renders back to the same JSON: every module is built and
+    compared before anything is written.
+
+    grafanalib classes stand for what grafanalib models; extraJson keeps the rest.
+    Fields grafanalib writes differently or always (and a panel with no grafanalib
+    class) are kept too, but not idiomatically: they are counted per dashboard and
+    listed with --verbose. Nulls are dropped, as for every Python source.
+
+    Writes nothing on any error; a module that exists is an error without --force.
+    """
+    from . import sources
+    from .pycode import files, helpers
+
+    config = state.config()
+    root = config.sources_dir
+    bar = _ProgressBar("converting", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
+    try:
+        with sources._package(root):
+            found = helpers.discover(root)
+            imported = files.plan(list(paths), root, folder=folder, force=force, helpers=found,
+                                  config_dir=config.root, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    files.write(imported)
+    if output_format == "json":
+        doc = [{"source": i.saved.source, "module": str(i.target), "folder": i.folder,
+                "title": i.conversion.title, "exact": i.conversion.exact,
+                "kept": [{"where": n.where, "field": n.field, "how": n.how} for n in i.conversion.notes],
+                "not_kept": i.conversion.lost} for i in imported]
+        click.echo(json.dumps({"imported": doc}, indent=2, sort_keys=True))
+        return
+    for i in imported:
+        c = i.conversion
+        state_ = "builds to the same JSON" if c.exact else \
+            f"builds to the same JSON except {len(c.lost)} fields no Python source keeps"
+        kept = f"; {len(c.notes)} fields not idiomatic, kept via extraJson or as dicts" if c.notes else ""
+        click.echo(f"{i.target}: {c.title} ({state_}{kept})")
+        if verbose:
+            for note in c.notes:
+                click.echo(f"  {note}")
+            for lost in c.lost:
+                click.echo(f"  not kept: {lost}")
+    if not verbose and any(i.conversion.notes or i.conversion.lost for i in imported):
+        click.echo("(-v lists the fields)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,9 @@ VOLATILE_KEYS = ("id", "version", "iteration")
 # (schemaVersion 16) or for datasources other than Prometheus.
 _LEGACY_DASHBOARD_KEYS = ("hideControls", "sharedCrosshair", "style")
 _LEGACY_PANEL_KEYS = ("span", "height", "minSpan", "error", "editable")
-_LEGACY_TARGET_KEYS = ("step", "metric", "target")
+_LEGACY_TARGET_KEYS = ("step",)
+# grafanalib writes these empty on every target; set, they are a query (Graphite's ``target``).
+_EMPTY_TARGET_KEYS = ("metric", "target")
 
 
 def unwrap(document: Any) -> Any:
@@ -80,25 +82,38 @@ def from_grafanalib(source: Any) -> dict[str, Any]:
     if model.get("schemaVersion", 0) < SCHEMA_VERSION:
         model["schemaVersion"] = SCHEMA_VERSION
     for panel in _panels(model.get("panels", [])):
-        for key in _LEGACY_PANEL_KEYS:
-            panel.pop(key, None)
+        clean_panel(panel)
         targets = panel.get("targets")
         if isinstance(targets, list):
-            _clean_targets(targets)
+            _name_targets(targets)
     return dashboard(model)
 
 
-def _clean_targets(targets: list[Any]) -> None:
+def clean_panel(panel: dict[str, Any]) -> None:
+    """Drop from one panel (not those nested in it) and its targets what grafanalib emits for old Grafanas."""
+    for key in _LEGACY_PANEL_KEYS:
+        panel.pop(key, None)
+    targets = panel.get("targets")
+    for target in targets if isinstance(targets, list) else ():
+        if isinstance(target, dict):
+            clean_target(target)
+
+
+def clean_target(target: dict[str, Any]) -> None:
+    for key in _LEGACY_TARGET_KEYS:
+        target.pop(key, None)
+    for key in _EMPTY_TARGET_KEYS:
+        if target.get(key) == "":
+            del target[key]
+    if "expr" in target and target.get("query") == target["expr"]:
+        del target["query"]  # grafanalib duplicates expr into query
+
+
+def _name_targets(targets: list[Any]) -> None:
     used = {t.get("refId") for t in targets if isinstance(t, dict)}
     free = (c for c in _REF_IDS if c not in used)
     for target in targets:
-        if not isinstance(target, dict):
-            continue
-        for key in _LEGACY_TARGET_KEYS:
-            target.pop(key, None)
-        if "expr" in target and target.get("query") == target["expr"]:
-            del target["query"]  # grafanalib duplicates expr into query
-        if not target.get("refId"):
+        if isinstance(target, dict) and not target.get("refId"):
             target["refId"] = next(free)
 
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# The AngularJS panel table lives with the migration engine, which converts the panels
+# Grafana converts and refuses the rest; the lint rules read it from here.
+from ..migrate.angular import ANGULAR_PANELS  # noqa: F401
+
 # --------------------------------------------------------------------------- units
 
 GRAFANA_UNITS: frozenset[str] = frozenset(
@@ -91,73 +95,6 @@ UNIT_PANEL_TYPES: frozenset[str] = frozenset(
     {"stat", "singlestat", "graph", "table", "timeseries", "gauge", "bargauge"}
 )
 
-
-class AngularPanel(NamedTuple):
-    replacement: str  # what to use instead (goes into Finding.fix)
-    react_since: tuple[int, ...] | None = None  # None: every version is Angular
-
-
-# Panel plugins that need AngularJS (removed in Grafana 12). From Grafana's
-# "Plugins using AngularJS" table, plus the core ones (graph, singlestat, table-old).
-# Entries with react_since are Angular only before that plugin version; they are
-# flagged only when the panel's pluginVersion says it is older.
-ANGULAR_PANELS: dict[str, AngularPanel] = {
-    "graph": AngularPanel("timeseries (or barchart/histogram)"),
-    "singlestat": AngularPanel("stat (or gauge)"),
-    "grafana-singlestat-panel": AngularPanel("stat (or gauge)"),
-    "table-old": AngularPanel("table"),
-    "grafana-piechart-panel": AngularPanel("piechart"),
-    "grafana-worldmap-panel": AngularPanel("geomap"),
-    "natel-discrete-panel": AngularPanel("state-timeline"),
-    "vonage-status-panel": AngularPanel("stat or grafana-polystat-panel (>= 2.0)"),
-    "natel-plotly-panel": AngularPanel("nline-plotlyjs-panel (or xychart)"),
-    "agenty-flowcharting-panel": AngularPanel("canvas"),
-    "yesoreyeram-boomtable-panel": AngularPanel("table with transformations"),
-    "briangann-datatable-panel": AngularPanel("table"),
-    "flant-statusmap-panel": AngularPanel("status-history"),
-    "michaeldmoore-multistat-panel": AngularPanel("bargauge or stat"),
-    "michaeldmoore-annunciator-panel": AngularPanel("stat"),
-    "pr0ps-trackmap-panel": AngularPanel("geomap"),
-    "alexandra-trackmap-panel": AngularPanel("geomap"),
-    "snuids-trafficlights-panel": AngularPanel("heywesty-trafficlight-panel or stat with thresholds"),
-    "smartmakers-trafficlight-panel": AngularPanel("heywesty-trafficlight-panel or stat with thresholds"),
-    "petrslavotinek-carpetplot-panel": AngularPanel("heatmap"),
-    "ryantxu-ajax-panel": AngularPanel("text (HTML) or a table fed by the Infinity datasource"),
-    "ryantxu-annolist-panel": AngularPanel("annolist"),
-    "novalabs-annotations-panel": AngularPanel("annolist"),
-    "marcuscalidus-svg-panel": AngularPanel("canvas"),
-    "neocat-cal-heatmap-panel": AngularPanel("heatmap"),
-    "blackmirror1-singlestat-math-panel": AngularPanel("stat with transformations"),
-    "blackmirror1-statusbygroup-panel": AngularPanel("stat or grafana-polystat-panel (>= 2.0)"),
-    "farski-blendstat-panel": AngularPanel("stat with transformations"),
-    "savantly-heatmap-panel": AngularPanel("heatmap"),
-    "mtanda-heatmap-epoch-panel": AngularPanel("heatmap"),
-    "mtanda-histogram-panel": AngularPanel("histogram"),
-    "snuids-radar-panel": AngularPanel("barchart (no core radar panel)"),
-    "fatcloud-windrose-panel": AngularPanel("operato-windrose-panel"),
-    "bessler-pictureit-panel": AngularPanel("larona-epict-panel (>= 2.0)"),
-    "pierosavi-imageit-panel": AngularPanel("larona-epict-panel (>= 2.0) or canvas"),
-    "corpglory-progresslist-panel": AngularPanel("bargauge"),
-    "aidanmountford-html-panel": AngularPanel("text (HTML mode)"),
-    "mxswat-separator-panel": AngularPanel("an empty text panel or a row"),
-    "natel-influx-admin-panel": AngularPanel("nothing equivalent; remove the panel"),
-    "satellogic-3d-globe-panel": AngularPanel("geomap"),
-    "zuburqan-parity-report-panel": AngularPanel("table"),
-    "citilogics-geoloop-panel": AngularPanel("geomap"),
-    "gretamosa-topology-panel": AngularPanel("nodeGraph"),
-    # Not in Grafana's table, but its source is an AngularJS MetricsPanelCtrl
-    # (addEditorTab/editor.html) in every published version.
-    "btplc-status-dot-panel": AngularPanel("grafana-polystat-panel (>= 2.0) or stat"),
-    # Angular only before the listed version:
-    "grafana-polystat-panel": AngularPanel("grafana-polystat-panel >= 2.0.0", (2, 0, 0)),
-    "briangann-gauge-panel": AngularPanel("briangann-gauge-panel >= 2.0.0 or gauge", (2, 0, 0)),
-    "digrich-bubblechart-panel": AngularPanel("digrich-bubblechart-panel >= 2.0.1", (2, 0, 1)),
-    "grafana-clock-panel": AngularPanel("grafana-clock-panel >= 1.1.0", (1, 1, 0)),
-    "jdbranham-diagram-panel": AngularPanel("jdbranham-diagram-panel >= 1.7.1 or canvas", (1, 7, 1)),
-    "larona-epict-panel": AngularPanel("larona-epict-panel >= 2.0.0", (2, 0, 0)),
-    "novatec-sdg-panel": AngularPanel("novatec-sdg-panel >= 4.0.3", (4, 0, 3)),
-    "scadavis-synoptic-panel": AngularPanel("scadavis-synoptic-panel >= 2.0", (2, 0)),
-}
 
 # --------------------------------------------------------------- unknown metrics
 

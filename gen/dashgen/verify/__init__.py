@@ -49,16 +49,23 @@ def verify(config: Config, options: VerifyOptions,
         if missing:
             raise DashgenError(f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})")
         boards = [known[u] for u in dict.fromkeys(options.dashboards)]
-    try:
-        client = PrometheusClient(options.prometheus_url, token=options.token, basic=options.basic,
-                                  timeout=options.timeout)
-    except ValueError as exc:
-        raise DashgenError(str(exc)) from None
     now = options.now if options.now is not None else _time.time()
-    _reachable(client, options.end if options.end is not None else now)
+    client = connect(options.prometheus_url, token=options.token, basic=options.basic, timeout=options.timeout,
+                     at=options.end if options.end is not None else now)
     datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
     return verify_dashboards([(d.model, d.source) for d in boards], client, datasources, start=options.start,
                              end=options.end, now=now, concurrency=options.concurrency, progress=progress)
+
+
+def connect(url: str, *, token: str | None, basic: tuple[str, str] | None, timeout: float,
+            at: float) -> PrometheusClient:
+    """A client for ``url`` that has answered a query at ``at``; a clear error otherwise."""
+    try:
+        client = PrometheusClient(url, token=token, basic=basic, timeout=timeout)
+    except ValueError as exc:
+        raise DashgenError(str(exc)) from None
+    _reachable(client, at)
+    return client
 
 
 def _reachable(client: PrometheusClient, at: float) -> None:

@@ -52,6 +52,7 @@ class TargetResult:
     samples: list[dict] = field(default_factory=list)  # instant queries: labels and value (first few)
     problems: list[str] = field(default_factory=list)  # misspelled metrics or labels in the query
     notes: list[str] = field(default_factory=list)  # metrics or labels absent from Prometheus
+    data: dict | None = field(default=None, repr=False)  # Prometheus' answer, kept for preview (keep_data)
 
     def to_dict(self) -> dict:
         d = {"refId": self.ref_id, "expr": self.expr, "kind": self.kind, "status": self.status, "series": self.series}
@@ -76,6 +77,8 @@ class PanelResult:
     status: str = NO_DATA
     detail: str = ""
     targets: list[TargetResult] = field(default_factory=list)
+    model: dict | None = field(default=None, repr=False)  # the panel's JSON, for preview
+    scoped: dict = field(default_factory=dict, repr=False)  # its repeat variable's value, if repeated
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "type": self.type, "status": self.status, "detail": self.detail,
@@ -92,6 +95,7 @@ class DashboardResult:
     variables: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     panels: list[PanelResult] = field(default_factory=list)
+    resolved: dict = field(default_factory=dict, repr=False)  # name -> grafana.Variable, for preview
 
     def to_dict(self) -> dict:
         return {"uid": self.uid, "title": self.title, "source": self.source, "from": self.start, "to": self.end,
@@ -183,6 +187,7 @@ class Job:
     target: TargetResult
     params: dict
     schema: "Schema"
+    keep_data: bool = False
 
 
 class Schema:
@@ -299,8 +304,11 @@ def _requires_value(op: str, value: str) -> bool:
 
 def verify_dashboards(dashboards: list[tuple[dict, str]], client: PrometheusClient, datasources: Datasources, *,
                       start: float | None, end: float | None, now: float, concurrency: int = 8,
-                      progress: Callable[[int, int], None] | None = None) -> list[DashboardResult]:
-    """Check each (dashboard model, source) pair; ``start``/``end`` None: the dashboard's own range."""
+                      progress: Callable[[int, int], None] | None = None,
+                      keep_data: bool = False) -> list[DashboardResult]:
+    """Check each (dashboard model, source) pair; ``start``/``end`` None: the dashboard's own range.
+
+    ``keep_data``: keep each answer on ``TargetResult.data`` (preview draws it; verify only classifies)."""
     results: list[DashboardResult] = []
     jobs: list[Job] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -308,6 +316,8 @@ def verify_dashboards(dashboards: list[tuple[dict, str]], client: PrometheusClie
                                 dashboards))
         for result, dash_jobs in planned:
             results.append(result)
+            for job in dash_jobs:
+                job.keep_data = keep_data
             jobs.extend(dash_jobs)
         total, done = len(jobs), 0
         if progress:
@@ -334,6 +344,7 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
         return result, []
     ds_uid, scrape = ds.for_dashboard(model)
     variables = resolve(model, Context(client, t_from, t_to, ds_uid, scrape))
+    result.resolved = variables
     for name, var in variables.items():
         if var.error:
             result.errors.append(f"variable '{name}': {var.error}")
@@ -355,7 +366,7 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
                 title = f"{title} ({repeat}={value})"
             pr = PanelResult(id=panel.get("id"), title=grafana.replace(title, variables, scoped=scoped,
                                                                        formatter=_plain),
-                             type=str(panel.get("type") or ""))
+                             type=str(panel.get("type") or ""), model=panel, scoped=scoped)
             result.panels.append(pr)
             jobs.extend(_panel_jobs(panel, pr, variables, ds, scrape, scoped, t_from, t_to, schema, ref.legacy))
     return result, jobs
@@ -462,6 +473,8 @@ def _run(job: Job, client: PrometheusClient) -> None:
     except Unreachable as exc:
         t.status, t.error = ERROR, f"unreachable: {exc}"
         return
+    if job.keep_data:
+        t.data = data
     series, with_data, samples = _count(data)
     t.series = series
     t.samples = samples
