@@ -375,3 +375,21 @@ def test_push_and_diff_work_on_the_named_environment(project, monkeypatch):
         assert unnamed.code == 1 and "name one with --env NAME" in unnamed.err
         crossed = project.run("diff", "--env", "prod")  # dev's Grafana against prod's sources: the URL differs
         assert crossed.code == 2
+
+
+def test_lint_verify_and_preview_take_the_environment(project):
+    project.write("dashboards/team/a.py", grafanalib_dashboard("A", "team-a"))
+    project.write("dashboards/cluster_name.py", """
+        import dashgen
+
+        manifests = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-name"},
+                      "data": {"name": dashgen.setting("cluster.name")}}]
+    """)
+    project.write("dashgen.yaml", "environments:\n  dev: {values: {cluster: {name: dev-1}}}\n"
+                                  "  prod: {values: {cluster: {name: prod-1}}}\n")
+    assert project.run("lint").code == 0  # every environment, each finding once
+    assert project.run("lint", "--env", "prod").code == 0
+    for command in ("verify", "preview"):
+        result = project.run(command, "--env", "qa", "--prometheus-url", "http://127.0.0.1:9")
+        assert result.code == 1
+        assert result.err.strip() == "error: dashgen.yaml: no environment 'qa' (environments: dev, prod)"

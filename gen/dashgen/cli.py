@@ -32,10 +32,12 @@ class _State:
     def __init__(self, config_path: str | None):
         self.config_path = config_path
 
-    def config(self):
+    def config(self, environment: str | None = None):
+        """dashgen.yaml; as ``environment`` has it when one is named (--env)."""
         from . import config
 
-        return config.load(self.config_path)
+        loaded = config.load(self.config_path)
+        return loaded.for_environment(environment) if environment else loaded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -269,6 +271,8 @@ def _prometheus_options(fn):
                      help="Seconds to wait for each answer."),
         click.option("--scrape-interval", metavar="DURATION",
                      help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval)."),
+        click.option("--env", "-e", "env_name", metavar="NAME",
+                     help="The sources as this environment of dashgen.yaml builds them (its values and folders)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -284,7 +288,7 @@ def _prometheus_options(fn):
 @click.pass_obj
 def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
            strict: bool, token_env: str, concurrency: int, timeout: float, scrape_interval: str | None,
-           verbose: bool, output_format: str) -> None:
+           env_name: str | None, verbose: bool, output_format: str) -> None:
     """Run every panel's queries against a live Prometheus, as Grafana would.
 
     \b
@@ -313,7 +317,7 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
                             scrape_interval=scrape_interval, now=now)
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        results = run_verify(state.config(), options, progress=bar.update if bar else None)
+        results = run_verify(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -561,7 +565,7 @@ def diff(state: _State, **kw) -> None:
 def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
             folders: tuple[str, ...], variables: tuple[str, ...], out_dir: str, png: bool, serve: bool, host: str,
             port: int, token_env: str, concurrency: int, timeout: float, scrape_interval: str | None,
-            output_format: str) -> None:
+            env_name: str | None, output_format: str) -> None:
     """Draw every dashboard with real data: an HTML page per dashboard, and PNGs.
 
     \b
@@ -601,12 +605,12 @@ def preview(state: _State, prometheus_url: str, time_from: str | None, time_to: 
     if serve:
         from .preview.serve import serve as run_serve
 
-        run_serve(state.config, options, host=host, port=port,
+        run_serve(lambda: state.config(env_name), options, host=host, port=port,
                   time_range=lambda: _time_range(time_from, time_to, time.time()))
         return
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        result = run_preview(state.config(), options, progress=bar.update if bar else None)
+        result = run_preview(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
