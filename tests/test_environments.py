@@ -393,3 +393,27 @@ def test_lint_verify_and_preview_take_the_environment(project):
         result = project.run(command, "--env", "qa", "--prometheus-url", "http://127.0.0.1:9")
         assert result.code == 1
         assert result.err.strip() == "error: dashgen.yaml: no environment 'qa' (environments: dev, prod)"
+
+
+def test_a_rebuild_passes_the_crds_update_rules(project):
+    """The CRDs' transition rules (immutable uid and instanceSelector...) hold between one build
+    and the next, when dashboards and values change."""
+    directory = find_crd_dir(REPO)
+    if directory is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("grafana-operator CRDs not found (../shared/reference/grafana-operator-crds)")
+        pytest.skip("grafana-operator CRDs not found: put them in ../shared/reference/grafana-operator-crds")
+    validator = Validator(load_crds(directory))
+    _repository(project)
+    assert project.run("build", "--env", "prod").code == 0
+    base = project.root / "provisioning/prod/kubernetes/grafana-operator"
+    before = {p.name: yaml.safe_load(p.read_text()) for p in base.glob("*.yaml")}
+    project.write("dashgen.yaml", FLEET.replace(URLS["prod"], "http://thanos-query.monitoring:9090")
+                  .replace("resync_period: 10m", "resync_period: 5m"))
+    flux = project.root / "dashboards/gitops/flux.py"
+    flux.write_text(flux.read_text().replace('"Flux objects', '"All Flux objects', 1))
+    assert project.run("build", "--env", "prod").code == 0
+    after = {p.name: yaml.safe_load(p.read_text()) for p in base.glob("*.yaml")}
+    assert set(after) == set(before) and after != before
+    for name, obj in after.items():
+        assert validator.errors(obj, before[name]) == [], name
