@@ -37,8 +37,11 @@ def ship(resources: Resources, config: Config) -> Resources:
     for listed, directories in (("include", folders.include or []), ("exclude", folders.exclude)):
         for directory in directories:
             if directory not in known:
-                raise DashgenError(f"key 'environments.{name}.folders.{listed}': no folder '{directory}' "
-                                   f"(folders: {', '.join(known) or 'none'})", path=config.file)
+                raise DashgenError(
+                    f"key 'environments.{name}.folders.{listed}': no folder '{directory}' "
+                    f"(folders: {', '.join(known) or 'none'})",
+                    path=config.file,
+                )
     shipped = [d for d in resources.dashboards if folders.ships(d.folder.key)]
     if len(shipped) == len(resources.dashboards):
         return resources
@@ -54,10 +57,14 @@ def ship(resources: Resources, config: Config) -> Resources:
     for folder, sources in sorted(needed.items()):
         first = sorted(sources)[0]
         more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
-        errors.append(DashgenError(
-            f"environment '{name}' excludes folder '{folder}', but {first}{more} links to its dashboard "
-            f"'{sorted(sources[first])[0]}'; ship the folder in '{name}' (environments.{name}.folders) or remove "
-            "the link", path=config.file))
+        errors.append(
+            DashgenError(
+                f"environment '{name}' excludes folder '{folder}', but {first}{more} links to its dashboard "
+                f"'{sorted(sources[first])[0]}'; ship the folder in '{name}' (environments.{name}.folders) or remove "
+                "the link",
+                path=config.file,
+            )
+        )
     if errors:
         raise DashgenErrors(errors)
     return replace(resources, dashboards=shipped)

@@ -43,10 +43,22 @@ GZIP_ABOVE_BYTES = 200 * 1024
 # etcd's default request limit (--max-request-bytes, 1.5 MiB): no object is stored above it.
 OBJECT_MAX_BYTES = 1536 * 1024
 # The properties of spec.datasource in the GrafanaDatasource CRD; the API server drops any other.
-DATASOURCE_FIELDS = frozenset({
-    "access", "basicAuth", "basicAuthUser", "database", "editable", "isDefault", "jsonData", "name",
-    "secureJsonData", "type", "url", "user",
-})
+DATASOURCE_FIELDS = frozenset(
+    {
+        "access",
+        "basicAuth",
+        "basicAuthUser",
+        "database",
+        "editable",
+        "isDefault",
+        "jsonData",
+        "name",
+        "secureJsonData",
+        "type",
+        "url",
+        "user",
+    }
+)
 # 'uid' moves to spec.uid (spec.datasource.uid is deprecated); 'orgId' "has no effect" (CRD).
 DATASOURCE_MOVED = ("uid", "orgId")
 VALUES_FROM_MAX = 99  # spec.valuesFrom maxItems
@@ -105,8 +117,9 @@ def folder_object(folder: Folder, config: Config, settings: OperatorOutput) -> d
     return _object("GrafanaFolder", folder_name(folder), f"{config.sources}/{folder.key}", spec, config, settings)
 
 
-def dashboard_object(d: Dashboard, text: str, config: Config, settings: OperatorOutput, *,
-                     configmap_ref: bool = False) -> dict[str, Any]:
+def dashboard_object(
+    d: Dashboard, text: str, config: Config, settings: OperatorOutput, *, configmap_ref: bool = False
+) -> dict[str, Any]:
     """The GrafanaDashboard of ``d``, whose JSON is ``text`` (the sidecar's, byte for byte).
 
     With ``configmap_ref`` the content is the sidecar ConfigMap rendered beside it.
@@ -123,8 +136,11 @@ def dashboard_object(d: Dashboard, text: str, config: Config, settings: Operator
     obj["spec"] = {**spec, "gzipJson": gzip_json(text), **_common_spec(settings)}
     size = object_bytes(obj)
     if size > OBJECT_MAX_BYTES:
-        raise DashgenError(f"GrafanaDashboard {obj['metadata']['name']} is {size} bytes even with gzipJson, over "
-                           f"the {OBJECT_MAX_BYTES} bytes etcd stores; split the dashboard", path=d.source)
+        raise DashgenError(
+            f"GrafanaDashboard {obj['metadata']['name']} is {size} bytes even with gzipJson, over "
+            f"the {OBJECT_MAX_BYTES} bytes etcd stores; split the dashboard",
+            path=d.source,
+        )
     return obj
 
 
@@ -147,22 +163,35 @@ def datasource_object(ds: Datasource, config: Config, settings: OperatorOutput) 
         raise DashgenError(
             f"datasource '{ds.name}': {', '.join(unknown)} cannot be written to a GrafanaDatasource "
             f"(its spec.datasource has only {', '.join(sorted(DATASOURCE_FIELDS))}); "
-            "move it under jsonData or drop it", path=ds.source)
+            "move it under jsonData or drop it",
+            path=ds.source,
+        )
     values_from = []
     for field, ref in sorted((model.get("secureJsonData") or {}).items()):
         match = ENV_REF_RE.fullmatch(ref) if isinstance(ref, str) else None
         if match is None:  # checks.py refuses these before rendering; never write a value
-            raise DashgenError(f"datasource '{ds.name}': secureJsonData.{field} must be a ${{VAR}} reference",
-                               path=ds.source)
+            raise DashgenError(
+                f"datasource '{ds.name}': secureJsonData.{field} must be a ${{VAR}} reference", path=ds.source
+            )
         if not _FIELD_RE.fullmatch(field):
-            raise DashgenError(f"datasource '{ds.name}': secureJsonData.{field} cannot be set by the operator's "
-                               "valuesFrom (a field name of letters, digits and '_' is needed)", path=ds.source)
+            raise DashgenError(
+                f"datasource '{ds.name}': secureJsonData.{field} cannot be set by the operator's "
+                "valuesFrom (a field name of letters, digits and '_' is needed)",
+                path=ds.source,
+            )
         key = match.group(1) or match.group(2)
-        values_from.append({"targetPath": f"secureJsonData.{field}",
-                            "valueFrom": {"secretKeyRef": {"name": settings.datasource_secret, "key": key}}})
+        values_from.append(
+            {
+                "targetPath": f"secureJsonData.{field}",
+                "valueFrom": {"secretKeyRef": {"name": settings.datasource_secret, "key": key}},
+            }
+        )
     if len(values_from) > VALUES_FROM_MAX:
-        raise DashgenError(f"datasource '{ds.name}': {len(values_from)} secureJsonData fields; a GrafanaDatasource "
-                           f"takes at most {VALUES_FROM_MAX}", path=ds.source)
+        raise DashgenError(
+            f"datasource '{ds.name}': {len(values_from)} secureJsonData fields; a GrafanaDatasource "
+            f"takes at most {VALUES_FROM_MAX}",
+            path=ds.source,
+        )
     spec: dict[str, Any] = {"datasource": model}
     if uid:
         spec["uid"] = uid
@@ -193,8 +222,9 @@ def _common_spec(settings: OperatorOutput) -> dict[str, Any]:
     return spec
 
 
-def _object(kind: str, name: str, source: str, spec: dict[str, Any], config: Config,
-            settings: OperatorOutput) -> dict[str, Any]:
+def _object(
+    kind: str, name: str, source: str, spec: dict[str, Any], config: Config, settings: OperatorOutput
+) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": kind,
@@ -206,4 +236,3 @@ def _object(kind: str, name: str, source: str, spec: dict[str, Any], config: Con
         },
         "spec": {**spec, **_common_spec(settings)},
     }
-
