@@ -417,3 +417,17 @@ def test_a_rebuild_passes_the_crds_update_rules(project):
     assert set(after) == set(before) and after != before
     for name, obj in after.items():
         assert validator.errors(obj, before[name]) == [], name
+
+
+def test_operator_output_without_environments(project):
+    project.write("dashboards/team/a.py", grafanalib_dashboard("A", "team-a"))
+    project.write("dashgen.yaml", "output:\n  path: out\n  kinds: [operator]\n"
+                                  "  operator: {instance_selector: {matchLabels: {team: a}}, allow_cross_namespace_import: true}\n")
+    assert project.run("build").code == 0
+    files = _tree(project.root / "out")
+    assert yaml.safe_load(files["kustomization.yaml"])["resources"] == [
+        "kubernetes/grafana-operator/grafanadashboard-dashgen-team-a.yaml",
+        "kubernetes/grafana-operator/grafanafolder-dashgen-team.yaml"]
+    board = yaml.safe_load(files["kubernetes/grafana-operator/grafanadashboard-dashgen-team-a.yaml"])
+    assert board["spec"]["allowCrossNamespaceImport"] is True and board["spec"]["folderRef"] == "dashgen-team"
+    assert not any(p.startswith("kubernetes/dashboards/") for p in files)
