@@ -103,6 +103,7 @@ def build_environments(config: Config, names: list[str] | None = None, *, check:
     """Each environment (``names``, default all) into ``<output>/<name>``, sources loaded once per
     environment. Nothing is written unless every environment renders. A build of all of them
     also removes the trees nothing builds any more (environments.retired_trees)."""
+    names = list(dict.fromkeys(names or []))
     chosen = [config.for_environment(name) for name in (names or list(config.environments))]
     results: list[BuildResult] = []
     with contextlib.ExitStack() as stack:

@@ -349,7 +349,7 @@ def _environment_config(config: Config, name: str, env: Environment) -> Config:
     key = f"environments.{name}"
     if not ENVIRONMENT_NAME_RE.fullmatch(name) or len(name) > 63 or name in RESERVED_ENVIRONMENT_NAMES:
         raise ValueError(f"key '{key}': environment names are lowercase letters, digits and '-' (they name the "
-                         f"directory {config.output.path}/{name}), not {', '.join(sorted(RESERVED_ENVIRONMENT_NAMES))}")
+                         f"directory {config.output.path}/{name}), and none of {', '.join(sorted(RESERVED_ENVIRONMENT_NAMES))}")
     alertmanager = config.alertmanager
     if env.alertmanager is not None:
         merged = deep_merge(config.mapping.get("alertmanager") or {}, env.alertmanager)
