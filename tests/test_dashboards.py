@@ -17,7 +17,7 @@ import yaml
 
 from dashgen.cli import main
 from dashgen.lint import has_failures, lint_dashboard
-from dashgen.lint.promql import analyze
+from dashgen.dashboard.promql import analyze
 
 REPO = Path(__file__).resolve().parents[1]
 UIDS = {"flux-gitops": "GitOps", "kubernetes-cluster": "Kubernetes", "empulse-music": "EmPulse"}

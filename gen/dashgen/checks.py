@@ -311,7 +311,7 @@ def _check_alertmanager(config: Config) -> list[Problem]:
     for label in [*am.group_by, *am.matchers]:
         if label != "..." and not LABEL_NAME_RE.fullmatch(label):
             error(f"alertmanager: {label!r} is not a valid label name")
-    from .lint.promql import parse_prom_duration
+    from .dashboard.promql import parse_prom_duration
 
     for field_key in ("group_wait", "group_interval", "repeat_interval"):
         value = getattr(am, field_key)

@@ -19,6 +19,9 @@ from typing import Any, Literal
 from .errors import DashgenError
 from .names import ENV_NAME_RE
 
+if typing.TYPE_CHECKING:
+    from .lint import LintSettings
+
 CONFIG_FILE = "dashgen.yaml"
 
 
@@ -142,6 +145,29 @@ class Push:
     retries: int = 4
 
 
+Severity = Literal["error", "warning", "off"]
+
+
+@dataclass(frozen=True)
+class LintExclusion:
+    """Silence ``rule`` for one dashboard (name, uid or title) and/or one panel (title); say why."""
+
+    rule: str
+    reason: str
+    dashboard: str | int | float | None = None  # numbers are titles too: matched as text
+    panel: str | int | float | None = None
+
+
+@dataclass(frozen=True)
+class Lint:
+    """``dashgen lint`` and the lint step of build, push and diff. Rule names are checked
+    against the lint registry when the settings are made (:meth:`Config.lint_settings`)."""
+
+    rules: dict[str, Severity] = field(default_factory=dict)  # rule name -> error | warning | off
+    exclusions: list[LintExclusion] = field(default_factory=list)
+    strict: bool = False  # warnings fail too
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole of ``dashgen.yaml``."""
@@ -156,7 +182,7 @@ class Config:
     prometheus: PrometheusSelection = field(default_factory=PrometheusSelection)
     alertmanager: Alertmanager = field(default_factory=Alertmanager)
     values: dict[str, Any] = field(default_factory=dict)
-    lint: dict[str, Any] = field(default_factory=dict)
+    lint: Lint = field(default_factory=Lint)
     push: Push = field(default_factory=Push)
     targets: dict[str, GrafanaTarget] = field(default_factory=dict)
 
@@ -173,11 +199,18 @@ class Config:
     def output_dir(self) -> Path:
         return self.root / self.output
 
-    def lint_settings(self):
-        """The ``lint:`` section as the lint engine's settings (validated on load)."""
-        from .lint import LintSettings
+    def lint_settings(self) -> LintSettings:
+        """The ``lint:`` section as the lint engine's settings; ``ValueError`` names an unknown rule."""
+        from .lint import Exclusion, LintSettings
 
-        return LintSettings.from_mapping(self.lint, where="lint")
+        lint = self.lint
+        exclusions = tuple(
+            Exclusion(rule=e.rule, reason=e.reason.strip(), dashboard=_text(e.dashboard), panel=_text(e.panel))
+            for e in lint.exclusions)
+        try:
+            return LintSettings(rules=lint.rules, exclusions=exclusions, strict=lint.strict)
+        except ValueError as exc:
+            raise ValueError(f"lint.{exc}") from None
 
     def folder(self, directory: str) -> FolderSpec:
         """The folder for a first-level source directory, with the default title."""
@@ -217,7 +250,7 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
         data = {}
     try:
         config = from_mapping(data)
-        if config.lint:  # only then is the lint engine worth importing here
+        if config.lint != Lint():  # only then is the lint engine worth importing here
             config.lint_settings()
     except ValueError as exc:
         raise DashgenError(str(exc), path=str(path)) from None
@@ -301,6 +334,10 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         return tp(**kwargs)
     if origin is Literal:
         choices = typing.get_args(tp)
+        if value is False and "off" in choices:
+            value = "off"  # YAML 1.1 reads an unquoted off as false
+        elif isinstance(value, str) and value.strip().lower() in choices:
+            value = value.strip().lower()
         if value not in choices:
             raise ValueError(f"{where}: expected one of {', '.join(map(str, choices))}, got {value!r}")
         return value
@@ -343,6 +380,10 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
             raise ValueError(f"{where}: expected {_TYPE_NAMES[tp]}, got {_kind(value)}{hint}")
         return value
     raise TypeError(f"unsupported config type {tp!r}")  # a bug in the schema, not user input
+
+
+def _text(value: str | int | float | None) -> str | None:
+    return None if value is None else str(value)
 
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}

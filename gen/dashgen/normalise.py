@@ -24,21 +24,6 @@ _LEGACY_PANEL_KEYS = ("span", "height", "minSpan", "error", "editable")
 _LEGACY_TARGET_KEYS = ("step", "metric", "target")
 
 
-def unwrap(document: Any) -> Any:
-    """The dashboard model inside what Grafana tools save, or ``document`` itself.
-
-    Two wrappers are common: ``{"dashboard": ..., "meta": ...}`` (the response of
-    ``GET /api/dashboards/uid/<uid>``) and a ``kind: Dashboard`` resource (Grafana 12's
-    dashboard.grafana.app API, gcx, Grizzly), whose v0/v1 ``spec`` is the classic model.
-    """
-    if isinstance(document, dict):
-        if isinstance(document.get("dashboard"), dict) and "meta" in document:
-            return document["dashboard"]
-        if document.get("kind") == "Dashboard" and isinstance(document.get("spec"), dict) and "panels" not in document:
-            return document["spec"]
-    return document
-
-
 def dashboard(model: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``model`` without the fields Grafana sets on save."""
     return {k: v for k, v in model.items() if k not in VOLATILE_KEYS}

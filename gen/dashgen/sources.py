@@ -27,6 +27,7 @@ from typing import Any
 
 from . import normalise, values
 from .config import Config
+from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
 
@@ -144,26 +145,14 @@ def folder_uid(directory: str) -> str:
 
 def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
     try:
-        model = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
-    except _NotJSON as exc:
-        raise DashgenError(f"invalid JSON: {exc} is not a JSON number (JSON has no NaN or Infinity)",
-                           path=source) from None
-    except json.JSONDecodeError as exc:
-        raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
-    model = normalise.unwrap(model)
-    if not _looks_like_dashboard(model):
+    doc = read_document(text, source)
+    model = doc.dashboards[0]
+    if doc.kind == "configmap" or not _looks_like_dashboard(model):
         raise DashgenError("defines no dashboard: expected a JSON object with 'title' and 'panels'", path=source)
     return normalise.dashboard(model)
-
-
-class _NotJSON(ValueError):
-    pass
-
-
-def _not_json(constant: str) -> Any:
-    raise _NotJSON(constant)  # NaN, Infinity, -Infinity: Python's json reads them, JSON has none
 
 
 def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:

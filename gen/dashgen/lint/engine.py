@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..normalise import unwrap
-from . import dashboard_rules as _dashboard_rules  # noqa: F401  (registers the rules)
-from . import rule_rules as _rule_rules  # noqa: F401
-from .context import DashboardCtx
-from .model import IMPLEMENTATIONS, RULES, Finding, Hit, LintSettings
-from .rule_rules import RuleFileCtx
-from .walk import text
+from ..dashboard.document import unwrap
+from ..dashboard.walk import text
+from . import rules as _rules  # noqa: F401  (fills the registry)
+from .context import DashboardCtx, RuleFileCtx
+from .registry import IMPLEMENTATIONS, RULES, Finding, Hit
+from .settings import LintSettings
 
 _DEFAULT = LintSettings()
 

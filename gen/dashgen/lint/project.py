@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..dashboard.document import Document, document_of
 from ..names import configmap_sizes
-from ..normalise import unwrap
-from . import lint_dashboard, lint_rule_groups
-from .model import RULES, Finding, LintSettings, RuleInfo
+from .engine import lint_dashboard, lint_rule_groups
+from .registry import RULES, Finding, RuleInfo
+from .settings import LintSettings
 
 
 @dataclass(frozen=True)
@@ -116,18 +117,16 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Locat
 
 
 def _kind(doc: Any) -> str | None:
-    """What a document is to lint: "dashboard", "rules", "configmap", or None."""
+    """What a document is to lint: "rules", "dashboard" (any shape but a ConfigMap), "configmap", or None."""
     if isinstance(doc, list):
         return "rules"
     if not isinstance(doc, dict):
         return None
-    kind = doc.get("kind")
-    if kind == "PrometheusRule" or "groups" in doc:
+    if doc.get("kind") == "PrometheusRule" or "groups" in doc:
         return "rules"
-    if kind == "ConfigMap":
-        data = doc.get("data")
-        return "configmap" if isinstance(data, dict) and any(str(k).endswith(".json") for k in data) else None
-    if "panels" in doc or "rows" in doc or unwrap(doc) is not doc:
+    if doc.get("kind") == "ConfigMap":
+        return "configmap" if document_of(doc).kind == "configmap" else None
+    if "panels" in doc or "rows" in doc or document_of(doc).wrapped:
         return "dashboard"
     return None
 
@@ -140,21 +139,24 @@ def _lint_document(source: str, doc: Any, settings: LintSettings, dump_json) -> 
         size = _size(doc, dump_json)
         return [Located(source, f) for f in lint_dashboard(doc, name=source, settings=settings, configmap_bytes=size)]
     if kind == "configmap":
-        out = []
-        data, whole = configmap_sizes(doc)
-        for key, value in sorted(doc["data"].items()):
-            if not str(key).endswith(".json"):
-                continue
-            name = f"{source}#{key}"
-            try:
-                model = json.loads(value)
-            except (TypeError, json.JSONDecodeError) as exc:
-                out.append(_unreadable(name, f"invalid JSON in ConfigMap key {key}: {exc}"))
-                continue
-            out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings,
-                                                             configmap_bytes=data, configmap_object_bytes=whole)]
-        return out
+        return _lint_configmap(source, document_of(doc), settings)
     return []
+
+
+def _lint_configmap(source: str, doc: Document, settings: LintSettings) -> list[Located]:
+    """Each dashboard of the ConfigMap, in key order; sizes are the ConfigMap's."""
+    data, whole = configmap_sizes(doc.original)
+    out = []
+    problems = dict(doc.errors)
+    models = dict(zip(doc.keys, doc.dashboards))
+    for key in sorted([*models, *problems], key=str):
+        name = f"{source}#{key}"
+        if key in problems:
+            out.append(_unreadable(name, problems[key]))
+            continue
+        out += [Located(name, f) for f in lint_dashboard(models[key], name=name, settings=settings,
+                                                         configmap_bytes=data, configmap_object_bytes=whole)]
+    return out
 
 
 def _size(model: Any, dump_json) -> int | None:

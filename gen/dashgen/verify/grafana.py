@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..errors import DashgenError
-from ..lint.promql import VarRef, find_vars
+from ..dashboard.variables import VarRef, find_vars
 
 # ----------------------------------------------------------------------------- time
 _UNITS_S = {"y": 365 * 86400, "M": 30 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}

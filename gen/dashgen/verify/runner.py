@@ -25,14 +25,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..lint.data import PROMETHEUS_TYPES, SPECIAL_DATASOURCES
-from ..lint.walk import iter_panels
+from ..dashboard.datasources import PROMETHEUS_TYPES, plugin_type, reference
+from ..dashboard.promql import analyze
+from ..dashboard.walk import iter_panels
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .variables import Context, resolve
 
 DATA, NO_DATA, PARTIAL, ERROR, SKIPPED = "data", "no data", "partial", "error", "skipped"
-# What the special datasources (lint.data.SPECIAL_DATASOURCES: name or uid -> kind) stand for.
+# What the special datasources (dashboard.datasources.SPECIAL_DATASOURCES: name or uid -> kind) stand for.
 SPECIAL_USES = {"grafana": "the built-in Grafana datasource", "dashboard": "another panel's data"}
 # A panel without maxDataPoints gets its width in pixels from Grafana; verify assumes a 1440 px wide
 # dashboard, 60 px per grid column.
@@ -115,7 +116,7 @@ class Datasources:
     @classmethod
     def from_models(cls, models: Iterable[dict], scrape_override: str | None = None) -> "Datasources":
         models = [m for m in models if isinstance(m, dict)]
-        proms = [m for m in models if _plugin(m.get("type")) in PROMETHEUS_TYPES]
+        proms = [m for m in models if plugin_type(m.get("type")) in PROMETHEUS_TYPES]
         default = next((m for m in proms if m.get("isDefault")), proms[0] if proms else {})
         return cls(by_uid={m["uid"]: m for m in models if m.get("uid")},
                    by_name={m["name"]: m for m in models if m.get("name")},
@@ -127,11 +128,11 @@ class Datasources:
         for var in (model.get("templating") or {}).get("list") or []:
             if not isinstance(var, dict) or var.get("type") != "datasource":
                 continue
-            if _plugin(var.get("query")) in PROMETHEUS_TYPES:
+            if plugin_type(var.get("query")) in PROMETHEUS_TYPES:
                 current = (var.get("current") or {}).get("value")
                 current = current[0] if isinstance(current, list) and current else current
                 known = self.by_uid.get(current) or self.by_name.get(current) if isinstance(current, str) else None
-                if known and _plugin(known.get("type")) in PROMETHEUS_TYPES:
+                if known and plugin_type(known.get("type")) in PROMETHEUS_TYPES:
                     uid = str(known.get("uid") or uid)
                 break
         if self.scrape_override is not None:
@@ -142,39 +143,21 @@ class Datasources:
     def type_of(self, ref: Any, variables: dict[str, grafana.Variable]) -> tuple[str | None, str | None]:
         """(plugin type in lower case or None if unknown, special kind) of a datasource reference.
 
-        The special kinds are those of ``lint.data.SPECIAL_DATASOURCES`` ("grafana", "mixed",
-        "dashboard"), matched without regard to case as the lint engine does; a datasource whose
-        uid happens to be "grafana" but whose type says otherwise is not the built-in one.
-        Plugin types are compared in lower case: Grafana finds a datasource by its uid, so a
-        reference typed "Prometheus" still queries Prometheus.
+        The reference is read as the lint engine reads it (``dashboard.datasources.reference``);
+        then a datasource variable stands for the type it resolved to, and a name or uid
+        without a type for the provisioned datasource it names.
         """
-        if ref is None:
-            return None, None
-        if isinstance(ref, str):
-            uid, typ = ref.strip(), None
-        elif isinstance(ref, dict):
-            uid, typ = str(ref.get("uid") or "").strip(), _plugin(ref.get("type"))
-        else:
-            return None, None
-        special = SPECIAL_DATASOURCES.get(uid.lower())
-        if special is not None and (typ in (None, "datasource", "grafana") or uid.lower() != "grafana"):
-            return typ or "datasource", special
-        from ..lint.promql import var_name_of
-
-        var = var_name_of(uid)
-        if var and var in variables and variables[var].type == "datasource":
-            return _plugin(variables[var].datasource_type), None
-        if typ and typ != "datasource":
-            return typ, None
-        known = self.by_uid.get(uid) or self.by_name.get(uid)
+        r = reference(ref)
+        if r.kind == "special":
+            return r.type or "datasource", r.special
+        if r.var is not None and r.var in variables and variables[r.var].type == "datasource":
+            return plugin_type(variables[r.var].datasource_type), None
+        if r.type and r.type != "datasource":
+            return r.type, None
+        known = (self.by_uid.get(r.name) or self.by_name.get(r.name)) if r.name else None
         if known:
-            return _plugin(known.get("type")), None
-        return typ, None
-
-
-def _plugin(value: Any) -> str | None:
-    """A plugin type as Grafana's plugin ids are written (lower case), None when not a string."""
-    return value.strip().lower() or None if isinstance(value, str) else None
+            return plugin_type(known.get("type")), None
+        return r.type, None
 
 
 @dataclass
@@ -221,8 +204,6 @@ class Schema:
 
     def check(self, expr: str) -> tuple[list[str], list[str]]:
         """(misspellings, absences) of the metric and label names the query's selectors need."""
-        from ..lint.promql import analyze
-
         analysis = analyze(expr)
         names = self.names()
         if not analysis.ok or names is None:

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..lint.data import PROMETHEUS_TYPES
-from ..lint.promql import find_vars
+from ..dashboard.datasources import PROMETHEUS_TYPES
+from ..dashboard.variables import find_vars, variable_text
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .grafana import ALL, Variable
@@ -35,15 +35,6 @@ class Context:
     end: float
     datasource_uid: str  # the Prometheus datasource being checked
     scrape_interval: str  # its jsonData.timeInterval ("" when unset)
-
-
-def variable_query(var: dict) -> str:
-    q = var.get("query")
-    if isinstance(q, dict):
-        q = q.get("query")
-    if not isinstance(q, str) or not q.strip():
-        q = var.get("definition") if isinstance(var.get("definition"), str) else ""
-    return q or ""
 
 
 def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
@@ -74,7 +65,7 @@ def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
 
 
 def _dependencies(var: dict) -> list[str]:
-    texts = [variable_query(var), var.get("regex") or "", str(var.get("allValue") or "")]
+    texts = [variable_text(var), var.get("regex") or "", str(var.get("allValue") or "")]
     ds = var.get("datasource")
     texts.append(ds.get("uid", "") if isinstance(ds, dict) else str(ds or ""))
     return [ref.name for t in texts if isinstance(t, str) for ref in find_vars(t)]
@@ -91,23 +82,23 @@ def _resolve_one(var: dict, resolved: dict[str, Variable], ctx: Context) -> Vari
         if kind == "query":
             out.options = _query_options(var, resolved, ctx)
         elif kind == "custom":
-            out.options = _custom_options(variable_query(var))
+            out.options = _custom_options(variable_text(var))
         elif kind in ("constant",):
-            out.options = [variable_query(var)]
+            out.options = [variable_text(var)]
         elif kind == "textbox":
             current = _current(var)
-            out.options = current or [variable_query(var)]
+            out.options = current or [variable_text(var)]
         elif kind == "interval":
-            out.options = _custom_options(variable_query(var))
+            out.options = _custom_options(variable_text(var))
         elif kind == "datasource":
-            out.datasource_type = variable_query(var).strip().lower() or "prometheus"
+            out.datasource_type = variable_text(var).strip().lower() or "prometheus"
             out.options = [ctx.datasource_uid] if out.datasource_type in PROMETHEUS_TYPES else []
             out.selected = list(out.options)
             return out
         else:  # adhoc, system, unknown: nothing to substitute
             return out
     except (PrometheusError, Unreachable, ValueError) as exc:
-        out.error = f"query {variable_query(var)!r} failed: {exc}"
+        out.error = f"query {variable_text(var)!r} failed: {exc}"
         return out
     _select(out, var)
     return out
@@ -138,7 +129,7 @@ def _select(out: Variable, var: dict) -> None:
 
 
 def _query_options(var: dict, resolved: dict[str, Variable], ctx: Context) -> list[str]:
-    query = variable_query(var)
+    query = variable_text(var)
     # metricFindQuery's scoped variables: the datasource interval and the time range
     interval = ctx.scrape_interval or grafana.DEFAULT_SCRAPE
     range_ms = int(round((ctx.end - ctx.start) * 1000))

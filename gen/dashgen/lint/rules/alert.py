@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
-from .data import UNKNOWN_METRICS
-from .model import Hit, register
-from .promql import analyze, parse_prom_duration
-from .walk import as_dict, as_list, kind_name, text
-
-R = "rules"
+from ...dashboard.promql import analyze, parse_prom_duration
+from ...dashboard.walk import as_dict, as_list, kind_name, text
+from ..context import R, RuleEntry, RuleFileCtx
+from ..data import UNKNOWN_METRICS
+from ..registry import Hit, register
 
 GROUP_NAME_MAX = 40
 GROUP_RULES_MAX = 20
@@ -34,37 +33,6 @@ _GROUP_KEYS = frozenset(
     }
 )
 _RULE_KEYS = frozenset({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"})
-
-
-class RuleEntry(NamedTuple):
-    group: str | None  # group name
-    path: str  # "groups[0].rules[3]"
-    rule: dict
-    kind: str | None  # "alert" | "record" | None
-    name: str | None  # alert or record name
-
-
-class RuleFileCtx:
-    def __init__(self, groups: Any, name: str) -> None:
-        self.name = name
-        self.raw = groups
-        self.groups: list[tuple[int, dict]] = []
-        self.entries: list[RuleEntry] = []
-        for gi, g in enumerate(as_list(groups)):
-            if not isinstance(g, dict):
-                continue
-            self.groups.append((gi, g))
-            gname = text(g.get("name"))
-            for ri, r in enumerate(as_list(g.get("rules"))):
-                if not isinstance(r, dict):
-                    continue
-                alert, record = text(r.get("alert")), text(r.get("record"))
-                kind = "alert" if alert is not None and record is None else "record" if record is not None and alert is None else None
-                self.entries.append(RuleEntry(gname, f"groups[{gi}].rules[{ri}]", r, kind, alert or record))
-
-    @property
-    def alerts(self) -> list[RuleEntry]:
-        return [e for e in self.entries if e.kind == "alert"]
 
 
 def _rhit(e: RuleEntry | None, message: str, fix: str, group: str | None = None) -> Hit:

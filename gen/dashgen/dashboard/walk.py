@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .data import NON_DATA_PANEL_TYPES
+# Panel types that never carry queries, units or descriptions worth linting.
+NON_DATA_PANEL_TYPES: frozenset[str] = frozenset(
+    {
+        "row", "text", "news", "dashlist", "welcome", "gettingstarted", "alertlist", "annolist",
+        "grafana-clock-panel",
+    }
+)
 
 
 def kind_name(v: Any) -> str:
