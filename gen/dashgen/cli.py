@@ -14,11 +14,9 @@ import sys
 import click
 
 from . import __version__
-from .errors import DashgenError, DashgenErrors
-from .grafana import redact  # standard library only: every command's errors go through it
+from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors
+from . import redact  # standard library only: every command's errors go through it
 
-EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
-EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 

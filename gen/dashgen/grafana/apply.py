@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from ..names import ENV_REF_RE
 from ..errors import DashgenError, DashgenErrors
-from . import redact
+from .. import redact
 from .client import ApiError, Grafana
 from .plan import Action, Plan
 

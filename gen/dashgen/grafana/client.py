@@ -29,7 +29,7 @@ from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException, GrafanaTimeoutError
 
 from ..errors import DashgenError
-from . import redact
+from .. import redact
 
 # Backoff: attempt n waits between d/2 and d, d = min(BACKOFF_CAP, BACKOFF_BASE * 2**(n-1)).
 BACKOFF_BASE = 0.5

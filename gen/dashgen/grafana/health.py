@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import DashgenError
-from . import redact
+from .. import redact
 from .client import ApiError, Grafana
 
 

@@ -23,7 +23,7 @@ SEARCH_PAGE = 5000
 
 
 @dataclass
-class Hit:
+class SearchHit:
     uid: str
     title: str
     folder_uid: str
@@ -51,7 +51,7 @@ class LiveState:
     folders: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> folder (only those asked)
     datasources: list[dict[str, Any]] = field(default_factory=list)  # the list items
     datasource_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> GET by uid
-    hits: dict[str, Hit] = field(default_factory=dict)  # every dashboard the account can see
+    hits: dict[str, SearchHit] = field(default_factory=dict)  # every dashboard the account can see
     dashboards: dict[str, LiveDashboard] = field(default_factory=dict)  # the selected that exist
     versions: dict[str, LatestVersion | None] = field(default_factory=dict)  # None: could not tell
     version_errors: dict[str, str] = field(default_factory=dict)
@@ -100,8 +100,8 @@ def fetch_versions(grafana: Grafana, executor: ThreadPoolExecutor, state: LiveSt
             state.version_errors[uid] = exc.grafana_message
 
 
-def search_all(grafana: Grafana) -> dict[str, Hit]:
-    hits: dict[str, Hit] = {}
+def search_all(grafana: Grafana) -> dict[str, SearchHit]:
+    hits: dict[str, SearchHit] = {}
     page = 1
     while True:
         batch = grafana.call(
@@ -112,7 +112,7 @@ def search_all(grafana: Grafana) -> dict[str, Hit]:
         for item in batch:
             if isinstance(item, dict) and item.get("type", "dash-db") == "dash-db" and item.get("uid"):
                 tags = item.get("tags") if isinstance(item.get("tags"), list) else []
-                hits[item["uid"]] = Hit(item["uid"], str(item.get("title") or ""), str(item.get("folderUid") or ""),
+                hits[item["uid"]] = SearchHit(item["uid"], str(item.get("title") or ""), str(item.get("folderUid") or ""),
                                         str(item.get("folderTitle") or ""), [str(t) for t in tags])
         if len(batch) < SEARCH_PAGE:
             return hits

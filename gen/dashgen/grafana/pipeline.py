@@ -10,17 +10,17 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from ..build import load_checked
-from ..cli import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK
 from ..config import Config
-from ..errors import DashgenError, DashgenErrors
-from . import apply, health, live, plan, redact, targets
-from .apply import Outcome
+from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
+from .. import redact
+from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter
+from .results import TargetResult
 from .select import Selected, Selection, select
 
 
@@ -35,30 +35,6 @@ class Options:
     concurrency: int | None = None
     verbose: bool = False
     output: str = "text"
-
-
-@dataclass
-class TargetResult:
-    connection: Connection
-    version: str | None = None
-    plan: plan.Plan | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-    error: str = ""
-    writes: int = 0
-    retries: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.error or self.failures)
-
-    @property
-    def differs(self) -> bool:
-        return self.plan is not None and self.plan.differs
 
 
 def run(config: Config, options: Options, env: Mapping[str, str] | None = None) -> int:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 
-from . import redact
+from .. import redact
 from .plan import Action, unified_diff
 
 if TYPE_CHECKING:
     from .apply import Outcome
-    from .pipeline import TargetResult
+    from .results import TargetResult
 
 SIGNS = {"create": "+", "update": "~", "delete": "-", "unchanged": "=", "skip": "!", "conflict": "x", "orphan": "?"}
 DONE = {"create": "created", "update": "updated", "delete": "deleted"}

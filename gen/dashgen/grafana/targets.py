@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from ..config import Config, GrafanaTarget
 from ..errors import DashgenError
-from . import redact
+from .. import redact
 from .client import Connection, Credentials
 
 

@@ -42,7 +42,7 @@ SAMPLES_KEPT = 20
 
 
 @dataclass
-class TargetResult:
+class QueryResult:
     ref_id: str
     expr: str  # as sent to Prometheus
     kind: str  # range | instant
@@ -76,7 +76,7 @@ class PanelResult:
     type: str
     status: str = NO_DATA
     detail: str = ""
-    targets: list[TargetResult] = field(default_factory=list)
+    targets: list[QueryResult] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "type": self.type, "status": self.status, "detail": self.detail,
@@ -163,7 +163,7 @@ class Datasources:
 @dataclass
 class Job:
     panel: PanelResult
-    target: TargetResult
+    target: QueryResult
     params: dict
     schema: "Schema"
 
@@ -385,7 +385,7 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
                                     target_interval=str(target.get("interval") or ""),
                                     interval_factor=_int(target.get("intervalFactor")))
         except Exception as exc:  # noqa: BLE001 - a bad interval string is the dashboard's problem
-            tr = TargetResult(str(target.get("refId") or "?"), expr, "range", status=ERROR, error=str(exc))
+            tr = QueryResult(str(target.get("refId") or "?"), expr, "range", status=ERROR, error=str(exc))
             pr.targets.append(tr)
             continue
         text = grafana.replace(expr, variables, time_from_ms=int(t_from * 1000), time_to_ms=int(t_to * 1000),
@@ -397,7 +397,7 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
         if target.get("range") is True or not kinds:
             kinds.append("range")
         for kind in kinds:
-            tr = TargetResult(str(target.get("refId") or "?"), text, kind)
+            tr = QueryResult(str(target.get("refId") or "?"), text, kind)
             params = {"time": t_to}
             if kind == "range":
                 step_ms = timing.step_ms
@@ -501,7 +501,7 @@ def _classify(panel: PanelResult) -> None:
         panel.detail += "; note: " + "; ".join(notes)
 
 
-def _why(t: TargetResult) -> str:
+def _why(t: QueryResult) -> str:
     if t.problems:
         return f"{t.ref_id}: " + "; ".join(t.problems)
     if t.series:
