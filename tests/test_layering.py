@@ -22,8 +22,8 @@ PACKAGE = Path(dashgen.__file__).parent
 LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise"},  # neutral: nothing of dashgen
-        {"values", "writer", "promtool", "credentials", "http"},
-        {"dashboard"},  # the dashboard model
+        {"values", "writer", "promtool", "credentials"},
+        {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"lint"},
         {"config"},
         {"sources", "checks", "render"},  # the stages of build, independent of each other

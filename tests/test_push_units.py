@@ -8,7 +8,8 @@ import pytest
 
 from dashgen import config as config_module
 from dashgen.errors import DashgenError
-from dashgen import redact
+from dashgen import http, redact
+from dashgen.credentials import Credentials
 from dashgen.grafana import client, health, plan, targets
 from dashgen.grafana.live import SearchHit, LatestVersion, LiveDashboard, LiveState
 from dashgen.grafana.select import Selected
@@ -119,10 +120,10 @@ def test_orphans_and_deletes_only_with_the_marker():
 
 
 def test_backoff_grows_and_is_jittered_and_capped(monkeypatch):
-    monkeypatch.setattr(client, "BACKOFF_BASE", 0.5)
-    monkeypatch.setattr(client, "BACKOFF_CAP", 8.0)
+    monkeypatch.setattr(http, "BACKOFF_BASE", 0.5)
+    monkeypatch.setattr(http, "BACKOFF_CAP", 8.0)
     for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (6, 8.0), (9, 8.0)):
-        samples = {client.backoff(attempt) for _ in range(50)}
+        samples = {http.backoff(attempt) for _ in range(50)}
         assert all(ceiling / 2 <= s <= ceiling for s in samples) and len(samples) > 1
 
 
@@ -131,10 +132,11 @@ def test_retry_after_header_forms():
         def __init__(self, value):
             self.headers = {"Retry-After": value} if value is not None else {}
 
-    assert client.retry_after(R("3")) == 3.0
-    assert client.retry_after(R(None)) is None and client.retry_after(R("soon")) is None
+    retry = http.retry(4)
+    assert retry.get_retry_after(R("3")) == 3.0
+    assert retry.get_retry_after(R(None)) is None and retry.get_retry_after(R("soon")) is None
     when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 5))
-    assert 3 <= client.retry_after(R(when)) <= 6
+    assert 3 <= retry.get_retry_after(R(when)) <= 6
 
 
 def test_redaction():
@@ -227,10 +229,10 @@ def test_failure_hints(kind, status, grafana_status, message, expected):
     ("http://[::1]:3000/a/b", "http://[::1]:3000/a/b/api"),
 ])
 def test_api_url_keeps_sub_path_and_ipv6(url, api_url):
-    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    creds = Credentials("token", "GRAFANA_TOKEN", token="t-123")
     api = client.Grafana(client.Connection("", url, creds)).api()
     assert api.client.url == api_url
-    assert isinstance(api.client.s, client.RetryingSession)
+    assert isinstance(api.client.s.adapters["https://"].max_retries, http.Retry)
     assert api.client.s.headers["User-Agent"].startswith("dashgen/")
 
 
@@ -243,7 +245,7 @@ def test_grafana_client_still_keeps_its_session_where_dashgen_replaces_it():
     api = GrafanaApi("t-123", host="g.example.com")
     assert isinstance(vars(api.client).get("s"), niquests.Session), (
         "grafana-client no longer keeps its niquests session in GrafanaClient.s; dashgen's retries depend on it")
-    session = client.RetryingSession(0, client.RetryStats())
+    session = http.session(retries=0, timeout=1)
     client._install_session(api, session)
     assert client._session(api) is session and session.headers["User-Agent"] == api.client.user_agent
 
@@ -259,7 +261,7 @@ def test_a_changed_grafana_client_stops_dashgen_with_a_clear_message(project, mo
         self.session = vars(self).pop("s")
 
     monkeypatch.setattr(GrafanaClient, "__init__", renamed)
-    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    creds = Credentials("token", "GRAFANA_TOKEN", token="t-123")
     with pytest.raises(DashgenError, match=r"grafana-client .* does not keep its niquests session in GrafanaClient\.s"):
         client.Grafana(client.Connection("", "http://g:3000", creds)).api()
     monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")

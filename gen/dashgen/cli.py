@@ -228,19 +228,22 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     DASHGEN_PROMETHEUS_TOKEN (or the variable --token-env names), or a user and
     password in DASHGEN_PROMETHEUS_USER and DASHGEN_PROMETHEUS_PASSWORD.
     """
+    import os
     import time
 
+    from . import credentials
     from .verify import VerifyOptions, verify as run_verify
-    from .verify.client import has_userinfo
     from .verify.grafana import parse_time
     from .verify.report import failed, to_json, to_text
 
-    if has_userinfo(prometheus_url):
+    if credentials.has_userinfo(prometheus_url):
         raise DashgenError(
             "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
             f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
             f"and ${PROMETHEUS_PASSWORD_ENV}")
-    token, basic = _prometheus_credentials(token_env)
+    found = credentials.resolve(os.environ, token_env=token_env, user_env=PROMETHEUS_USER_ENV,
+                                password_env=PROMETHEUS_PASSWORD_ENV, who="Prometheus", required=False,
+                                exclusive=True)
     now = time.time()
     start = parse_time(time_from, now) if time_from else None
     end = parse_time(time_to, now, round_up=True) if time_to else None
@@ -251,7 +254,7 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     if start is not None and end is not None and end <= start:
         raise DashgenError("--from must be before --to")
     options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
-                            token=token, basic=basic, concurrency=concurrency, timeout=timeout,
+                            credentials=found, concurrency=concurrency, timeout=timeout,
                             scrape_interval=scrape_interval, now=now)
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
@@ -265,27 +268,6 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         click.echo(to_text(results, verbose=verbose))
     if failed(results, strict):
         sys.exit(EXIT_ERROR)
-
-
-def _prometheus_credentials(token_env: str) -> tuple[str | None, tuple[str, str] | None]:
-    """(bearer token, (user, password)) for verify, from the environment; registered for redaction."""
-    import os
-
-    token = os.environ.get(token_env) or None
-    user = os.environ.get(PROMETHEUS_USER_ENV) or ""
-    password = os.environ.get(PROMETHEUS_PASSWORD_ENV) or ""
-    redact.register(token, password)
-    if not (user or password):
-        return token, None
-    if not (user and password):
-        missing = PROMETHEUS_PASSWORD_ENV if user else PROMETHEUS_USER_ENV
-        raise DashgenError(f"{missing} is not set: basic authentication needs both {PROMETHEUS_USER_ENV} and "
-                           f"{PROMETHEUS_PASSWORD_ENV}")
-    if token:
-        raise DashgenError(f"both ${token_env} (a bearer token) and ${PROMETHEUS_USER_ENV}/${PROMETHEUS_PASSWORD_ENV} "
-                           "(basic authentication) are set: unset one")
-    redact.register_basic(user, password)
-    return None, (user, password)
 
 
 class _ProgressBar:

@@ -16,7 +16,7 @@ from typing import Mapping
 from ..build import load_checked
 from ..config import Config
 from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
-from .. import redact
+from .. import http, redact
 from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter
@@ -53,7 +53,7 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
         reporter.warning(str(warning))
     if any(c.verify is False for c in connections):
         reporter.warning("TLS certificate verification is off (--insecure): use it only against a test Grafana")
-        _quiet_insecure_warnings()
+        http.quiet_insecure_warnings()
     results = []
     for connection in connections:
         results.append(_run_target(connection, selected, config, options, concurrency, env, reporter))
@@ -123,13 +123,3 @@ class _Clock:
         now = time.perf_counter()
         self.into[name] = round(now - self.last, 4)
         self.last = now
-
-
-def _quiet_insecure_warnings() -> None:
-    import warnings
-
-    try:
-        from urllib3.exceptions import InsecureRequestWarning
-    except ImportError:  # pragma: no cover - urllib3-future always has it
-        return
-    warnings.filterwarnings("ignore", category=InsecureRequestWarning)

@@ -17,16 +17,16 @@ and the environment only, never from the command line: a URL with ``user:passwor
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from .. import credentials, redact
 from ..config import Config, GrafanaTarget
+from ..credentials import Credentials
 from ..errors import DashgenError
-from .. import redact
-from .client import Connection, Credentials
+from .client import Connection
 
 
 @dataclass(frozen=True)
@@ -146,34 +146,7 @@ def _clean_url(url: str, where: str, how: str) -> str:
 
 def _credentials(*, token_file: str | None, token_file_key: str, env: Mapping[str, str], token_env: str,
                  user_env: str, password_env: str, who: str) -> Credentials:
-    if token_file:
-        path = Path(token_file)
-        try:
-            token = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise DashgenError(f"{token_file_key}: cannot read token file {token_file}: {reason}") from None
-        if not token:
-            raise DashgenError(f"{token_file_key}: token file {token_file} is empty")
-        redact.register(token)
-        _check_token(token, f"token file {token_file}")
-        return Credentials("token", f"token file {token_file}", token=token)
-    token = (env.get(token_env) or "").strip()
-    if token:
-        redact.register(token)
-        _check_token(token, token_env)
-        return Credentials("token", token_env, token=token)
-    user, password = env.get(user_env) or "", env.get(password_env) or ""
-    if user or password:
-        redact.register_basic(user, password)
-        if not (user and password):
-            missing = password_env if user else user_env
-            raise DashgenError(f"{missing} is not set: basic authentication needs both {user_env} and {password_env}")
-        return Credentials("basic", f"{user_env}/{password_env}", user=user, password=password)
-    raise DashgenError(f"no credentials for {who}: set {token_env} to a service-account token (or pass --token-file "
-                       f"FILE), or set {user_env} and {password_env} for basic authentication")
-
-
-def _check_token(token: str, where: str) -> None:
-    if re.search(r"\s", token) or not token.isprintable():
-        raise DashgenError(f"{where}: the token holds whitespace or control characters; is it the right value?")
+    found = credentials.resolve(env, token_env=token_env, user_env=user_env, password_env=password_env, who=who,
+                                token_file=token_file, token_file_key=token_file_key)
+    assert found is not None  # required: resolve raises instead
+    return found

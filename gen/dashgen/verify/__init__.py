@@ -4,7 +4,7 @@
     results = verify(config, VerifyOptions(prometheus_url="http://localhost:9090", start=..., end=...))
 
 Modules: ``grafana`` (time, intervals, variable formatting: Grafana's semantics),
-``client`` (Prometheus HTTP API on urllib), ``variables`` (template variable resolution),
+``client`` (Prometheus HTTP API on dashgen.http), ``variables`` (template variable resolution),
 ``runner`` (planning, concurrent execution, classification), ``report`` (text and JSON).
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..config import Config
+from ..credentials import Credentials
 from ..errors import DashgenError
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .runner import Datasources, DashboardResult, verify_dashboards
@@ -28,8 +29,7 @@ class VerifyOptions:
     start: float | None = None  # unix seconds; None: each dashboard's own time range
     end: float | None = None
     dashboards: list[str] = field(default_factory=list)  # uids; empty: all
-    token: str | None = None  # bearer token
-    basic: tuple[str, str] | None = None  # (user, password) for HTTP basic auth
+    credentials: Credentials | None = None  # a bearer token or a user and password (credentials.resolve)
     concurrency: int = 8
     timeout: float = 30.0
     scrape_interval: str | None = None  # overrides the datasource's jsonData.timeInterval
@@ -50,15 +50,17 @@ def verify(config: Config, options: VerifyOptions,
             raise DashgenError(f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})")
         boards = [known[u] for u in dict.fromkeys(options.dashboards)]
     try:
-        client = PrometheusClient(options.prometheus_url, token=options.token, basic=options.basic,
-                                  timeout=options.timeout)
+        client = PrometheusClient(options.prometheus_url, credentials=options.credentials, timeout=options.timeout)
     except ValueError as exc:
         raise DashgenError(str(exc)) from None
-    now = options.now if options.now is not None else _time.time()
-    _reachable(client, options.end if options.end is not None else now)
-    datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
-    return verify_dashboards([(d.model, d.source) for d in boards], client, datasources, start=options.start,
-                             end=options.end, now=now, concurrency=options.concurrency, progress=progress)
+    try:
+        now = options.now if options.now is not None else _time.time()
+        _reachable(client, options.end if options.end is not None else now)
+        datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
+        return verify_dashboards([(d.model, d.source) for d in boards], client, datasources, start=options.start,
+                                 end=options.end, now=now, concurrency=options.concurrency, progress=progress)
+    finally:
+        client.close()
 
 
 def _reachable(client: PrometheusClient, at: float) -> None:
