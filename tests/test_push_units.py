@@ -7,11 +7,11 @@ import time
 import pytest
 
 from dashgen import config as config_module
-from dashgen.errors import DashgenError
 from dashgen import http, redact
 from dashgen.credentials import Credentials
+from dashgen.errors import DashgenError
 from dashgen.grafana import client, health, plan, targets
-from dashgen.grafana.live import SearchHit, LatestVersion, LiveDashboard, LiveState
+from dashgen.grafana.live import LatestVersion, LiveDashboard, LiveState, SearchHit
 from dashgen.grafana.select import Selected
 from dashgen.resources import GENERAL, Dashboard, Folder
 

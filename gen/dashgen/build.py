@@ -7,6 +7,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from . import checks, promtool, sources
 from .config import Config
@@ -64,7 +65,8 @@ def load_checked(config: Config, *, lint: bool = True,
         return resources, [p for p in problems if p.severity == "warning"]
     settings = config.lint_settings()
     for located in lint_resources(resources, settings):
-        severity = "error" if settings.strict else located.finding.severity
+        severity: Literal["error", "warning"] = "error" if settings.strict or located.finding.severity == "error" \
+            else "warning"
         problems.append(checks.Problem(severity, located.source, located.detail()))
     _raise_errors(problems)
     return resources, [p for p in problems if p.severity == "warning"]

@@ -185,7 +185,7 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
         obj = m.model
         meta = obj.get("metadata")
         kind, api = obj.get("kind"), obj.get("apiVersion")
-        name = meta.get("name") if isinstance(meta, dict) else None
+        obj_name = meta.get("name") if isinstance(meta, dict) else None
         if not (isinstance(api, str) and api and isinstance(kind, str) and kind):
             problems.append(Problem("error", m.source, "a manifest needs 'apiVersion' and 'kind'"))
             continue
@@ -194,12 +194,12 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
                 f"kind {kind!r} is not a Kubernetes kind; a kind is a name like PodMonitor "
                 "(a letter, then letters and digits)")))
             continue
-        if not is_dns_subdomain(name):
-            problems.append(Problem("error", m.source, f"{kind} name {name!r} is not a valid Kubernetes name"))
+        if not isinstance(obj_name, str) or not is_dns_subdomain(obj_name):
+            problems.append(Problem("error", m.source, f"{kind} name {obj_name!r} is not a valid Kubernetes name"))
             continue
-        key = (kind.lower(), name)
+        key = (kind.lower(), obj_name)
         if key in seen:
-            problems.append(Problem("error", m.source, f"{kind} '{name}' is also defined in {seen[key]}"))
+            problems.append(Problem("error", m.source, f"{kind} '{obj_name}' is also defined in {seen[key]}"))
         seen.setdefault(key, m.source)
     return problems
 
@@ -226,14 +226,14 @@ def check_rule_groups(resources: Resources) -> list[Problem]:
                 if not isinstance(rule, dict) or not isinstance(rule.get("alert"), str):
                     continue
                 name = rule["alert"]
-                labels = rule.get("labels") if isinstance(rule.get("labels"), dict) else {}
+                labels = rule["labels"] if isinstance(rule.get("labels"), dict) else {}
                 key = (name, tuple(sorted((str(k), str(v)) for k, v in labels.items())))
                 if key in seen and seen[key] != source:
                     problems.append(Problem("error", source, (
                         f"alert {name} is also defined in {seen[key]} with the same labels; "
                         "alert names must be unique (or differ by labels such as severity)")))
                 seen.setdefault(key, source)
-                annotations = rule.get("annotations") if isinstance(rule.get("annotations"), dict) else {}
+                annotations = rule["annotations"] if isinstance(rule.get("annotations"), dict) else {}
                 url = annotations.get("dashboard_url")
                 match = _DASHBOARD_UID_RE.search(url) if isinstance(url, str) else None
                 if match and match.group(1) not in uids:

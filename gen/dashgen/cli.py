@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
-from . import __version__
+from . import (
+    __version__,
+    redact,  # standard library only: every command's errors go through it
+)
 from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors
-from . import redact  # standard library only: every command's errors go through it
 
 PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
@@ -232,7 +235,8 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     import time
 
     from . import credentials
-    from .verify import VerifyOptions, verify as run_verify
+    from .verify import VerifyOptions
+    from .verify import verify as run_verify
     from .verify.grafana import parse_time
     from .verify.report import failed, to_json, to_text
 
@@ -277,7 +281,8 @@ class _ProgressBar:
     """
 
     def __init__(self, label: str, at_least: int = 0):
-        self.label, self.at_least, self.bar, self.done = label, at_least, None, 0
+        self.label, self.at_least, self.done = label, at_least, 0
+        self.bar: Any = None  # click's ProgressBar, made on the first update
 
     def update(self, done: int, total: int) -> None:
         if total < self.at_least:

@@ -302,7 +302,7 @@ def _validate_push(config: Config) -> None:
 def _convert(tp: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     where = f"key '{key}'" if key else "the top level"
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if tp is FolderSpec and isinstance(value, str):
             return FolderSpec(title=value)
         if tp is SecretRef and not isinstance(value, dict):

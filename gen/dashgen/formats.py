@@ -165,9 +165,9 @@ class _LibyamlRulesDumper(yaml.SafeDumper):
         return len(self.prepared_tag.encode("utf-8"))
 
 
-def _block_dumper(base: type) -> type:
+def _block_dumper(base: type[Any]) -> type[yaml.SafeDumper]:
     """A safe dumper that writes multi-line strings as literal blocks."""
-    dumper = type(f"Block{base.__name__}", (base,), {})
+    dumper: type[yaml.SafeDumper] = type(f"Block{base.__name__}", (base,), {})
     dumper.add_representer(str, _str)
     return dumper
 

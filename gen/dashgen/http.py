@@ -97,10 +97,10 @@ class Retry(_Urllib3Retry):
         started = self.started if self.started is not None else now
         asked = self.get_retry_after(response) if response is not None else None
         if asked is not None and asked > MAX_RETRY_AFTER:
-            raise MaxRetryError(_pool, url, error or ResponseError(f"Retry-After {asked:g}s is too long"))
+            raise MaxRetryError(_pool, url or "", error or ResponseError(f"Retry-After {asked:g}s is too long"))
         delay = asked if asked is not None else retry.get_backoff_time()
         if now - started + delay > MAX_ELAPSED:
-            raise MaxRetryError(_pool, url, error or ResponseError("out of time for retries"))
+            raise MaxRetryError(_pool, url or "", error or ResponseError("out of time for retries"))
         if self.stats is not None:
             self.stats.add()
         return retry.new(started=started, delay=delay)

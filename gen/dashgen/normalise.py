@@ -143,7 +143,7 @@ def _key(k: Any) -> str:
 
 def _number_panels(model: dict[str, Any]) -> None:
     """Give panels without an id one, in grafanalib's ``auto_panel_ids`` order."""
-    order = []
+    order: list[dict[str, Any]] = []
     for row in model.get("rows") or []:
         order.extend(p for p in row.get("panels") or [] if isinstance(p, dict))
     for panel in model.get("panels") or []:

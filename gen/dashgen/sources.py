@@ -222,6 +222,7 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
         return module
     package_dir = [str(path.parent)] if path.name == "__init__.py" else None
     spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=package_dir)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and a loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

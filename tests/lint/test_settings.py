@@ -7,7 +7,7 @@ import pytest
 from dashgen import config
 from dashgen.lint import RULES, Exclusion, LintSettings, has_failures, lint_dashboard, lint_rule_groups
 
-from .builders import dashboard, panel, rule_groups, alert, with_
+from .builders import alert, dashboard, panel, rule_groups, with_
 
 BAD_UNITS = dashboard([panel(1, "CPU", unit=""), panel(2, "Memory", x=12, unit="")])
 

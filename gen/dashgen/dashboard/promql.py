@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import variables
 from .variables import DURATION_BUILTINS, NUMBER_BUILTINS, VarRef, find_vars
@@ -242,7 +242,7 @@ def _micros(td: timedelta) -> int:
     return (td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds
 
 
-def _summarise(ast: object, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
+def _summarise(ast: Any, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
     """``ranges``: magic range in microseconds -> the variable it stands for."""
     def rs(s: str) -> str:
         if "__" not in s:
@@ -250,7 +250,7 @@ def _summarise(ast: object, restore: dict[str, str], ranges: dict[int, str]) -> 
         return _PLACEHOLDER_RE.sub(lambda m: restore.get(m.group(0), m.group(0)), s)
 
     out: list[Selector] = []
-    stack: list[tuple[object, tuple[tuple[str, str | None], ...], object]] = [(ast, (), None)]
+    stack: list[tuple[Any, tuple[tuple[str, str | None], ...], Any]] = [(ast, (), None)]  # promql_parser nodes
     while stack:
         node, parents, matrix = stack.pop()
         t = type(node).__name__

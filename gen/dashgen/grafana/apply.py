@@ -9,15 +9,17 @@ A dashboard whose folder could not be made is not sent. Only ``create``, ``updat
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from ..names import ENV_REF_RE
-from ..errors import DashgenError, DashgenErrors
 from .. import redact
+from ..errors import DashgenError, DashgenErrors
+from ..names import ENV_REF_RE
 from .client import ApiError, Grafana
 from .plan import Action, Plan
+
 
 @dataclass
 class Outcome:

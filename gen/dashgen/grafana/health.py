@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import DashgenError
 from .. import redact
+from ..errors import DashgenError
 from .client import ApiError, Grafana
 
 

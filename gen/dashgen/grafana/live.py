@@ -13,6 +13,7 @@ Reads only, as few as possible and in parallel:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,13 +78,12 @@ def fetch(grafana: Grafana, executor: ThreadPoolExecutor, *, folder_uids: list[s
         state.datasources = items if isinstance(items, list) else []
         wanted = {d.get("uid") for d in state.datasources
                   if d.get("uid") in datasource_uids or d.get("name") in datasource_names}
-        detail_jobs = {uid: executor.submit(
-            grafana.call, f"read datasource {uid}", lambda api, u=uid: api.datasource.get_datasource_by_uid(u))
-            for uid in sorted(u for u in wanted if isinstance(u, str) and u)}
-        for uid, job in detail_jobs.items():
-            state.datasource_details[uid] = job.result()
-    for uid, job in dash_jobs.items():
-        live = job.result()
+        detail_jobs = {uid: executor.submit(_datasource, grafana, uid)
+                       for uid in sorted(u for u in wanted if isinstance(u, str) and u)}
+        for uid, detail in detail_jobs.items():
+            state.datasource_details[uid] = detail.result()
+    for uid, dash_job in dash_jobs.items():
+        live = dash_job.result()
         if live is not None:
             state.dashboards[uid] = live
     return state
@@ -104,19 +104,25 @@ def search_all(grafana: Grafana) -> dict[str, SearchHit]:
     hits: dict[str, SearchHit] = {}
     page = 1
     while True:
-        batch = grafana.call(
-            "search dashboards",
-            lambda api, p=page: api.search.search_dashboards(type_="dash-db", limit=SEARCH_PAGE, page=p))
+        batch = grafana.call("search dashboards", _search_page(page))
         if not isinstance(batch, list):
             raise ApiError("unexpected answer to /api/search (not a list)", what="search dashboards")
         for item in batch:
             if isinstance(item, dict) and item.get("type", "dash-db") == "dash-db" and item.get("uid"):
-                tags = item.get("tags") if isinstance(item.get("tags"), list) else []
+                tags = item["tags"] if isinstance(item.get("tags"), list) else []
                 hits[item["uid"]] = SearchHit(item["uid"], str(item.get("title") or ""), str(item.get("folderUid") or ""),
                                         str(item.get("folderTitle") or ""), [str(t) for t in tags])
         if len(batch) < SEARCH_PAGE:
             return hits
         page += 1
+
+
+def _search_page(page: int) -> Callable[[Any], Any]:
+    return lambda api: api.search.search_dashboards(type_="dash-db", limit=SEARCH_PAGE, page=page)
+
+
+def _datasource(grafana: Grafana, uid: str) -> dict[str, Any]:
+    return grafana.call(f"read datasource {uid}", lambda api: api.datasource.get_datasource_by_uid(uid))
 
 
 def _folder(grafana: Grafana, uid: str) -> dict[str, Any] | None:

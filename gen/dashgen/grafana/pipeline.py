@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Mapping
 
+from .. import http, redact
 from ..build import load_checked
 from ..config import Config
 from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
-from .. import http, redact
 from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter

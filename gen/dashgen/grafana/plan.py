@@ -286,7 +286,8 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
             return action
         action.reason = "not in Grafana"
         return action
-    detail = live.datasource_details.get(item.get("uid")) or item
+    uid = item.get("uid")
+    detail = (live.datasource_details.get(uid) if isinstance(uid, str) else None) or item
     if not ds.uid:
         action.uid = str(item.get("uid") or "")
     live_secure = [k for k, v in (detail.get("secureJsonFields") or {}).items() if v]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -231,15 +232,14 @@ def _action_doc(a: Action) -> dict[str, Any]:
 
 
 def _push_summary(label: str, result: TargetResult) -> str:
-    counts = {"done": {}, "failed": 0, "skipped": 0}
+    done: dict[str, int] = {}
+    counts = {"failed": 0, "skipped": 0}
     for o in result.outcomes:
         if o.status == "done":
-            counts["done"][o.action.op] = counts["done"].get(o.action.op, 0) + 1
-        elif o.status == "failed":
-            counts["failed"] += 1
-        elif o.status == "skipped":
-            counts["skipped"] += 1
-    done = counts["done"]
+            done[o.action.op] = done.get(o.action.op, 0) + 1
+        elif o.status in counts:
+            counts[o.status] += 1
+    assert result.plan is not None  # a summary is printed only for a target that got a plan
     c = result.plan.counts()
     parts = [f"{done.get('create', 0)} created", f"{done.get('update', 0)} updated", f"{done.get('delete', 0)} deleted",
              f"{c['unchanged']} unchanged", f"{counts['skipped']} skipped", f"{counts['failed']} failed"]

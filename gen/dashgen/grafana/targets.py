@@ -17,9 +17,9 @@ and the environment only, never from the command line: a URL with ``user:passwor
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from .. import credentials, redact

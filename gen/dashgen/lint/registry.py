@@ -6,10 +6,10 @@ Rule modules (``lint/rules/``) add themselves with :func:`register` when importe
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any, Callable, Iterable, NamedTuple
-
+from typing import Any, NamedTuple
 
 
 class Severity(StrEnum):

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from . import rules as _rules  # noqa: F401  (fills the registry)
 from .registry import RULES, SEVERITIES, Finding, Severity
 
+
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     """Silence ``rule`` for one dashboard (uid, title or name) and/or one panel (title).

@@ -11,14 +11,14 @@ Modules: ``grafana`` (time, intervals, variable formatting: Grafana's semantics)
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..config import Config
 from ..credentials import Credentials
 from ..errors import DashgenError
 from .client import PrometheusClient, PrometheusError, Unreachable
-from .runner import Datasources, DashboardResult, verify_dashboards
+from .runner import DashboardResult, Datasources, verify_dashboards
 
 __all__ = ["VerifyOptions", "verify", "DashboardResult"]
 

@@ -19,10 +19,10 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from ..errors import DashgenError
 from ..dashboard.variables import VarRef, find_vars
+from ..errors import DashgenError
 
 # ----------------------------------------------------------------------------- time
 _UNITS_S = {"y": 365 * 86400, "M": 30 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -39,7 +39,7 @@ def parse_time(text: str, now: float, *, round_up: bool = False) -> float:
     if not s:
         raise DashgenError("empty time")
     if s.startswith("now"):
-        t = datetime.fromtimestamp(now, tz=timezone.utc)
+        t = datetime.fromtimestamp(now, tz=UTC)
         rest = s[3:]
         pos = 0
         for m in _DATE_MATH.finditer(rest):
@@ -61,7 +61,7 @@ def parse_time(text: str, now: float, *, round_up: bool = False) -> float:
     except ValueError:
         raise DashgenError(f"invalid time {text!r} (use now-6h, epoch seconds or milliseconds, or RFC 3339)") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -383,7 +383,7 @@ def _value_of(ref: VarRef, variables, time_from_ms, time_to_ms, scoped, formatte
             if sub == "seconds":
                 return str(ms // 1000)
             if sub in ("", "iso"):
-                return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+                return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
         return str(ms)
     var = variables.get(name)
     if var is None:

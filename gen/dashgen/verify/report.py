@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .runner import DATA, ERROR, NO_DATA, PARTIAL, SKIPPED, DashboardResult
 
@@ -39,7 +39,7 @@ def to_json(results: list[DashboardResult], *, prometheus: str, strict: bool) ->
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def to_text(results: list[DashboardResult], *, verbose: bool = False) -> str:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..dashboard.datasources import PROMETHEUS_TYPES, plugin_type, reference
 from ..dashboard.promql import analyze
@@ -114,7 +115,7 @@ class Datasources:
     scrape_override: str | None = None
 
     @classmethod
-    def from_models(cls, models: Iterable[dict], scrape_override: str | None = None) -> "Datasources":
+    def from_models(cls, models: Iterable[dict], scrape_override: str | None = None) -> Datasources:
         models = [m for m in models if isinstance(m, dict)]
         proms = [m for m in models if plugin_type(m.get("type")) in PROMETHEUS_TYPES]
         default = next((m for m in proms if m.get("isDefault")), proms[0] if proms else {})
@@ -165,7 +166,7 @@ class Job:
     panel: PanelResult
     target: QueryResult
     params: dict
-    schema: "Schema"
+    schema: Schema
 
 
 class Schema:
@@ -330,7 +331,7 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
         repeat_var = variables.get(repeat) if isinstance(repeat, str) else None
         values = repeat_var.selected if repeat_var and repeat_var.selected else [None]
         for value in values:
-            scoped = {repeat: value} if value is not None else {}
+            scoped = {str(repeat): value} if value is not None else {}
             title = str(panel.get("title") or "")
             if value is not None and len(values) > 1:
                 title = f"{title} ({repeat}={value})"
@@ -421,8 +422,9 @@ def _width(panel: dict, legacy: bool) -> int:
         return int(width)
     if legacy:
         span = panel.get("span")
-        ok = isinstance(span, (int, float)) and not isinstance(span, bool) and span >= 1
-        return int(span if ok else 4) * 2
+        if isinstance(span, (int, float)) and not isinstance(span, bool) and span >= 1:
+            return int(span) * 2
+        return 4 * 2
     return 12
 
 

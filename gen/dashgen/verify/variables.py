@@ -13,6 +13,7 @@ option.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,7 +218,7 @@ def _postprocess(values: list[str], var: dict) -> list[str]:
                 continue
             groups = m.groupdict()
             if groups.get("value") is not None or groups.get("text") is not None:
-                value = groups.get("value") or groups.get("text")
+                value = groups.get("value") or groups.get("text")  # type: ignore[assignment]  # None for value=""
             elif m.groups():
                 value = next((g for g in m.groups() if g is not None), "")
         if value not in out:
@@ -233,7 +234,7 @@ def _sort(values: list[str], mode: int) -> list[str]:
     def natural(v: str):
         return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", v)]
 
-    keys = {1: (str, False), 2: (str, True), 3: (number, False), 4: (number, True),
+    keys: dict[int, tuple[Callable[[str], Any], bool]] = {1: (str, False), 2: (str, True), 3: (number, False), 4: (number, True),
             5: (str.lower, False), 6: (str.lower, True), 7: (natural, False), 8: (natural, True)}
     if mode not in keys:
         return values

@@ -40,7 +40,7 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             fix = "fix the PromQL syntax"
             if "holt_winters" in (a.error or ""):
                 fix = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"
-            yield hit(p, f"PromQL does not parse: {a.error} in {short(expr)!r}", fix, label)
+            yield hit(p, f"PromQL does not parse: {a.error} in {short(str(expr))!r}", fix, label)
 
 
 @register(
