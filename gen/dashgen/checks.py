@@ -19,6 +19,7 @@ from .names import (
     LABEL_NAME_RE,
     UID_MAX,
     UID_RE,
+    configmap_size_problem,
     dashboard_configmap_name,
     is_configmap_key,
     is_dns_label,
@@ -57,11 +58,12 @@ def check(resources: Resources, config: Config) -> list[Problem]:
 
 def check_configmap_size(name: str, source: str, data_bytes: int, object_bytes: int) -> list[Problem]:
     """Guard the sizes a ConfigMap must respect; sizes are of the rendered object."""
-    if data_bytes > CONFIGMAP_MAX_BYTES:
+    problem = configmap_size_problem(data_bytes, object_bytes)
+    if problem == "error":
         return [Problem("error", source, (
             f"ConfigMap {name} holds {data_bytes} bytes, over Kubernetes' 1 MiB limit ({CONFIGMAP_MAX_BYTES}); "
             "split the dashboard or remove panels"))]
-    if object_bytes > ANNOTATIONS_MAX_BYTES:
+    if problem == "warning":
         return [Problem("warning", source, (
             f"ConfigMap {name} is {object_bytes} bytes: client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} "
             "(last-applied annotation); Flux applies server-side and is fine, by hand use 'kubectl apply --server-side'"))]

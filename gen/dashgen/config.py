@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import DashgenError
-from .names import ENV_NAME_RE
+from .names import ENV_NAME_RE, did_you_mean
 
 if typing.TYPE_CHECKING:
     from .lint import LintSettings
@@ -320,10 +320,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         for name, item in value.items():
             sub = f"{key}.{name}" if key else str(name)
             if name not in fields:
-                import difflib
-
-                close = difflib.get_close_matches(str(name), list(fields), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
+                close = did_you_mean(str(name), fields)
+                hint = f"did you mean '{close}'? " if close else ""
                 known = ", ".join(sorted(fields))
                 raise ValueError(f"unknown key '{sub}' ({hint}known keys here: {known})")
             kwargs[fields[name].name] = _convert(hints[fields[name].name], item, sub)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -98,6 +99,27 @@ def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
     compact = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
     object_bytes = len(compact.encode("utf-8"))
     return data_bytes, object_bytes
+
+
+def configmap_size_problem(data_bytes: float, object_bytes: float | None) -> str | None:
+    """"error" when a ConfigMap's data is over 1 MiB (Kubernetes rejects it), "warning" when the
+    whole object is over what client-side ``kubectl apply`` can annotate, else None."""
+    if data_bytes > CONFIGMAP_MAX_BYTES:
+        return "error"
+    if object_bytes is not None and object_bytes > ANNOTATIONS_MAX_BYTES:
+        return "warning"
+    return None
+
+
+# --------------------------------------------------------------------- did you mean
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str | None:
+    """The one of ``known`` that ``word`` is probably a typo of (difflib's closest match), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return close[0] if close else None
 
 
 # --------------------------------------------------------------------- Prometheus

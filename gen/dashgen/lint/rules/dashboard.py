@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ...dashboard.walk import as_dict, as_list, kind_name, text
-from ...names import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, UID_MAX, UID_RE
+from ...names import ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, UID_MAX, UID_RE, configmap_size_problem
 from ..context import D, DashboardCtx, hit, short
 from ..registry import Hit, register
 
@@ -114,14 +114,17 @@ def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     size, whole = ctx.configmap_bytes, ctx.configmap_object_bytes
     if isinstance(size, bool) or not isinstance(size, (int, float)):
         return
-    if size > CONFIGMAP_MAX_BYTES:
+    if isinstance(whole, bool) or not isinstance(whole, (int, float)):
+        whole = None
+    problem = configmap_size_problem(size, whole)
+    if problem == "error":
         yield hit(
             None,
             f"the dashboard ConfigMap holds {int(size)} bytes; Kubernetes rejects ConfigMaps over {CONFIGMAP_MAX_BYTES} bytes (1 MiB)",
             "split the dashboard, drop unused panels/fields, or deliver it another way (grafana-operator gzipJson, API push)",
             severity="error",
         )
-    elif isinstance(whole, (int, float)) and not isinstance(whole, bool) and whole > ANNOTATIONS_MAX_BYTES:
+    elif problem == "warning" and whole is not None:
         yield hit(
             None,
             f"the dashboard ConfigMap is {int(whole)} bytes; client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} bytes "

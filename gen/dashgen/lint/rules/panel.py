@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...dashboard.walk import PanelRef, as_dict, as_list, as_num, kind_name, text
+from ...names import did_you_mean
 from ..context import D, DashboardCtx, hit
 from ..data import (
     ANGULAR_PANELS,
@@ -191,9 +192,7 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             if not isinstance(u, str):
                 yield hit(p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
             elif u not in GRAFANA_UNITS and not _unit_ok(u):
-                import difflib
-
-                sugg = UNIT_SUGGESTIONS.get(u) or next(iter(difflib.get_close_matches(u, sorted(GRAFANA_UNITS), n=1)), None)
+                sugg = UNIT_SUGGESTIONS.get(u) or did_you_mean(u, sorted(GRAFANA_UNITS))
                 hint = f"use '{sugg}'" if sugg else "use a Grafana unit id"
                 yield hit(p, f"unknown unit {u!r} in {where}",
                            f"{hint}, or a custom unit such as 'suffix:{u}'")

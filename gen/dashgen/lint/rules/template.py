@@ -19,6 +19,7 @@ from ...dashboard.variables import (
     variable_query,
 )
 from ...dashboard.walk import PanelRef, as_dict, as_list, text
+from ...names import did_you_mean
 from ..context import D, DashboardCtx, hit, short
 from ..registry import Hit, register
 
@@ -172,11 +173,9 @@ def _var_query_problem(q: str) -> str | None:
         return parses(m.group(1))
     fn = re.match(r"^([a-z_]+)\s*\(", q)
     if fn and fn.group(1) not in _FUNC_NAMES:
-        import difflib
-
-        close = difflib.get_close_matches(fn.group(1), _FUNC_NAMES, n=1)
+        close = did_you_mean(fn.group(1), _FUNC_NAMES)
         if close:
-            return f"unknown function {fn.group(1)}() (did you mean {close[0]}()?)"
+            return f"unknown function {fn.group(1)}() (did you mean {close}()?)"
     # Anything else is sent to /api/v1/series as match[]: it must be a series selector.
     a = analyze(q)
     if not a.ok:
@@ -268,10 +267,8 @@ class _VarScanner:
         return out
 
     def fix(self, name: str) -> str:
-        import difflib
-
-        close = difflib.get_close_matches(name, self.names, n=1)
-        hint = f" (did you mean '${close[0]}'?)" if close else ""
+        close = did_you_mean(name, self.names)
+        hint = f" (did you mean '${close}'?)" if close else ""
         return f"define '{name}' in templating.list or correct the reference{hint}"
 
 
