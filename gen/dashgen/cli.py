@@ -24,7 +24,12 @@ PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHG
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 
 OUTPUT_OPTION = click.option(
-    "--output", "-o", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--output",
+    "-o",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Human-readable text, or one JSON document on stdout for automation.",
 )
 
@@ -40,8 +45,14 @@ class _State:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "-c", "config_path", metavar="FILE", envvar="DASHGEN_CONFIG",
-              help="Config file (default: ./dashgen.yaml, optional). Env: DASHGEN_CONFIG.")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    metavar="FILE",
+    envvar="DASHGEN_CONFIG",
+    help="Config file (default: ./dashgen.yaml, optional). Env: DASHGEN_CONFIG.",
+)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.version_option(__version__, prog_name="dashgen")
 @click.pass_context
@@ -60,8 +71,11 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--check", is_flag=True,
-              help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
 @OUTPUT_OPTION
 @click.pass_obj
@@ -96,14 +110,24 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if output_format == "json":
-        doc = {"output": str(result.output), "check": check, "written": result.written,
-               "up_to_date": not changes.any, **changes.to_dict(), "counts": result.counts,
-               "warnings": [str(w) for w in result.warnings], "notes": result.notes}
+        doc = {
+            "output": str(result.output),
+            "check": check,
+            "written": result.written,
+            "up_to_date": not changes.any,
+            **changes.to_dict(),
+            "counts": result.counts,
+            "warnings": [str(w) for w in result.warnings],
+            "notes": result.notes,
+        }
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
         for path in changes.edited_by_hand:
-            fate = (("build would delete it" if check else "deleted") + " (its source is gone)" if path in changes.removed
-                    else ("build would overwrite" if check else "overwritten") + " (edit the sources instead)")
+            fate = (
+                ("build would delete it" if check else "deleted") + " (its source is gone)"
+                if path in changes.removed
+                else ("build would overwrite" if check else "overwritten") + " (edit the sources instead)"
+            )
             click.echo(f"warning: {result.output}/{path} was edited by hand; {fate}", err=True)
         _print_changes(result, check, verbose or check)
     if check and changes.any:
@@ -117,17 +141,23 @@ class _LintCommand(click.Command):
         from .lint import RULES
 
         for kind, heading in (("dashboard", "Dashboard rules"), ("rules", "Alert rule rules")):
-            rows = [(name, f"[{info.severity}] {info.description}")
-                    for name, info in sorted(RULES.items()) if info.kind == kind]
+            rows = [
+                (name, f"[{info.severity}] {info.description}")
+                for name, info in sorted(RULES.items())
+                if info.kind == kind
+            ]
             with formatter.section(heading):
                 formatter.write_dl(rows)
         formatter.write_paragraph()
         formatter.write_text(
             "Defaults in brackets. The job/instance rules are off: they do not fit cluster-wide dashboards. "
-            "Change severities and exclude findings in dashgen.yaml:")
+            "Change severities and exclude findings in dashgen.yaml:"
+        )
         with formatter.indentation():
-            formatter.write_text("lint: {rules: {target-job-rule: warning}, exclusions: [{rule: panel-units-rule, "
-                                 "dashboard: flux-gitops, panel: Info, reason: text panel}]}")
+            formatter.write_text(
+                "lint: {rules: {target-job-rule: warning}, exclusions: [{rule: panel-units-rule, "
+                "dashboard: flux-gitops, panel: Info, reason: text panel}]}"
+            )
 
 
 @cli.command(cls=_LintCommand)
@@ -165,8 +195,19 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":
-        click.echo(json.dumps({"findings": [loc.to_dict() for loc in located], "errors": errors,
-                               "warnings": warnings, "strict": strict, "skipped": skipped}, indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "findings": [loc.to_dict() for loc in located],
+                    "errors": errors,
+                    "warnings": warnings,
+                    "strict": strict,
+                    "skipped": skipped,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         _print_findings(located)
         summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
@@ -180,7 +221,11 @@ def _print_findings(located) -> None:
     groups: dict[tuple[str, str], dict[str, list]] = {}
     for loc in located:
         f = loc.finding
-        panel = "dashboard" if not f.panel else f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else "")
+        panel = (
+            "dashboard"
+            if not f.panel
+            else f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else "")
+        )
         groups.setdefault((loc.source, f.dashboard), {}).setdefault(panel, []).append(f)
     for (source, dashboard), panels in groups.items():
         click.echo(source + (f" ({dashboard})" if dashboard and dashboard != source else ""))
@@ -194,28 +239,62 @@ def _print_findings(located) -> None:
 
 
 @cli.command()
-@click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
-              help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.")
-@click.option("--from", "time_from", metavar="TIME",
-              help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.")
+@click.option(
+    "--prometheus-url",
+    required=True,
+    metavar="URL",
+    envvar="DASHGEN_PROMETHEUS_URL",
+    help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.",
+)
+@click.option(
+    "--from",
+    "time_from",
+    metavar="TIME",
+    help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.",
+)
 @click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now).")
 @click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
-@click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
-                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Queries in flight at once.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
-@click.option("--scrape-interval", metavar="DURATION",
-              help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).")
+@click.option(
+    "--token-env",
+    default="DASHGEN_PROMETHEUS_TOKEN",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
+    f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="Queries in flight at once."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each answer.",
+)
+@click.option(
+    "--scrape-interval",
+    metavar="DURATION",
+    help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every panel, not only those without data.")
 @OUTPUT_OPTION
 @click.pass_obj
-def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
-           strict: bool, token_env: str, concurrency: int, timeout: float, scrape_interval: str | None,
-           verbose: bool, output_format: str) -> None:
+def verify(
+    state: _State,
+    prometheus_url: str,
+    time_from: str | None,
+    time_to: str | None,
+    uids: tuple[str, ...],
+    strict: bool,
+    token_env: str,
+    concurrency: int,
+    timeout: float,
+    scrape_interval: str | None,
+    verbose: bool,
+    output_format: str,
+) -> None:
     """Run every panel's queries against a live Prometheus, as Grafana would.
 
     \b
@@ -244,10 +323,17 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         raise DashgenError(
             "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
             f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
-            f"and ${PROMETHEUS_PASSWORD_ENV}")
-    found = credentials.resolve(os.environ, token_env=token_env, user_env=PROMETHEUS_USER_ENV,
-                                password_env=PROMETHEUS_PASSWORD_ENV, who="Prometheus", required=False,
-                                exclusive=True)
+            f"and ${PROMETHEUS_PASSWORD_ENV}"
+        )
+    found = credentials.resolve(
+        os.environ,
+        token_env=token_env,
+        user_env=PROMETHEUS_USER_ENV,
+        password_env=PROMETHEUS_PASSWORD_ENV,
+        who="Prometheus",
+        required=False,
+        exclusive=True,
+    )
     now = time.time()
     start = parse_time(time_from, now) if time_from else None
     end = parse_time(time_to, now, round_up=True) if time_to else None
@@ -257,9 +343,17 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         raise DashgenError("--to needs --from (or give neither and use each dashboard's time range)")
     if start is not None and end is not None and end <= start:
         raise DashgenError("--from must be before --to")
-    options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
-                            credentials=found, concurrency=concurrency, timeout=timeout,
-                            scrape_interval=scrape_interval, now=now)
+    options = VerifyOptions(
+        prometheus_url=prometheus_url,
+        start=start,
+        end=end,
+        dashboards=list(uids),
+        credentials=found,
+        concurrency=concurrency,
+        timeout=timeout,
+        scrape_interval=scrape_interval,
+        now=now,
+    )
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
         results = run_verify(state.config(), options, progress=bar.update if bar else None)
@@ -311,54 +405,107 @@ def _print_changes(result, check: bool, listing: bool) -> None:
         click.echo(f"{out} {state} ({summary})" + ("; run 'dashgen build'" if c.any else ""))
     else:
         n = result.counts
-        extra = "".join(f", {n[k]} {label}" for k, label in (("rule_groups", "rule groups"), ("manifests", "manifests"))
-                        if n.get(k))
-        click.echo(f"built {n['dashboards']} dashboards in {n['folders']} folders, {n['datasources']} datasources{extra} "
-                   f"into {out} ({summary})")
+        extra = "".join(
+            f", {n[k]} {label}" for k, label in (("rule_groups", "rule groups"), ("manifests", "manifests")) if n.get(k)
+        )
+        click.echo(
+            f"built {n['dashboards']} dashboards in {n['folders']} folders, {n['datasources']} datasources{extra} "
+            f"into {out} ({summary})"
+        )
 
 
 def _grafana_options(fn):
     """The connection, selection and tuning options push and diff share."""
     options = [
-        click.option("--grafana-url", metavar="URL",
-                     help="Grafana's URL, with the sub-path if it is served under one "
-                          "(https://example.com/grafana). Default: $GRAFANA_URL, else the only target "
-                          "of dashgen.yaml."),
-        click.option("--target", "-t", "target_names", metavar="NAME", multiple=True,
-                     help="A Grafana instance or organisation named under 'targets' in dashgen.yaml. Repeatable."),
+        click.option(
+            "--grafana-url",
+            metavar="URL",
+            help="Grafana's URL, with the sub-path if it is served under one "
+            "(https://example.com/grafana). Default: $GRAFANA_URL, else the only target "
+            "of dashgen.yaml.",
+        ),
+        click.option(
+            "--target",
+            "-t",
+            "target_names",
+            metavar="NAME",
+            multiple=True,
+            help="A Grafana instance or organisation named under 'targets' in dashgen.yaml. Repeatable.",
+        ),
         click.option("--all-targets", is_flag=True, help="Every target of dashgen.yaml, one after the other."),
-        click.option("--org-id", type=click.IntRange(min=1), metavar="ID",
-                     help="Organisation to work in (sent as X-Grafana-Org-Id). Default: the token's own, or the "
-                          "user's current one."),
-        click.option("--token-file", metavar="FILE",
-                     help="Read the service-account token from FILE (else $GRAFANA_TOKEN, else basic auth with "
-                          "$GRAFANA_USER and $GRAFANA_PASSWORD). Secrets are never taken as arguments."),
+        click.option(
+            "--org-id",
+            type=click.IntRange(min=1),
+            metavar="ID",
+            help="Organisation to work in (sent as X-Grafana-Org-Id). Default: the token's own, or the "
+            "user's current one.",
+        ),
+        click.option(
+            "--token-file",
+            metavar="FILE",
+            help="Read the service-account token from FILE (else $GRAFANA_TOKEN, else basic auth with "
+            "$GRAFANA_USER and $GRAFANA_PASSWORD). Secrets are never taken as arguments.",
+        ),
         click.option("--ca-cert", metavar="FILE", help="Verify Grafana's TLS certificate with this CA bundle (PEM)."),
-        click.option("--insecure", is_flag=True,
-                     help="Do not verify Grafana's TLS certificate. Only for test instances."),
-        click.option("--uid", "uids", metavar="UID", multiple=True,
-                     help="Only the dashboard or datasource with this uid. Repeatable."),
-        click.option("--folder", "folders", metavar="FOLDER", multiple=True,
-                     help="Only dashboards in this folder: its directory, title or uid ('General' for the top "
-                          "level). Repeatable."),
-        click.option("--path", "paths", metavar="PATH", multiple=True,
-                     help="Only resources defined in this source file or directory (glob patterns work). "
-                          "Repeatable."),
-        click.option("--prune", is_flag=True,
-                     help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
-                          "deleted (push) or count as differences (diff), within --uid/--folder when given. "
-                          "Nothing without the tag is ever deleted."),
-        click.option("--adopt", is_flag=True,
-                     help="Take over dashboards that have a source's uid but not dashgen's ownership tag: push "
-                          "overwrites and tags them (so a later --prune may delete them). Without it they are "
-                          "conflicts and left alone."),
-        click.option("--concurrency", "-j", type=click.IntRange(1, 64), metavar="N",
-                     help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1, max=600), metavar="SECONDS",
-                     help="Timeout of each request (default: push.timeout, 10)."),
-        click.option("--retries", type=click.IntRange(0, 10), metavar="N",
-                     help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
-                          "(default: push.retries, 4). Other 4xx answers are never retried."),
+        click.option(
+            "--insecure", is_flag=True, help="Do not verify Grafana's TLS certificate. Only for test instances."
+        ),
+        click.option(
+            "--uid",
+            "uids",
+            metavar="UID",
+            multiple=True,
+            help="Only the dashboard or datasource with this uid. Repeatable.",
+        ),
+        click.option(
+            "--folder",
+            "folders",
+            metavar="FOLDER",
+            multiple=True,
+            help="Only dashboards in this folder: its directory, title or uid ('General' for the top "
+            "level). Repeatable.",
+        ),
+        click.option(
+            "--path",
+            "paths",
+            metavar="PATH",
+            multiple=True,
+            help="Only resources defined in this source file or directory (glob patterns work). Repeatable.",
+        ),
+        click.option(
+            "--prune",
+            is_flag=True,
+            help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
+            "deleted (push) or count as differences (diff), within --uid/--folder when given. "
+            "Nothing without the tag is ever deleted.",
+        ),
+        click.option(
+            "--adopt",
+            is_flag=True,
+            help="Take over dashboards that have a source's uid but not dashgen's ownership tag: push "
+            "overwrites and tags them (so a later --prune may delete them). Without it they are "
+            "conflicts and left alone.",
+        ),
+        click.option(
+            "--concurrency",
+            "-j",
+            type=click.IntRange(1, 64),
+            metavar="N",
+            help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1, max=600),
+            metavar="SECONDS",
+            help="Timeout of each request (default: push.timeout, 10).",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(0, 10),
+            metavar="N",
+            help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
+            "(default: push.retries, 4). Other 4xx answers are never retried.",
+        ),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
         OUTPUT_OPTION,
     ]
@@ -373,14 +520,26 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
     from .grafana.targets import ConnectionFlags
 
     flags = ConnectionFlags(
-        grafana_url=kw["grafana_url"], targets=tuple(kw["target_names"]), all_targets=kw["all_targets"],
-        org_id=kw["org_id"], token_file=kw["token_file"], ca_cert=kw["ca_cert"], insecure=kw["insecure"],
-        timeout=kw["timeout"], retries=kw["retries"],
+        grafana_url=kw["grafana_url"],
+        targets=tuple(kw["target_names"]),
+        all_targets=kw["all_targets"],
+        org_id=kw["org_id"],
+        token_file=kw["token_file"],
+        ca_cert=kw["ca_cert"],
+        insecure=kw["insecure"],
+        timeout=kw["timeout"],
+        retries=kw["retries"],
     )
     options = pipeline.Options(
-        command=command, selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
-        flags=flags, dry_run=dry_run, prune=kw["prune"], adopt=kw["adopt"], concurrency=kw["concurrency"],
-        verbose=kw["verbose"], output=kw["output_format"],
+        command=command,
+        selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
+        flags=flags,
+        dry_run=dry_run,
+        prune=kw["prune"],
+        adopt=kw["adopt"],
+        concurrency=kw["concurrency"],
+        verbose=kw["verbose"],
+        output=kw["output_format"],
     )
     code = pipeline.run(state.config(), options)
     if code:
@@ -388,7 +547,9 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
 
 
 @cli.command()
-@click.option("--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing.")
+@click.option(
+    "--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing."
+)
 @_grafana_options
 @click.pass_obj
 def push(state: _State, dry_run: bool, **kw) -> None:

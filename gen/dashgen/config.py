@@ -206,7 +206,8 @@ class Config:
         lint = self.lint
         exclusions = tuple(
             Exclusion(rule=e.rule, reason=e.reason.strip(), dashboard=_text(e.dashboard), panel=_text(e.panel))
-            for e in lint.exclusions)
+            for e in lint.exclusions
+        )
         try:
             return LintSettings(rules=lint.rules, exclusions=exclusions, strict=lint.strict)
         except ValueError as exc:
@@ -272,8 +273,10 @@ def _validate_push(config: Config) -> None:
     push = config.push
     tag = push.marker_tag
     if not tag.strip() or tag != tag.strip() or len(tag) > 50 or "," in tag:
-        raise ValueError("key 'push.marker_tag': expected a Grafana tag (1 to 50 characters, no commas, "
-                         f"no surrounding spaces), got {tag!r}")
+        raise ValueError(
+            "key 'push.marker_tag': expected a Grafana tag (1 to 50 characters, no commas, "
+            f"no surrounding spaces), got {tag!r}"
+        )
     if not 1 <= push.concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"key 'push.concurrency': expected 1 to {MAX_CONCURRENCY}, got {push.concurrency}")
     if not 0 < push.timeout <= 600:
@@ -287,14 +290,17 @@ def _validate_push(config: Config) -> None:
         if not re.match(r"^https?://[^/?#]+", target.url):
             raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
         if "@" in target.url.split("://", 1)[1].split("/", 1)[0]:
-            raise ValueError(f"key '{key}.url': must not hold credentials (user:password@); name environment "
-                             "variables with 'token_env' or 'user_env'/'password_env' instead")
+            raise ValueError(
+                f"key '{key}.url': must not hold credentials (user:password@); name environment "
+                "variables with 'token_env' or 'user_env'/'password_env' instead"
+            )
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
             if not ENV_NAME_RE.fullmatch(getattr(target, attr)):
-                raise ValueError(f"key '{key}.{attr}': expected the name of an environment variable, "
-                                 f"got {getattr(target, attr)!r}")
+                raise ValueError(
+                    f"key '{key}.{attr}': expected the name of an environment variable, got {getattr(target, attr)!r}"
+                )
         if target.insecure and target.ca_cert:
             raise ValueError(f"key '{key}': set either 'ca_cert' or 'insecure', not both")
 
@@ -309,7 +315,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
             # Never echo the value: it may be the very secret that must not be in the repository.
             raise ValueError(
                 f"{where}: expected a reference to a Kubernetes Secret like {{secret: NAME, key: KEY}}, "
-                f"got {_kind(value)}; dashgen never writes secret values into the repository")
+                f"got {_kind(value)}; dashgen never writes secret values into the repository"
+            )
         if not isinstance(value, dict):
             expected = "a folder title or a mapping with 'title' and 'uid'" if tp is FolderSpec else "a mapping"
             raise ValueError(f"{where}: expected {expected}, got {_kind(value)}")
@@ -390,5 +397,11 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "tru
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

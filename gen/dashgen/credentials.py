@@ -50,9 +50,18 @@ class Credentials:
             redact.register_basic(self.user, self.password)
 
 
-def resolve(env: Mapping[str, str], *, token_env: str, user_env: str, password_env: str, who: str,
-            token_file: str | None = None, token_file_key: str = "--token-file", required: bool = True,
-            exclusive: bool = False) -> Credentials | None:
+def resolve(
+    env: Mapping[str, str],
+    *,
+    token_env: str,
+    user_env: str,
+    password_env: str,
+    who: str,
+    token_file: str | None = None,
+    token_file_key: str = "--token-file",
+    required: bool = True,
+    exclusive: bool = False,
+) -> Credentials | None:
     """The credentials for ``who``, first found wins: token file, token variable, user and password.
 
     ``required``: no credentials at all is an error (else None). ``exclusive``: a token and
@@ -82,13 +91,17 @@ def resolve(env: Mapping[str, str], *, token_env: str, user_env: str, password_e
             missing = password_env if user else user_env
             raise DashgenError(f"{missing} is not set: basic authentication needs both {user_env} and {password_env}")
         if token:
-            raise DashgenError(f"both ${token_env} (a bearer token) and ${user_env}/${password_env} (basic "
-                               "authentication) are set: unset one")
+            raise DashgenError(
+                f"both ${token_env} (a bearer token) and ${user_env}/${password_env} (basic "
+                "authentication) are set: unset one"
+            )
         return Credentials("basic", f"{user_env}/{password_env}", user=user, password=password)
     if not required:
         return None
-    raise DashgenError(f"no credentials for {who}: set {token_env} to a service-account token (or pass --token-file "
-                       f"FILE), or set {user_env} and {password_env} for basic authentication")
+    raise DashgenError(
+        f"no credentials for {who}: set {token_env} to a service-account token (or pass --token-file "
+        f"FILE), or set {user_env} and {password_env} for basic authentication"
+    )
 
 
 def has_userinfo(url: str) -> bool:

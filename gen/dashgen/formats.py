@@ -214,8 +214,15 @@ _WIDTH = 2**31 - 1
 
 def dump_yaml(obj: Any, *, dumper: type | None = None) -> str:
     """``obj`` as YAML; ``dumper`` (PURE_DUMPER or LIBYAML_DUMPER) only for tests."""
-    return yaml.dump(obj, Dumper=dumper or _BlockDumper, sort_keys=True, default_flow_style=False,
-                     allow_unicode=True, width=_WIDTH, indent=2)
+    return yaml.dump(
+        obj,
+        Dumper=dumper or _BlockDumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=_WIDTH,
+        indent=2,
+    )
 
 
 def dump_configmap(obj: dict[str, Any]) -> str:

@@ -68,8 +68,14 @@ class Retry(_Urllib3Retry):
     last error) and counts the retries made.
     """
 
-    def __init__(self, *args: Any, stats: RetryStats | None = None, started: float | None = None,
-                 delay: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        stats: RetryStats | None = None,
+        started: float | None = None,
+        delay: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.stats = stats
         self.started = started  # monotonic time of this request's first failure
@@ -90,8 +96,15 @@ class Retry(_Urllib3Retry):
         except InvalidHeader:  # "Retry-After: soon": back off as if it were absent
             return None
 
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
         retry: Retry = super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[assignment]
         now = time.monotonic()
         started = self.started if self.started is not None else now
@@ -112,13 +125,30 @@ class Retry(_Urllib3Retry):
 
 def retry(retries: int, stats: RetryStats | None = None) -> Retry:
     """The Retry of a session: ``retries`` extra attempts after a transient failure."""
-    return Retry(total=retries, connect=None, read=None, redirect=None, status=None, other=0,
-                 allowed_methods=None, status_forcelist=RETRY_STATUSES, raise_on_status=False,
-                 respect_retry_after_header=True, stats=stats)
+    return Retry(
+        total=retries,
+        connect=None,
+        read=None,
+        redirect=None,
+        status=None,
+        other=0,
+        allowed_methods=None,
+        status_forcelist=RETRY_STATUSES,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+        stats=stats,
+    )
 
 
-def session(*, retries: int, timeout: float, verify: bool | str = True, credentials: Credentials | None = None,
-            stats: RetryStats | None = None, pool_maxsize: int = 10) -> niquests.Session:
+def session(
+    *,
+    retries: int,
+    timeout: float,
+    verify: bool | str = True,
+    credentials: Credentials | None = None,
+    stats: RetryStats | None = None,
+    pool_maxsize: int = 10,
+) -> niquests.Session:
     """A session with dashgen's retries, timeout, TLS verification, User-Agent and credentials."""
     from . import __version__
 
@@ -186,8 +216,12 @@ def reason(exc: BaseException, timeout: float) -> str:
         return f"timed out after {timeout:g}s"
     if "refused" in text:
         return "connection refused"
-    if ("name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text
-            or "name resolution" in text):
+    if (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or "getaddrinfo" in text
+        or "name resolution" in text
+    ):
         return "host name not found"
     if "reset" in text or "aborted" in text or "remote end closed" in text or "disconnected" in text:
         return "connection closed by the server"
@@ -199,11 +233,19 @@ def tls_reason(exc: BaseException) -> str:
     low = text.lower()
     if "certificate verify failed" in low or "certificate" in low:
         detail = "certificate verify failed"
-        for hint in ("self-signed certificate", "self signed certificate", "unable to get local issuer",
-                     "hostname mismatch", "certificate has expired", "IP address mismatch"):
+        for hint in (
+            "self-signed certificate",
+            "self signed certificate",
+            "unable to get local issuer",
+            "hostname mismatch",
+            "certificate has expired",
+            "IP address mismatch",
+        ):
             if hint.lower() in low:
                 detail += f" ({hint})"
                 break
-        return (f"TLS: {detail}; for a private CA pass --ca-cert FILE (or ca_cert in the target), "
-                "or --insecure to skip verification")
+        return (
+            f"TLS: {detail}; for a private CA pass --ca-cert FILE (or ca_cert in the target), "
+            "or --insecure to skip verification"
+        )
     return f"TLS error: {text}"

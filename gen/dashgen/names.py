@@ -69,7 +69,8 @@ def is_qualified_name(key: object) -> bool:
 def is_label_value(value: object) -> bool:
     """A label value: empty, or at most 63 characters shaped like a qualified name."""
     return isinstance(value, str) and (
-        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value) is not None))
+        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value) is not None)
+    )
 
 
 def is_configmap_key(value: object) -> bool:
@@ -102,7 +103,7 @@ def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
 
 
 def configmap_size_problem(data_bytes: float, object_bytes: float | None) -> str | None:
-    """"error" when a ConfigMap's data is over 1 MiB (Kubernetes rejects it), "warning" when the
+    """ "error" when a ConfigMap's data is over 1 MiB (Kubernetes rejects it), "warning" when the
     whole object is over what client-side ``kubectl apply`` can annotate, else None."""
     if data_bytes > CONFIGMAP_MAX_BYTES:
         return "error"
@@ -137,6 +138,7 @@ ENV_REF_RE = re.compile(rf"\A\$(?:\{{({_IDENTIFIER})\}}|({_IDENTIFIER}))\Z")
 
 
 # ------------------------------------------------------------- names dashgen gives
+
 
 def dashboard_configmap_name(uid: str) -> str:
     """The ConfigMap holding dashboard ``uid`` for Grafana's sidecar."""

@@ -113,8 +113,11 @@ def plain(obj: Any) -> Any:
     """
     t = type(obj)
     if t is dict:
-        return {(k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
-                for k, v in obj.items() if v is not None}
+        return {
+            (k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
+            for k, v in obj.items()
+            if v is not None
+        }
     if t is list or t is tuple:
         return [v if type(v) in _SCALARS else plain(v) for v in obj]
     if t in _SCALARS:

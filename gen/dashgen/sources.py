@@ -42,7 +42,9 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     """
     root = config.sources_dir
     if not root.is_dir():
-        raise DashgenError(f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root))
+        raise DashgenError(
+            f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root)
+        )
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
@@ -54,8 +56,10 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
             try:
                 name = module_name(path, root)
                 if path.suffix == ".py" and names.setdefault(name, path) != path:
-                    raise DashgenError(f"module name '{name}' is also taken by {_rel(names[name], config.root)}; "
-                                       "rename one", path=_rel(path, config.root))
+                    raise DashgenError(
+                        f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
+                        path=_rel(path, config.root),
+                    )
                 _load_file(path, root, config, resources)
             except DashgenErrors as exc:
                 errors.extend(exc.errors)

@@ -79,8 +79,12 @@ def document_of(obj: Any, *, format: str = "json") -> Document:
     """Recognise the shape of an already parsed document (never raises)."""
     if isinstance(obj, dict):
         inner = obj.get("dashboard")
-        if isinstance(inner, dict) and "panels" not in obj and "rows" not in obj and (
-                "meta" in obj or obj.keys() <= _API_KEYS):
+        if (
+            isinstance(inner, dict)
+            and "panels" not in obj
+            and "rows" not in obj
+            and ("meta" in obj or obj.keys() <= _API_KEYS)
+        ):
             return Document("api", (inner,), obj, format=format)
         kind = obj.get("kind")
         if kind == "Dashboard" and isinstance(obj.get("spec"), dict) and "panels" not in obj:
@@ -125,8 +129,9 @@ def read_document(text: str, path: str) -> Document:
     try:
         obj = json.loads(text, parse_constant=_not_json)
     except _NotJSON as exc:
-        raise DashgenError(f"invalid JSON: {exc} is not a JSON number (JSON has no NaN or Infinity)",
-                           path=path) from None
+        raise DashgenError(
+            f"invalid JSON: {exc} is not a JSON number (JSON has no NaN or Infinity)", path=path
+        ) from None
     except json.JSONDecodeError as exc:
         raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from None
     return document_of(obj)
@@ -140,8 +145,9 @@ def _yaml(text: str, path: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DashgenError(f"invalid YAML: {problem}", path=path,
-                           line=mark.line + 1 if mark is not None else None) from None
+        raise DashgenError(
+            f"invalid YAML: {problem}", path=path, line=mark.line + 1 if mark is not None else None
+        ) from None
     if len(documents) != 1:
         raise DashgenError(f"expected one YAML document, found {len(documents)}", path=path)
     return documents[0]

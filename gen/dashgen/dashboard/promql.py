@@ -244,6 +244,7 @@ def _micros(td: timedelta) -> int:
 
 def _summarise(ast: Any, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
     """``ranges``: magic range in microseconds -> the variable it stands for."""
+
     def rs(s: str) -> str:
         if "__" not in s:
             return s

@@ -21,9 +21,22 @@ VAR_RE = re.compile(
 # Grafana global variables valid anywhere a variable can be used.
 GLOBAL_VARIABLES: frozenset[str] = frozenset(
     {
-        "__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms",
-        "__range", "__range_s", "__range_ms", "__auto",
-        "__from", "__to", "__now", "__dashboard", "__name", "__org", "__user", "__timezone",
+        "__interval",
+        "__interval_ms",
+        "__rate_interval",
+        "__rate_interval_ms",
+        "__range",
+        "__range_s",
+        "__range_ms",
+        "__auto",
+        "__from",
+        "__to",
+        "__now",
+        "__dashboard",
+        "__name",
+        "__org",
+        "__user",
+        "__timezone",
     }
 )
 # Only meaningful in links / data links.

@@ -98,11 +98,13 @@ class DashboardView:
         var = r.var
         if var is not None:
             if var in self.ds_vars:
-                return DatasourceRef("variable", type=r.type or self.ds_vars[var], var=var, is_ds_var=True,
-                                     display=r.name)
+                return DatasourceRef(
+                    "variable", type=r.type or self.ds_vars[var], var=var, is_ds_var=True, display=r.name
+                )
             if var in self.inputs and var not in self.var_names:
-                return DatasourceRef("input", type=r.type or self.inputs[var] or guess_type(var), var=var,
-                                     display=r.name)
+                return DatasourceRef(
+                    "input", type=r.type or self.inputs[var] or guess_type(var), var=var, display=r.name
+                )
             return DatasourceRef("variable", type=r.type or guess_type(var), var=var, display=r.name)
         return DatasourceRef("fixed", type=r.type or guess_type(r.name), display=r.name)
 
@@ -131,8 +133,10 @@ class DashboardView:
         prom = ds.is_prometheus
         if prom is not None:
             return prom
-        if ds.kind == "none" and self.ds_vars and all(
-            t is not None and t not in PROMETHEUS_TYPES for t in self.ds_vars.values()
+        if (
+            ds.kind == "none"
+            and self.ds_vars
+            and all(t is not None and t not in PROMETHEUS_TYPES for t in self.ds_vars.values())
         ):
             return False
         return True
@@ -186,6 +190,7 @@ class DashboardView:
     def analyses(self) -> list[tuple[PanelRef, str, str, Analysis]]:
         """(panel, target label, expr, analysis) for every Prometheus target whose PromQL parses."""
         return [(p, label, t["expr"], a) for p, t, label, a in self.prom_queries if a is not None and a.ok]
+
 
 def _is_promql(ds: DatasourceRef, on_prometheus: bool, target: dict) -> bool:
     """target_is_promql for a target whose datasource is ``ds`` (``on_prometheus``: ds_is_prometheus(ds))."""

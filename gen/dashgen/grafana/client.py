@@ -49,8 +49,7 @@ class Connection:
 class ApiError(DashgenError):
     """A request that failed: HTTP ``status`` (None when no answer) and Grafana's message."""
 
-    def __init__(self, message: str, *, status: int | None = None, grafana_status: str = "",
-                 what: str = ""):
+    def __init__(self, message: str, *, status: int | None = None, grafana_status: str = "", what: str = ""):
         self.status = status
         self.grafana_message = redact.scrub(message)
         self.grafana_status = grafana_status  # the "status" key of dashboard errors
@@ -81,9 +80,14 @@ class Grafana:
         hostport, _, prefix = rest.partition("/")
         host, port = _split_host_port(hostport)
         api = GrafanaApi(
-            c.credentials.auth(), host=host, port=port, protocol=scheme,
+            c.credentials.auth(),
+            host=host,
+            port=port,
+            protocol=scheme,
             url_path_prefix=f"{prefix.strip('/')}/" if prefix.strip("/") else "",
-            verify=c.verify, timeout=c.timeout, organization_id=c.org_id,
+            verify=c.verify,
+            timeout=c.timeout,
+            organization_id=c.org_id,
             user_agent=f"dashgen/{_version()} (grafana-client)",
         )
         _install_session(api, http.session(retries=c.retries, timeout=c.timeout, verify=c.verify, stats=self.stats))
@@ -142,7 +146,8 @@ def _session(api: GrafanaApi) -> niquests.Session:
         raise DashgenError(
             f"grafana-client {version('grafana-client')} does not keep its niquests session in GrafanaClient.s, "
             "which dashgen replaces to add retries; install a grafana-client version dashgen supports "
-            "(see pyproject.toml) or update dashgen.grafana.client._session")
+            "(see pyproject.toml) or update dashgen.grafana.client._session"
+        )
     return session
 
 
@@ -190,5 +195,7 @@ def _api_error(exc: GrafanaException, what: str) -> ApiError:
 
 def _connection_reason(exc: BaseException, connection: Connection) -> str:
     tries = connection.retries + 1
-    return (f"cannot reach Grafana at {redact.url(connection.url)}: {http.reason(exc, connection.timeout)} "
-            f"(tried {tries} time{'s' * (tries > 1)})")
+    return (
+        f"cannot reach Grafana at {redact.url(connection.url)}: {http.reason(exc, connection.timeout)} "
+        f"(tried {tries} time{'s' * (tries > 1)})"
+    )

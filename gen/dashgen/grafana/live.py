@@ -58,15 +58,25 @@ class LiveState:
     version_errors: dict[str, str] = field(default_factory=dict)
 
 
-def fetch(grafana: Grafana, executor: ThreadPoolExecutor, *, folder_uids: list[str], datasource_uids: list[str],
-          datasource_names: list[str], dashboard_uids: list[str]) -> LiveState:
+def fetch(
+    grafana: Grafana,
+    executor: ThreadPoolExecutor,
+    *,
+    folder_uids: list[str],
+    datasource_uids: list[str],
+    datasource_names: list[str],
+    dashboard_uids: list[str],
+) -> LiveState:
     """Everything but the versions. Raises :class:`ApiError` when a read fails."""
     state = LiveState()
     folder_jobs = {uid: executor.submit(_folder, grafana, uid) for uid in folder_uids}
     search_job = executor.submit(search_all, grafana)
     want_datasources = bool(datasource_uids or datasource_names)
-    ds_job = executor.submit(grafana.call, "list datasources", lambda api: api.datasource.list_datasources()) \
-        if want_datasources else None
+    ds_job = (
+        executor.submit(grafana.call, "list datasources", lambda api: api.datasource.list_datasources())
+        if want_datasources
+        else None
+    )
     state.hits = search_job.result()
     dash_jobs = {uid: executor.submit(_dashboard, grafana, uid) for uid in dashboard_uids if uid in state.hits}
     for uid, job in folder_jobs.items():
@@ -76,10 +86,15 @@ def fetch(grafana: Grafana, executor: ThreadPoolExecutor, *, folder_uids: list[s
     if ds_job is not None:
         items = ds_job.result()
         state.datasources = items if isinstance(items, list) else []
-        wanted = {d.get("uid") for d in state.datasources
-                  if d.get("uid") in datasource_uids or d.get("name") in datasource_names}
-        detail_jobs = {uid: executor.submit(_datasource, grafana, uid)
-                       for uid in sorted(u for u in wanted if isinstance(u, str) and u)}
+        wanted = {
+            d.get("uid")
+            for d in state.datasources
+            if d.get("uid") in datasource_uids or d.get("name") in datasource_names
+        }
+        detail_jobs = {
+            uid: executor.submit(_datasource, grafana, uid)
+            for uid in sorted(u for u in wanted if isinstance(u, str) and u)
+        }
         for uid, detail in detail_jobs.items():
             state.datasource_details[uid] = detail.result()
     for uid, dash_job in dash_jobs.items():
@@ -110,8 +125,13 @@ def search_all(grafana: Grafana) -> dict[str, SearchHit]:
         for item in batch:
             if isinstance(item, dict) and item.get("type", "dash-db") == "dash-db" and item.get("uid"):
                 tags = item["tags"] if isinstance(item.get("tags"), list) else []
-                hits[item["uid"]] = SearchHit(item["uid"], str(item.get("title") or ""), str(item.get("folderUid") or ""),
-                                        str(item.get("folderTitle") or ""), [str(t) for t in tags])
+                hits[item["uid"]] = SearchHit(
+                    item["uid"],
+                    str(item.get("title") or ""),
+                    str(item.get("folderUid") or ""),
+                    str(item.get("folderTitle") or ""),
+                    [str(t) for t in tags],
+                )
         if len(batch) < SEARCH_PAGE:
             return hits
         page += 1
@@ -145,8 +165,9 @@ def _dashboard(grafana: Grafana, uid: str) -> LiveDashboard | None:
     meta = body.get("meta") if isinstance(body, dict) else None
     if not isinstance(model, dict) or not isinstance(meta, dict):
         raise ApiError(f"unexpected answer for dashboard {uid}", what=f"read dashboard {uid}")
-    return LiveDashboard(model=model, folder_uid=str(meta.get("folderUid") or ""),
-                         provisioned=bool(meta.get("provisioned")))
+    return LiveDashboard(
+        model=model, folder_uid=str(meta.get("folderUid") or ""), provisioned=bool(meta.get("provisioned"))
+    )
 
 
 def _latest_version(grafana: Grafana, uid: str) -> LatestVersion | None:
@@ -156,5 +177,9 @@ def _latest_version(grafana: Grafana, uid: str) -> LatestVersion | None:
     if not isinstance(versions, list) or not versions or not isinstance(versions[0], dict):
         return None
     latest = max(versions, key=lambda v: v.get("version") if isinstance(v.get("version"), int) else -1)
-    return LatestVersion(version=latest.get("version") or 0, message=str(latest.get("message") or ""),
-                         created_by=str(latest.get("createdBy") or ""), created=str(latest.get("created") or ""))
+    return LatestVersion(
+        version=latest.get("version") or 0,
+        message=str(latest.get("message") or ""),
+        created_by=str(latest.get("createdBy") or ""),
+        created=str(latest.get("created") or ""),
+    )

@@ -46,8 +46,14 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     started = time.perf_counter()
     resources, warnings = load_checked(config)
     selected = select(resources, options.selection, config, prune=options.prune)
-    reporter = Reporter(options.command, output=options.output, verbose=options.verbose,
-                        dry_run=options.dry_run, prune=options.prune, marker=config.push.marker_tag)
+    reporter = Reporter(
+        options.command,
+        output=options.output,
+        verbose=options.verbose,
+        dry_run=options.dry_run,
+        prune=options.prune,
+        marker=config.push.marker_tag,
+    )
     reporter.load_seconds = time.perf_counter() - started
     for warning in warnings:
         reporter.warning(str(warning))
@@ -65,8 +71,15 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     return EXIT_OK
 
 
-def _run_target(connection: Connection, selected: Selected, config: Config, options: Options, concurrency: int,
-                env: Mapping[str, str], reporter: Reporter) -> TargetResult:
+def _run_target(
+    connection: Connection,
+    selected: Selected,
+    config: Config,
+    options: Options,
+    concurrency: int,
+    env: Mapping[str, str],
+    reporter: Reporter,
+) -> TargetResult:
     result = TargetResult(connection)
     grafana = Grafana(connection)
     marker = config.push.marker_tag
@@ -78,7 +91,8 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 result.version = info.version
                 clock.lap("connect")
                 state = live.fetch(
-                    grafana, executor,
+                    grafana,
+                    executor,
                     folder_uids=[f.uid for f in selected.folders],
                     datasource_uids=[d.uid for d in selected.datasources if d.uid],
                     datasource_names=[d.name for d in selected.datasources if not d.uid],
@@ -86,15 +100,22 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 )
                 live.fetch_versions(grafana, executor, state, plan.dashboards_to_explain(selected, state, marker))
                 clock.lap("read")
-                result.plan = plan.make(selected, state, marker=marker, prune=options.prune,
-                                        unique_titles=info.unique_titles, grafana_version=info.version,
-                                        adopt=options.adopt)
+                result.plan = plan.make(
+                    selected,
+                    state,
+                    marker=marker,
+                    prune=options.prune,
+                    unique_titles=info.unique_titles,
+                    grafana_version=info.version,
+                    adopt=options.adopt,
+                )
                 clock.lap("plan")
                 reporter.planned(result)
                 if options.command == "push" and not options.dry_run:
                     secrets = apply.resolve_secrets(result.plan, env)
-                    todo = sum(1 for a in result.plan.actions if a.op in ("create", "update", "delete", "conflict",
-                                                                          "skip"))
+                    todo = sum(
+                        1 for a in result.plan.actions if a.op in ("create", "update", "delete", "conflict", "skip")
+                    )
                     with reporter.applying(result, todo) as on_done:
                         result.outcomes = apply.run(grafana, result.plan, executor, secrets, on_done)
                     clock.lap("apply")

@@ -69,11 +69,15 @@ class RuleFileCtx:
                 if not isinstance(r, dict):
                     continue
                 alert, record = text(r.get("alert")), text(r.get("record"))
-                kind = "alert" if alert is not None and record is None else "record" if record is not None and alert is None else None
+                kind = (
+                    "alert"
+                    if alert is not None and record is None
+                    else "record"
+                    if record is not None and alert is None
+                    else None
+                )
                 self.entries.append(RuleEntry(gname, f"groups[{gi}].rules[{ri}]", r, kind, alert or record))
 
     @property
     def alerts(self) -> list[RuleEntry]:
         return [e for e in self.entries if e.kind == "alert"]
-
-

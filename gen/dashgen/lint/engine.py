@@ -67,17 +67,31 @@ def lint_dashboard(
     model = unwrap(model)
     if not isinstance(model, dict):
         kind = "null" if model is None else type(model).__name__
-        return _single("dashboard-json-rule", name, f"the dashboard JSON is {kind}, not an object",
-                       "pass the dashboard object (the JSON document's top level)", settings)
+        return _single(
+            "dashboard-json-rule",
+            name,
+            f"the dashboard JSON is {kind}, not an object",
+            "pass the dashboard object (the JSON document's top level)",
+            settings,
+        )
     if isinstance(model.get("elements"), dict) and isinstance(model.get("layout"), dict):
-        return _single("dashboard-json-rule", name,
-                       "this is a Grafana v2 (elements/layout) dashboard, which dashgen lint does not check",
-                       "lint the classic (v1) JSON model instead", settings)
+        return _single(
+            "dashboard-json-rule",
+            name,
+            "this is a Grafana v2 (elements/layout) dashboard, which dashgen lint does not check",
+            "lint the classic (v1) JSON model instead",
+            settings,
+        )
     try:
         ctx = DashboardCtx(model, name)
     except Exception as exc:  # pragma: no cover - defensive
-        return _single("dashboard-json-rule", name, f"internal error reading the dashboard: {type(exc).__name__}: {exc}",
-                       "please report this dashgen bug", settings)
+        return _single(
+            "dashboard-json-rule",
+            name,
+            f"internal error reading the dashboard: {type(exc).__name__}: {exc}",
+            "please report this dashgen bug",
+            settings,
+        )
     ctx.configmap_bytes = configmap_bytes
     ctx.configmap_object_bytes = configmap_object_bytes if configmap_object_bytes is not None else configmap_bytes
     return _run("dashboard", ctx, name, settings, ctx.dashboard_keys)

@@ -46,8 +46,9 @@ class Located:
         return ": ".join([*where, f"{f.rule}: {f.message}; fix: {f.fix}"])
 
 
-def lint_resources(resources, settings: LintSettings, *,
-                   sizes: dict[str, tuple[int, int]] | None = None) -> list[Located]:
+def lint_resources(
+    resources, settings: LintSettings, *, sizes: dict[str, tuple[int, int]] | None = None
+) -> list[Located]:
     """Findings for loaded project resources.
 
     ``sizes`` maps a uid to its ConfigMap's ``(data_bytes, object_bytes)``
@@ -56,8 +57,12 @@ def lint_resources(resources, settings: LintSettings, *,
     out = []
     for d in resources.dashboards:
         data, whole = (sizes or {}).get(d.uid, (None, None))
-        out += [Located(d.source, f) for f in lint_dashboard(d.model, name=d.uid or d.title, settings=settings,
-                                                              configmap_bytes=data, configmap_object_bytes=whole)]
+        out += [
+            Located(d.source, f)
+            for f in lint_dashboard(
+                d.model, name=d.uid or d.title, settings=settings, configmap_bytes=data, configmap_object_bytes=whole
+            )
+        ]
     by_source: dict[str, list[dict]] = {}
     for group in resources.rule_groups:
         by_source.setdefault(group.source, []).append(group.model)
@@ -80,8 +85,13 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Locat
     for path, explicit in _files(paths):
         source = str(path)
         if path.suffix not in (".json", ".yaml", ".yml"):
-            out.append(_unreadable(source, "not a JSON or YAML file; to lint the sources, run dashgen lint "
-                                           "without paths", rule="dashboard-json-rule"))
+            out.append(
+                _unreadable(
+                    source,
+                    "not a JSON or YAML file; to lint the sources, run dashgen lint without paths",
+                    rule="dashboard-json-rule",
+                )
+            )
             continue
         try:
             text = path.read_text(encoding="utf-8")
@@ -102,15 +112,23 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Locat
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 at = f" at line {mark.line + 1}" if mark is not None else ""
-                out.append(_unreadable(source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}",
-                                       rule="rule-format-rule"))
+                out.append(
+                    _unreadable(
+                        source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}", rule="rule-format-rule"
+                    )
+                )
                 continue
         for doc in documents:
             out += _lint_document(source, doc, settings, dump_json)
         if documents and all(_kind(doc) is None for doc in documents):
             if explicit:
-                out.append(_unreadable(source, "neither a dashboard nor rules (a rule file, PrometheusRule or "
-                                               "dashboard ConfigMap)", rule="dashboard-json-rule"))
+                out.append(
+                    _unreadable(
+                        source,
+                        "neither a dashboard nor rules (a rule file, PrometheusRule or dashboard ConfigMap)",
+                        rule="dashboard-json-rule",
+                    )
+                )
             else:
                 skipped.append(source)
     return out, skipped
@@ -154,8 +172,12 @@ def _lint_configmap(source: str, doc: Document, settings: LintSettings) -> list[
         if key in problems:
             out.append(_unreadable(name, problems[key]))
             continue
-        out += [Located(name, f) for f in lint_dashboard(models[key], name=name, settings=settings,
-                                                         configmap_bytes=data, configmap_object_bytes=whole)]
+        out += [
+            Located(name, f)
+            for f in lint_dashboard(
+                models[key], name=name, settings=settings, configmap_bytes=data, configmap_object_bytes=whole
+            )
+        ]
     return out
 
 
@@ -167,8 +189,16 @@ def _size(model: Any, dump_json) -> int | None:
 
 
 def _unreadable(source: str, message: str, rule: str = "dashboard-json-rule") -> Located:
-    finding = Finding(rule=rule, severity="error", dashboard=source, panel=None, panel_id=None,
-                      target=None, message=message, fix="fix or remove the file")
+    finding = Finding(
+        rule=rule,
+        severity="error",
+        dashboard=source,
+        panel=None,
+        panel_id=None,
+        target=None,
+        message=message,
+        fix="fix or remove the file",
+    )
     return Located(source, finding)
 
 
@@ -178,8 +208,11 @@ def _files(paths: Iterable[str]) -> Iterator[tuple[Path, bool]]:
         path = Path(raw)
         if path.is_dir():
             for p in sorted(path.rglob("*")):
-                if (p.is_file() and p.suffix in (".json", ".yaml", ".yml")
-                        and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                if (
+                    p.is_file()
+                    and p.suffix in (".json", ".yaml", ".yml")
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                ):
                     yield p, False
         else:
             yield path, True

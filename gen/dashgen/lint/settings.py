@@ -37,8 +37,6 @@ class Exclusion:
         return True
 
 
-
-
 @dataclass(frozen=True)
 class LintSettings:
     """Per-rule severity overrides and exclusions.

@@ -36,8 +36,9 @@ class VerifyOptions:
     now: float | None = None
 
 
-def verify(config: Config, options: VerifyOptions,
-           progress: Callable[[int, int], None] | None = None) -> list[DashboardResult]:
+def verify(
+    config: Config, options: VerifyOptions, progress: Callable[[int, int], None] | None = None
+) -> list[DashboardResult]:
     """Load the sources, then check the selected dashboards against Prometheus."""
     from ..build import load_checked
 
@@ -47,7 +48,9 @@ def verify(config: Config, options: VerifyOptions,
         known = {d.uid: d for d in boards}
         missing = [u for u in options.dashboards if u not in known]
         if missing:
-            raise DashgenError(f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})")
+            raise DashgenError(
+                f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})"
+            )
         boards = [known[u] for u in dict.fromkeys(options.dashboards)]
     try:
         client = PrometheusClient(options.prometheus_url, credentials=options.credentials, timeout=options.timeout)
@@ -57,8 +60,16 @@ def verify(config: Config, options: VerifyOptions,
         now = options.now if options.now is not None else _time.time()
         _reachable(client, options.end if options.end is not None else now)
         datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
-        return verify_dashboards([(d.model, d.source) for d in boards], client, datasources, start=options.start,
-                                 end=options.end, now=now, concurrency=options.concurrency, progress=progress)
+        return verify_dashboards(
+            [(d.model, d.source) for d in boards],
+            client,
+            datasources,
+            start=options.start,
+            end=options.end,
+            now=now,
+            concurrency=options.concurrency,
+            progress=progress,
+        )
     finally:
         client.close()
 

@@ -27,8 +27,7 @@ class Unreachable(Exception):
 
 
 class PrometheusClient:
-    def __init__(self, url: str, *, credentials: Credentials | None = None, timeout: float = 30.0,
-                 retries: int = 0):
+    def __init__(self, url: str, *, credentials: Credentials | None = None, timeout: float = 30.0, retries: int = 0):
         url = url.strip()
         if has_userinfo(url):  # the message must not repeat the URL: it holds a password
             raise ValueError("the Prometheus URL must not contain credentials (user:password@)")
@@ -37,8 +36,8 @@ class PrometheusClient:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._sessions = http.PerThread(
-            lambda: http.session(retries=retries, timeout=timeout, credentials=credentials),
-            lambda s: s.close())
+            lambda: http.session(retries=retries, timeout=timeout, credentials=credentials), lambda s: s.close()
+        )
 
     def close(self) -> None:
         self._sessions.close()
@@ -49,17 +48,22 @@ class PrometheusClient:
         return self._call("POST", "/api/v1/query", [("query", expr), ("time", _ts(time))])
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
-        return self._call("POST", "/api/v1/query_range",
-                          [("query", expr), ("start", _ts(start)), ("end", _ts(end)), ("step", _ts(step))])
+        return self._call(
+            "POST",
+            "/api/v1/query_range",
+            [("query", expr), ("start", _ts(start)), ("end", _ts(end)), ("step", _ts(step))],
+        )
 
-    def label_values(self, label: str, *, match: str | None = None, start: float | None = None,
-                     end: float | None = None) -> list[str]:
+    def label_values(
+        self, label: str, *, match: str | None = None, start: float | None = None, end: float | None = None
+    ) -> list[str]:
         params = [("match[]", match)] if match else []
         params += _range(start, end)
         return self._call("GET", f"/api/v1/label/{urllib.parse.quote(label, safe='')}/values", params) or []
 
-    def label_names(self, *, match: str | None = None, start: float | None = None,
-                    end: float | None = None) -> list[str]:
+    def label_names(
+        self, *, match: str | None = None, start: float | None = None, end: float | None = None
+    ) -> list[str]:
         params = [("match[]", match)] if match else []
         return self._call("GET", "/api/v1/labels", params + _range(start, end)) or []
 

@@ -66,9 +66,11 @@ def to_text(results: list[DashboardResult], *, verbose: bool = False) -> str:
         parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         lines.append(f"{r.uid}: {len(r.panels)} panels ({parts or 'none'}) from {_iso(r.start)} to {_iso(r.end)}")
     s = summary(results)
-    lines.append(f"{s['dashboards']} dashboards, {s['panels']} panels: {s['data']} with data, "
-                 f"{s['partial']} partial, {s['no_data']} without data, {s['error']} errors, {s['skipped']} skipped"
-                 + (f", {s['variable_errors']} variable errors" if s["variable_errors"] else ""))
+    lines.append(
+        f"{s['dashboards']} dashboards, {s['panels']} panels: {s['data']} with data, "
+        f"{s['partial']} partial, {s['no_data']} without data, {s['error']} errors, {s['skipped']} skipped"
+        + (f", {s['variable_errors']} variable errors" if s["variable_errors"] else "")
+    )
     return "\n".join(lines)
 
 

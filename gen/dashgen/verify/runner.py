@@ -80,8 +80,14 @@ class PanelResult:
     targets: list[QueryResult] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "type": self.type, "status": self.status, "detail": self.detail,
-                "targets": [t.to_dict() for t in self.targets]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "type": self.type,
+            "status": self.status,
+            "detail": self.detail,
+            "targets": [t.to_dict() for t in self.targets],
+        }
 
 
 @dataclass
@@ -96,8 +102,16 @@ class DashboardResult:
     panels: list[PanelResult] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"uid": self.uid, "title": self.title, "source": self.source, "from": self.start, "to": self.end,
-                "variables": self.variables, "errors": self.errors, "panels": [p.to_dict() for p in self.panels]}
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "source": self.source,
+            "from": self.start,
+            "to": self.end,
+            "variables": self.variables,
+            "errors": self.errors,
+            "panels": [p.to_dict() for p in self.panels],
+        }
 
 
 @dataclass
@@ -119,9 +133,12 @@ class Datasources:
         models = [m for m in models if isinstance(m, dict)]
         proms = [m for m in models if plugin_type(m.get("type")) in PROMETHEUS_TYPES]
         default = next((m for m in proms if m.get("isDefault")), proms[0] if proms else {})
-        return cls(by_uid={m["uid"]: m for m in models if m.get("uid")},
-                   by_name={m["name"]: m for m in models if m.get("name")},
-                   default_uid=str(default.get("uid") or "prometheus"), scrape_override=scrape_override)
+        return cls(
+            by_uid={m["uid"]: m for m in models if m.get("uid")},
+            by_name={m["name"]: m for m in models if m.get("name")},
+            default_uid=str(default.get("uid") or "prometheus"),
+            scrape_override=scrape_override,
+        )
 
     def for_dashboard(self, model: dict) -> tuple[str, str]:
         """(uid, scrape interval) of the Prometheus datasource the dashboard shows by default."""
@@ -279,15 +296,22 @@ def _requires_value(op: str, value: str) -> bool:
     return False
 
 
-def verify_dashboards(dashboards: list[tuple[dict, str]], client: PrometheusClient, datasources: Datasources, *,
-                      start: float | None, end: float | None, now: float, concurrency: int = 8,
-                      progress: Callable[[int, int], None] | None = None) -> list[DashboardResult]:
+def verify_dashboards(
+    dashboards: list[tuple[dict, str]],
+    client: PrometheusClient,
+    datasources: Datasources,
+    *,
+    start: float | None,
+    end: float | None,
+    now: float,
+    concurrency: int = 8,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DashboardResult]:
     """Check each (dashboard model, source) pair; ``start``/``end`` None: the dashboard's own range."""
     results: list[DashboardResult] = []
     jobs: list[Job] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        planned = list(pool.map(lambda item: _plan(item[0], item[1], client, datasources, start, end, now),
-                                dashboards))
+        planned = list(pool.map(lambda item: _plan(item[0], item[1], client, datasources, start, end, now), dashboards))
         for result, dash_jobs in planned:
             results.append(result)
             jobs.extend(dash_jobs)
@@ -304,13 +328,21 @@ def verify_dashboards(dashboards: list[tuple[dict, str]], client: PrometheusClie
     return results
 
 
-def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, start: float | None,
-          end: float | None, now: float) -> tuple[DashboardResult, list[Job]]:
+def _plan(
+    model: dict,
+    source: str,
+    client: PrometheusClient,
+    ds: Datasources,
+    start: float | None,
+    end: float | None,
+    now: float,
+) -> tuple[DashboardResult, list[Job]]:
     t = model.get("time") or {}
     t_from = start if start is not None else grafana.parse_time(str(t.get("from") or "now-6h"), now)
     t_to = end if end is not None else grafana.parse_time(str(t.get("to") or "now"), now, round_up=True)
-    result = DashboardResult(uid=str(model.get("uid") or ""), title=str(model.get("title") or ""), source=source,
-                             start=t_from, end=t_to)
+    result = DashboardResult(
+        uid=str(model.get("uid") or ""), title=str(model.get("title") or ""), source=source, start=t_from, end=t_to
+    )
     if t_to <= t_from:
         result.errors.append("the time range is empty (--from is not before --to)")
         return result, []
@@ -335,9 +367,11 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
             title = str(panel.get("title") or "")
             if value is not None and len(values) > 1:
                 title = f"{title} ({repeat}={value})"
-            pr = PanelResult(id=panel.get("id"), title=grafana.replace(title, variables, scoped=scoped,
-                                                                       formatter=_plain),
-                             type=str(panel.get("type") or ""))
+            pr = PanelResult(
+                id=panel.get("id"),
+                title=grafana.replace(title, variables, scoped=scoped, formatter=_plain),
+                type=str(panel.get("type") or ""),
+            )
             result.panels.append(pr)
             jobs.extend(_panel_jobs(panel, pr, variables, ds, scrape, scoped, t_from, t_to, schema, ref.legacy))
     return result, jobs
@@ -347,8 +381,18 @@ def _plain(values, var) -> str:
     return values if isinstance(values, str) else ", ".join(values)
 
 
-def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape: str, scoped,
-                t_from: float, t_to: float, schema: Schema, legacy: bool = False) -> list[Job]:
+def _panel_jobs(
+    panel: dict,
+    pr: PanelResult,
+    variables,
+    ds: Datasources,
+    scrape: str,
+    scoped,
+    t_from: float,
+    t_to: float,
+    schema: Schema,
+    legacy: bool = False,
+) -> list[Job]:
     if panel.get("libraryPanel"):
         pr.status, pr.detail = SKIPPED, "library panel (its model lives in Grafana)"
         return []
@@ -381,16 +425,21 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
         if not isinstance(expr, str) or not expr.strip():
             continue
         try:
-            timing = grafana.timing(range_ms, int(points), scrape_interval=scrape,
-                                    panel_interval=panel_interval,
-                                    target_interval=str(target.get("interval") or ""),
-                                    interval_factor=_int(target.get("intervalFactor")))
+            timing = grafana.timing(
+                range_ms,
+                int(points),
+                scrape_interval=scrape,
+                panel_interval=panel_interval,
+                target_interval=str(target.get("interval") or ""),
+                interval_factor=_int(target.get("intervalFactor")),
+            )
         except Exception as exc:  # noqa: BLE001 - a bad interval string is the dashboard's problem
             tr = QueryResult(str(target.get("refId") or "?"), expr, "range", status=ERROR, error=str(exc))
             pr.targets.append(tr)
             continue
-        text = grafana.replace(expr, variables, time_from_ms=int(t_from * 1000), time_to_ms=int(t_to * 1000),
-                               scoped=scoped)
+        text = grafana.replace(
+            expr, variables, time_from_ms=int(t_from * 1000), time_to_ms=int(t_to * 1000), scoped=scoped
+        )
         text = grafana.substitute_builtins(text, timing)
         kinds = []
         if target.get("instant") is True:
@@ -403,8 +452,11 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
             if kind == "range":
                 step_ms = timing.step_ms
                 tr.step = step_ms / 1000
-                params = {"start": grafana.align(int(t_from * 1000), step_ms) / 1000,
-                          "end": grafana.align(int(t_to * 1000), step_ms) / 1000, "step": step_ms / 1000}
+                params = {
+                    "start": grafana.align(int(t_from * 1000), step_ms) / 1000,
+                    "end": grafana.align(int(t_to * 1000), step_ms) / 1000,
+                    "step": step_ms / 1000,
+                }
             pr.targets.append(tr)
             jobs.append(Job(pr, tr, params, schema))
     if not pr.targets and skipped:
@@ -466,8 +518,9 @@ def _count(data: dict) -> tuple[int, bool, list[dict]]:
         return len(rows), any(any(_finite(v[1]) for v in r.get("values") or []) for r in rows), []
     if kind == "vector":
         rows = result or []
-        samples = [{"labels": r.get("metric") or {}, "value": (r.get("value") or [0, None])[1]}
-                   for r in rows[:SAMPLES_KEPT]]
+        samples = [
+            {"labels": r.get("metric") or {}, "value": (r.get("value") or [0, None])[1]} for r in rows[:SAMPLES_KEPT]
+        ]
         return len(rows), any(_finite((r.get("value") or [0, None])[1]) for r in rows), samples
     if kind == "scalar":
         value = (result or [0, None])[1]

@@ -49,8 +49,9 @@ def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
         if name in resolved:
             return
         if name in visiting:
-            resolved[name] = Variable(name, by_name[name].get("type", "query"), [], [],
-                                      error="circular dependency between variables")
+            resolved[name] = Variable(
+                name, by_name[name].get("type", "query"), [], [], error="circular dependency between variables"
+            )
             return
         visiting.add(name)
         for dep in _dependencies(by_name[name]):
@@ -75,8 +76,12 @@ def _dependencies(var: dict) -> list[str]:
 def _resolve_one(var: dict, resolved: dict[str, Variable], ctx: Context) -> Variable:
     kind = var.get("type") or "query"
     out = Variable(
-        name=var["name"], type=kind, options=[], selected=[],
-        multi=bool(var.get("multi")), include_all=bool(var.get("includeAll")),
+        name=var["name"],
+        type=kind,
+        options=[],
+        selected=[],
+        multi=bool(var.get("multi")),
+        include_all=bool(var.get("includeAll")),
         all_value=var.get("allValue") if isinstance(var.get("allValue"), str) else None,
     )
     try:
@@ -136,8 +141,11 @@ def _query_options(var: dict, resolved: dict[str, Variable], ctx: Context) -> li
     range_ms = int(round((ctx.end - ctx.start) * 1000))
     query = grafana.replace(query, resolved, time_from_ms=int(ctx.start * 1000), time_to_ms=int(ctx.end * 1000))
     builtins = {
-        "__interval_ms": str(grafana.parse_interval_ms(interval)), "__interval": interval,
-        "__range_ms": str(range_ms), "__range_s": str(round(range_ms / 1000)), "__range": f"{round(range_ms / 1000)}s",
+        "__interval_ms": str(grafana.parse_interval_ms(interval)),
+        "__interval": interval,
+        "__range_ms": str(range_ms),
+        "__range_s": str(round(range_ms / 1000)),
+        "__range": f"{round(range_ms / 1000)}s",
     }
     for name, value in builtins.items():
         query = query.replace("${" + name + "}", value).replace("$" + name, value)
@@ -196,8 +204,9 @@ def _js_regex(text: str) -> re.Pattern:
     flags = 0
     if m:
         text = m.group(1)
-        flags = (re.I if "i" in m.group(2) else 0) | (re.S if "s" in m.group(2) else 0) | (
-            re.M if "m" in m.group(2) else 0)
+        flags = (
+            (re.I if "i" in m.group(2) else 0) | (re.S if "s" in m.group(2) else 0) | (re.M if "m" in m.group(2) else 0)
+        )
     text = re.sub(r"\(\?<(?![=!])", "(?P<", text)  # JavaScript named groups
     try:
         return re.compile(text, flags)
@@ -234,8 +243,16 @@ def _sort(values: list[str], mode: int) -> list[str]:
     def natural(v: str):
         return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", v)]
 
-    keys: dict[int, tuple[Callable[[str], Any], bool]] = {1: (str, False), 2: (str, True), 3: (number, False), 4: (number, True),
-            5: (str.lower, False), 6: (str.lower, True), 7: (natural, False), 8: (natural, True)}
+    keys: dict[int, tuple[Callable[[str], Any], bool]] = {
+        1: (str, False),
+        2: (str, True),
+        3: (number, False),
+        4: (number, True),
+        5: (str.lower, False),
+        6: (str.lower, True),
+        7: (natural, False),
+        8: (natural, True),
+    }
     if mode not in keys:
         return values
     key, reverse = keys[mode]

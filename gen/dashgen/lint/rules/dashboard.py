@@ -12,7 +12,9 @@ from ..registry import Hit, register
 
 
 @register(
-    "dashboard-json-rule", D, "error",
+    "dashboard-json-rule",
+    D,
+    "error",
     "The dashboard is a JSON object and panels, rows, templating.list, targets and gridPos have "
     "the JSON types Grafana expects; panels have a type.",
 )
@@ -63,7 +65,12 @@ def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             yield hit(p, f"{p.path}.gridPos is {kind_name(grid)}, not an object", fix)
 
 
-@register("dashboard-title-rule", D, "error", "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).")
+@register(
+    "dashboard-title-rule",
+    D,
+    "error",
+    "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).",
+)
 def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     title = ctx.model.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -75,7 +82,9 @@ def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "dashboard-uid-rule", D, "error",
+    "dashboard-uid-rule",
+    D,
+    "error",
     "The dashboard has a stable uid Grafana accepts: present, at most 40 characters, only [a-zA-Z0-9_-].",
 )
 def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
@@ -106,7 +115,9 @@ def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "dashboard-configmap-size-rule", D, "error",
+    "dashboard-configmap-size-rule",
+    D,
+    "error",
     "The dashboard fits a ConfigMap: error above 1 MiB (Kubernetes' limit), warning above 262144 bytes "
     "(client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
 )
@@ -135,12 +146,14 @@ def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "uneditable-dashboard", D, "warning",
+    "uneditable-dashboard",
+    D,
+    "warning",
     "The dashboard sets editable: false (it is provisioned from git; UI edits would be lost). Warning: "
     "it does not break anything.",
 )
 def uneditable_dashboard(ctx: DashboardCtx) -> Iterator[Hit]:
     if ctx.model.get("editable") is True:
-        yield hit(None, "the dashboard is editable", "set editable: false (changes belong in git, not in the Grafana UI)")
-
-
+        yield hit(
+            None, "the dashboard is editable", "set editable: false (changes belong in git, not in the Grafana UI)"
+        )

@@ -29,7 +29,9 @@ def _version(s: Any) -> tuple[int, ...] | None:
 
 
 @register(
-    "panel-angular-rule", D, "error",
+    "panel-angular-rule",
+    D,
+    "error",
     "No AngularJS panel types (graph, singlestat, table-old, grafana-piechart-panel, grafana-worldmap-panel, "
     "...): Grafana 11 disables Angular and Grafana 12 removed it. The fix names the replacement.",
 )
@@ -64,7 +66,9 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "panel-datasource-rule", D, "error",
+    "panel-datasource-rule",
+    D,
+    "error",
     "Prometheus panels use a datasource variable (${datasource}); -- Grafana --, -- Mixed -- (each target "
     "is checked) and -- Dashboard -- are fine, non-Prometheus panels are not checked.",
 )
@@ -114,7 +118,9 @@ def _bad_ds(ds: Any) -> str | None:
 
 
 @register(
-    "panel-title-description-rule", D, "error",
+    "panel-title-description-rule",
+    D,
+    "error",
     "Data panels have a title and a description (the (i) tooltip tells readers what they look at).",
 )
 def panel_title_description_rule(ctx: DashboardCtx) -> Iterator[Hit]:
@@ -128,8 +134,11 @@ def panel_title_description_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             missing.append("description")
         if missing:
             which = f"{p.type} panel" if p.title and p.title.strip() else f"{p.type} panel {p.path}"
-            yield hit(p, f"{which} has no {' and no '.join(missing)}",
-                       "set " + " and ".join(missing) + " (say what the panel shows and how to read it)")
+            yield hit(
+                p,
+                f"{which} has no {' and no '.join(missing)}",
+                "set " + " and ".join(missing) + " (say what the panel shows and how to read it)",
+            )
 
 
 def _unit_ok(unit: str) -> bool:
@@ -140,7 +149,9 @@ def _unit_ok(unit: str) -> bool:
 
 
 @register(
-    "panel-units-rule", D, "error",
+    "panel-units-rule",
+    D,
+    "error",
     "stat/gauge/bargauge/timeseries/table (and Angular graph/singlestat) panels set a valid Grafana unit id "
     "or a custom 'suffix:'/'prefix:'/... unit; panels with value mappings are exempt.",
 )
@@ -190,12 +201,13 @@ def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         for where, u in set_units:
             if not isinstance(u, str):
-                yield hit(p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s")
+                yield hit(
+                    p, f"{where} is {kind_name(u)}, not a unit id", "set a Grafana unit id such as short, bytes or s"
+                )
             elif u not in GRAFANA_UNITS and not _unit_ok(u):
                 sugg = UNIT_SUGGESTIONS.get(u) or did_you_mean(u, sorted(GRAFANA_UNITS))
                 hint = f"use '{sugg}'" if sugg else "use a Grafana unit id"
-                yield hit(p, f"unknown unit {u!r} in {where}",
-                           f"{hint}, or a custom unit such as 'suffix:{u}'")
+                yield hit(p, f"unknown unit {u!r} in {where}", f"{hint}, or a custom unit such as 'suffix:{u}'")
 
 
 def _has_mappings(v: Any) -> bool:
@@ -209,7 +221,9 @@ def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             yield hit(p, f"{p.type} panel has no targets", "add a query, or use a text panel for static content")
 
 
-@register("panel-id-unique-rule", D, "error", "Panel ids are unique across the dashboard, rows and collapsed rows included.")
+@register(
+    "panel-id-unique-rule", D, "error", "Panel ids are unique across the dashboard, rows and collapsed rows included."
+)
 def panel_id_unique_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     first: dict[int, PanelRef] = {}
     for p in ctx.panels:
@@ -244,7 +258,9 @@ def _rect(p: PanelRef) -> tuple[float, float, float, float] | None:
 
 
 @register(
-    "panel-gridpos-overlap-rule", D, "warning",
+    "panel-gridpos-overlap-rule",
+    D,
+    "warning",
     "Panel gridPos rectangles do not overlap (rows are full width, h=1; panels inside a collapsed row are "
     "compared among themselves). Warning: Grafana pushes overlapping panels down, so it still renders.",
 )
@@ -279,5 +295,3 @@ def panel_gridpos_overlap_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                         f"{earlier.title or earlier.path!r}",
                         "move or resize one of the panels so their rectangles do not intersect",
                     )
-
-

@@ -19,7 +19,9 @@ from ..registry import Hit, register
 
 
 @register(
-    "target-promql-rule", D, "error",
+    "target-promql-rule",
+    D,
+    "error",
     "Prometheus targets parse as PromQL (promql_parser) after substituting Grafana variables as Grafana "
     "would; non-Prometheus targets are skipped.",
 )
@@ -44,7 +46,9 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "target-rate-interval-rule", D, "error",
+    "target-rate-interval-rule",
+    D,
+    "error",
     "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes.",
 )
 def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
@@ -93,23 +97,27 @@ def _required_matcher(ctx: DashboardCtx, label: str) -> Iterator[Hit]:
         if missing:
             yield hit(
                 p,
-                f"selector {missing[0]} has no {label}=~\"${label}\" matcher",
-                f"add {label}=~\"${label}\" to every selector",
+                f'selector {missing[0]} has no {label}=~"${label}" matcher',
+                f'add {label}=~"${label}" to every selector',
                 tl,
             )
 
 
 @register(
-    "target-job-rule", D, "off",
-    "Every PromQL selector has job=~\"$job\". Off by default: cluster-wide dashboards do not filter by job.",
+    "target-job-rule",
+    D,
+    "off",
+    'Every PromQL selector has job=~"$job". Off by default: cluster-wide dashboards do not filter by job.',
 )
 def target_job_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     yield from _required_matcher(ctx, "job")
 
 
 @register(
-    "target-instance-rule", D, "off",
-    "Every PromQL selector has instance=~\"$instance\". Off by default: cluster-wide dashboards do not "
+    "target-instance-rule",
+    D,
+    "off",
+    'Every PromQL selector has instance=~"$instance". Off by default: cluster-wide dashboards do not '
     "filter by instance.",
 )
 def target_instance_rule(ctx: DashboardCtx) -> Iterator[Hit]:
@@ -133,7 +141,12 @@ def _raw_counters(expr: str) -> tuple[str, ...]:
 
 def _counter_ok(s: Selector) -> bool:
     ps = [q for q in s.parents if q[0] != "paren"]
-    if len(ps) >= 2 and ps[-1][0] in ("matrix", "subquery") and ps[-2][0] == "call" and ps[-2][1] in _COUNTER_RANGE_FUNCS:
+    if (
+        len(ps) >= 2
+        and ps[-1][0] in ("matrix", "subquery")
+        and ps[-2][0] == "call"
+        and ps[-2][1] in _COUNTER_RANGE_FUNCS
+    ):
         return True
     if ps and ps[-1][0] == "call" and ps[-1][1] in ("absent", "timestamp"):
         return True
@@ -143,7 +156,9 @@ def _counter_ok(s: Selector) -> bool:
 
 
 @register(
-    "target-counter-agg-rule", D, "error",
+    "target-counter-agg-rule",
+    D,
+    "error",
     "Counters (*_total) are wrapped in rate()/irate()/increase() (also accepted: resets, changes, "
     "*_over_time presence/count, absent, timestamp, count/group), never shown raw.",
 )
@@ -160,7 +175,9 @@ def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "target-unknown-metric-rule", D, "error",
+    "target-unknown-metric-rule",
+    D,
+    "error",
     "Queries do not use metric names known not to exist (invented flux_*_condition names, gotk metrics "
     "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names).",
 )

@@ -29,7 +29,9 @@ def _prom_ds_vars(ctx: DashboardCtx) -> list[str]:
 
 
 @register(
-    "template-datasource-rule", D, "error",
+    "template-datasource-rule",
+    D,
+    "error",
     "A dashboard with Prometheus queries has a Prometheus datasource variable named 'datasource' "
     "(or '<type>_datasource' when there are several); dashboards without Prometheus queries are not checked.",
 )
@@ -113,7 +115,9 @@ def _template_check(ctx: DashboardCtx, name: str) -> Iterator[Hit]:
 
 
 @register(
-    "template-job-rule", D, "off",
+    "template-job-rule",
+    D,
+    "off",
     "The dashboard has a 'job' variable (multi, allValue '.+'). Off by default: cluster-wide dashboards "
     "aggregate over jobs.",
 )
@@ -122,7 +126,9 @@ def template_job_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "template-instance-rule", D, "off",
+    "template-instance-rule",
+    D,
+    "off",
     "The dashboard has an 'instance' variable (multi, allValue '.+'). Off by default: cluster-wide dashboards "
     "aggregate over instances.",
 )
@@ -189,7 +195,9 @@ def _var_query_problem(q: str) -> str | None:
 
 
 @register(
-    "template-label-promql-rule", D, "error",
+    "template-label-promql-rule",
+    D,
+    "error",
     "Prometheus query variables use label_names()/label_values()/metrics()/query_result() or a series "
     "selector, with valid PromQL inside.",
 )
@@ -213,7 +221,9 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "template-on-time-change-reload-rule", D, "error",
+    "template-on-time-change-reload-rule",
+    D,
+    "error",
     "Query variables refresh on time range change (refresh: 2), so their values match the time range.",
 )
 def template_on_time_change_reload_rule(ctx: DashboardCtx) -> Iterator[Hit]:
@@ -287,7 +297,9 @@ _TARGET_FIELDS = tuple((f, f"target {f}") for f in ("expr", "query", "rawSql", "
 
 
 @register(
-    "template-undefined-variable-rule", D, "error",
+    "template-undefined-variable-rule",
+    D,
+    "error",
     "Every $var/${var}/[[var]] in queries, titles, datasources, links and variable queries is a "
     "templating variable or a Grafana built-in ($__rate_interval, $__range, $__from...); SQL/InfluxQL "
     "macros only count in non-Prometheus targets.",
@@ -298,8 +310,14 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
     seen: set[tuple] = set()
     hits: list[Hit] = []
 
-    def check(p: PanelRef | None, where: str, val: Any, extra: frozenset[str] | set[str] = frozenset(),
-              target: str | None = None, any_dunder: bool = False) -> None:
+    def check(
+        p: PanelRef | None,
+        where: str,
+        val: Any,
+        extra: frozenset[str] | set[str] = frozenset(),
+        target: str | None = None,
+        any_dunder: bool = False,
+    ) -> None:
         if isinstance(val, str) and ("$" in val or "[[" in val):
             names = sc.undefined(val, extra, any_dunder)
             if names:
@@ -382,5 +400,3 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
             if tds is not None:
                 check(p, "target datasource", _ds_uid(tds), extra, label)
     return hits
-
-
