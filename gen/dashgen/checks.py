@@ -76,8 +76,9 @@ def check_configmap_size(name: str, source: str, data_bytes: int, object_bytes: 
                 "warning",
                 source,
                 (
-                    f"ConfigMap {name} is {object_bytes} bytes: client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} "
-                    "(last-applied annotation); Flux applies server-side and is fine, by hand use 'kubectl apply --server-side'"
+                    f"ConfigMap {name} is {object_bytes} bytes: client-side 'kubectl apply' fails above "
+                    f"{ANNOTATIONS_MAX_BYTES} (last-applied annotation); Flux applies server-side and is fine, "
+                    "by hand use 'kubectl apply --server-side'"
                 ),
             )
         ]
@@ -172,7 +173,8 @@ def _check_folders(resources: Resources, config: Config) -> list[Problem]:
                     "error",
                     source,
                     (
-                        f"folder uid {folder.uid!r} is not valid in Grafana (at most 40 of a-z A-Z 0-9 _ -, not 'general'); "
+                        f"folder uid {folder.uid!r} is not valid in Grafana "
+                        "(at most 40 of a-z A-Z 0-9 _ -, not 'general'); "
                         f"set folders.{folder.key}.uid in {config.file}"
                     ),
                 )
@@ -224,7 +226,8 @@ def _check_datasources(resources: Resources) -> list[Problem]:
                         ds.source,
                         (
                             f"datasource '{ds.name}': secureJsonData.{key} must be an environment reference like "
-                            "'${GRAFANA_DS_PASSWORD}' that Grafana expands; dashgen never writes secrets into the repository"
+                            "'${GRAFANA_DS_PASSWORD}' that Grafana expands; "
+                            "dashgen never writes secrets into the repository"
                         ),
                     )
                 )
@@ -234,7 +237,8 @@ def _check_datasources(resources: Resources) -> list[Problem]:
                 "error",
                 defaults[1].source,
                 (
-                    f"more than one datasource has isDefault: true ({', '.join(d.name for d in defaults)}); Grafana allows one per org"
+                    f"more than one datasource has isDefault: true ({', '.join(d.name for d in defaults)}); "
+                    "Grafana allows one per org"
                 ),
             )
         )
@@ -259,7 +263,8 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
                     "error",
                     source,
                     (
-                        f"its rules would be the PrometheusRule '{name}', like those of {rule_names[name]}; rename one file"
+                        f"its rules would be the PrometheusRule '{name}', like those of {rule_names[name]}; "
+                        "rename one file"
                     ),
                 )
             )
@@ -423,7 +428,8 @@ def _check_alertmanager(config: Config) -> list[Problem]:
                 "warning",
                 where,
                 (
-                    f"receiver '{name}' is used by no route; add it under alertmanager.routes.<severity> or as default_receiver"
+                    f"receiver '{name}' is used by no route; "
+                    "add it under alertmanager.routes.<severity> or as default_receiver"
                 ),
             )
         )

@@ -191,7 +191,8 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
 
         resources = sources.load(config)
         located = lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, config))
-        checked = f" in {len(resources.dashboards)} dashboards and {len({g.source for g in resources.rule_groups})} rule files"
+        rule_files = len({g.source for g in resources.rule_groups})
+        checked = f" in {len(resources.dashboards)} dashboards and {rule_files} rule files"
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":

@@ -201,3 +201,6 @@ def _unknown_metrics() -> dict[str, UnknownMetric]:
 
 
 UNKNOWN_METRICS: dict[str, UnknownMetric] = _unknown_metrics()
+
+# The fix for a query that does not parse because it calls holt_winters (Prometheus 3 renamed it).
+HOLT_WINTERS_FIX = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"

@@ -9,7 +9,7 @@ from typing import Any
 from ...dashboard.promql import analyze, parse_prom_duration
 from ...dashboard.walk import as_dict, as_list, kind_name, text
 from ..context import R, RuleEntry, RuleFileCtx
-from ..data import UNKNOWN_METRICS
+from ..data import HOLT_WINTERS_FIX, UNKNOWN_METRICS
 from ..registry import Hit, register
 
 GROUP_NAME_MAX = 40
@@ -178,7 +178,7 @@ def rule_promql_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         if not a.ok:
             fix = "fix the PromQL syntax"
             if "holt_winters" in (a.error or ""):
-                fix = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"
+                fix = HOLT_WINTERS_FIX
             yield _rhit(e, f"PromQL does not parse: {a.error}", fix)
 
 

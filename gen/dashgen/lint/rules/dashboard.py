@@ -131,14 +131,17 @@ def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     if problem == "error":
         yield hit(
             None,
-            f"the dashboard ConfigMap holds {int(size)} bytes; Kubernetes rejects ConfigMaps over {CONFIGMAP_MAX_BYTES} bytes (1 MiB)",
-            "split the dashboard, drop unused panels/fields, or deliver it another way (grafana-operator gzipJson, API push)",
+            f"the dashboard ConfigMap holds {int(size)} bytes; "
+            f"Kubernetes rejects ConfigMaps over {CONFIGMAP_MAX_BYTES} bytes (1 MiB)",
+            "split the dashboard, drop unused panels/fields, "
+            "or deliver it another way (grafana-operator gzipJson, API push)",
             severity="error",
         )
     elif problem == "warning" and whole is not None:
         yield hit(
             None,
-            f"the dashboard ConfigMap is {int(whole)} bytes; client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} bytes "
+            f"the dashboard ConfigMap is {int(whole)} bytes; "
+            f"client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} bytes "
             "(last-applied-configuration annotation)",
             "apply with server-side apply (Flux does) or kubectl create/replace; or shrink the dashboard",
             severity="warning",

@@ -7,14 +7,10 @@ from functools import lru_cache
 from typing import Any
 
 from ...dashboard.promql import Selector, analyze
-from ...dashboard.variables import (
-    var_name_of,
-)
+from ...dashboard.variables import var_name_of
 from ...dashboard.walk import kind_name
 from ..context import D, DashboardCtx, hit, short
-from ..data import (
-    UNKNOWN_METRICS,
-)
+from ..data import HOLT_WINTERS_FIX, UNKNOWN_METRICS
 from ..registry import Hit, register
 
 
@@ -41,7 +37,7 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         if not a.ok:
             fix = "fix the PromQL syntax"
             if "holt_winters" in (a.error or ""):
-                fix = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"
+                fix = HOLT_WINTERS_FIX
             yield hit(p, f"PromQL does not parse: {a.error} in {short(str(expr))!r}", fix, label)
 
 
