@@ -27,7 +27,6 @@ def main() -> None:
     args = parser.parse_args()
 
     import corpus_data
-
     from dashgen.pycode import files
     from dashgen.pycode.module import convert
 

@@ -10,7 +10,7 @@ import pytest
 
 from dashgen.preview import units
 from dashgen.preview.frames import Series, heatmap_of, legend_name, tables_of
-from dashgen.verify.runner import TargetResult
+from dashgen.verify.runner import QueryResult
 
 FORMAT = units.format_value
 
@@ -45,7 +45,7 @@ def test_legend_names_as_grafana_names_series():
 
 def test_tables_merge_and_organize_like_grafana():
     def answer(ref, rows):
-        t = TargetResult(ref, "q", "instant")
+        t = QueryResult(ref, "q", "instant")
         t.data = {"resultType": "vector", "result": [{"metric": m, "value": [1, v]} for m, v in rows]}
         return ({"refId": ref}, t)
 

@@ -7,6 +7,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from . import checks, environments, promtool, sources
 from .config import Config
@@ -49,8 +50,9 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 @_no_cyclic_gc()
-def load_checked(config: Config, *, lint: bool = True,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[Resources, list[checks.Problem]]:
+def load_checked(
+    config: Config, *, lint: bool = True, progress: Callable[[int, int], None] | None = None
+) -> tuple[Resources, list[checks.Problem]]:
     """Load the sources, run the structural checks, then lint; errors raise, warnings return.
 
     build, push and diff go through here, so none of them ships what another would
@@ -66,7 +68,9 @@ def load_checked(config: Config, *, lint: bool = True,
         return resources, [p for p in problems if p.severity == "warning"]
     settings = config.lint_settings()
     for located in lint_resources(resources, settings):
-        severity = "error" if settings.strict else located.finding.severity
+        severity: Literal["error", "warning"] = (
+            "error" if settings.strict or located.finding.severity == "error" else "warning"
+        )
         problems.append(checks.Problem(severity, located.source, located.detail()))
     _raise_errors(problems)
     return resources, [p for p in problems if p.severity == "warning"]
@@ -98,8 +102,13 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
 
 
 @_no_cyclic_gc()
-def build_environments(config: Config, names: list[str] | None = None, *, check: bool = False,
-                       progress: Callable[[int, int], None] | None = None) -> list[BuildResult]:
+def build_environments(
+    config: Config,
+    names: list[str] | None = None,
+    *,
+    check: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[BuildResult]:
     """Each environment (``names``, default all) into ``<output>/<name>``, sources loaded once per
     environment. Nothing is written unless every environment renders. A build of all of them
     also removes the trees nothing builds any more (environments.retired_trees)."""
@@ -115,8 +124,11 @@ def build_environments(config: Config, names: list[str] | None = None, *, check:
         if not names or set(names) == set(config.environments):
             for tree in environments.retired_trees(config):
                 writers.append(stack.enter_context(OutputWriter(tree, check=check, retire=True)))
-                results.append(BuildResult(tree, Changes(), retired=True,
-                                           environment=None if tree == config.output_dir else tree.name))
+                results.append(
+                    BuildResult(
+                        tree, Changes(), retired=True, environment=None if tree == config.output_dir else tree.name
+                    )
+                )
         for result, out in zip(results, writers):
             result.changes = out.review()
         for result, out in zip(results, writers):
@@ -129,8 +141,9 @@ def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], No
     """Load, check and render ``config`` into ``out`` (staged, not applied)."""
     resources, warnings = load_checked(config, progress=progress)
     notes = []
-    checked = promtool.check_rules({source: {"groups": [g.model for g in groups]}
-                                    for source, groups in resources.rule_groups_by_source().items()})
+    checked = promtool.check_rules(
+        {source: {"groups": [g.model for g in groups]} for source, groups in resources.rule_groups_by_source().items()}
+    )
     _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
     if checked.note:
         notes.append(checked.note)
@@ -156,8 +169,9 @@ def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], No
         "rule_groups": len(resources.rule_groups),
         "manifests": len(resources.manifests),
     }
-    return BuildResult(config.output_dir, Changes(), warnings + size_problems, notes, counts=counts,
-                       environment=config.environment)
+    return BuildResult(
+        config.output_dir, Changes(), warnings + size_problems, notes, counts=counts, environment=config.environment
+    )
 
 
 def _raise_errors(problems: list[checks.Problem]) -> None:

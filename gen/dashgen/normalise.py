@@ -26,21 +26,6 @@ _LEGACY_TARGET_KEYS = ("step",)
 _EMPTY_TARGET_KEYS = ("metric", "target")
 
 
-def unwrap(document: Any) -> Any:
-    """The dashboard model inside what Grafana tools save, or ``document`` itself.
-
-    Two wrappers are common: ``{"dashboard": ..., "meta": ...}`` (the response of
-    ``GET /api/dashboards/uid/<uid>``) and a ``kind: Dashboard`` resource (Grafana 12's
-    dashboard.grafana.app API, gcx, Grizzly), whose v0/v1 ``spec`` is the classic model.
-    """
-    if isinstance(document, dict):
-        if isinstance(document.get("dashboard"), dict) and "meta" in document:
-            return document["dashboard"]
-        if document.get("kind") == "Dashboard" and isinstance(document.get("spec"), dict) and "panels" not in document:
-            return document["spec"]
-    return document
-
-
 def dashboard(model: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``model`` without the fields Grafana sets on save."""
     return {k: v for k, v in model.items() if k not in VOLATILE_KEYS}
@@ -143,8 +128,11 @@ def plain(obj: Any) -> Any:
     """
     t = type(obj)
     if t is dict:
-        return {(k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
-                for k, v in obj.items() if v is not None}
+        return {
+            (k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
+            for k, v in obj.items()
+            if v is not None
+        }
     if t is list or t is tuple:
         return [v if type(v) in _SCALARS else plain(v) for v in obj]
     if t in _SCALARS:
@@ -173,7 +161,7 @@ def _key(k: Any) -> str:
 
 def _number_panels(model: dict[str, Any]) -> None:
     """Give panels without an id one, in grafanalib's ``auto_panel_ids`` order."""
-    order = []
+    order: list[dict[str, Any]] = []
     for row in model.get("rows") or []:
         order.extend(p for p in row.get("panels") or [] if isinstance(p, dict))
     for panel in model.get("panels") or []:

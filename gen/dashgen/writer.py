@@ -96,8 +96,9 @@ class OutputWriter:
                 self._resolved = self.output.resolve()
             inside = (self._resolved / path).resolve().is_relative_to(self._resolved)
         if not inside:
-            raise DashgenError(f"refusing to write {path!r}: it is not a plain path inside the output directory",
-                               path=str(self.output))
+            raise DashgenError(
+                f"refusing to write {path!r}: it is not a plain path inside the output directory", path=str(self.output)
+            )
 
     def finish(self) -> Changes:
         """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
@@ -111,7 +112,9 @@ class OutputWriter:
         if self.retire and self.hashes:
             raise ValueError("a retiring writer takes no files")  # a caller bug
         if self._foreign:
-            listed = ", ".join(self._foreign[:3]) + (f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else "")
+            listed = ", ".join(self._foreign[:3]) + (
+                f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else ""
+            )
             raise DashgenError(
                 f"{listed} exist(s) but dashgen did not write them (not in {RECORD}); "
                 "move them away, dashgen never overwrites files it does not own",
@@ -240,8 +243,9 @@ def read_record(output: Path) -> Record:
         if not all(isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in (files, pending)):
             raise TypeError
     except (ValueError, KeyError, TypeError, AttributeError, OSError):
-        raise DashgenError(f"{RECORD} is damaged; restore it from git (it records which files dashgen owns)",
-                           path=str(path)) from None
+        raise DashgenError(
+            f"{RECORD} is damaged; restore it from git (it records which files dashgen owns)", path=str(path)
+        ) from None
     for name in [*files, *pending]:
         p = PurePosixPath(name)
         if p.is_absolute() or ".." in p.parts or not p.parts:

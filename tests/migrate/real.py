@@ -9,7 +9,7 @@ as every corpus test does.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ def root() -> Path:
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def _texts(path: str) -> tuple[str, ...]:
     return tuple(json.dumps(m) for m in corpus_data._shape_and_dashboards(corpus_data.load(root() / path))[1])
 

@@ -102,7 +102,7 @@ def test_import_placeholders_and_datasource_variables_type_their_references():
 
 def test_builtin_annotation_datasource():
     checked = 0
-    for path, _, old in all_models():
+    for _path, _, old in all_models():
         annotations = (old.get("annotations") or {}).get("list") or []
         if old.get("schemaVersion", 0) >= 36 or not any(a.get("datasource") == "-- Grafana --" for a in annotations):
             continue

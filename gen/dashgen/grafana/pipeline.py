@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass
 
+from .. import http, redact
 from ..build import load_checked
-from ..cli import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK
 from ..config import Config
-from ..errors import DashgenError, DashgenErrors
-from . import apply, health, live, plan, redact, targets
-from .apply import Outcome
+from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
+from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter
+from .results import TargetResult
 from .select import Selected, Selection, select
 
 
@@ -38,31 +38,6 @@ class Options:
     environment: str | None = None  # --env: the environment of dashgen.yaml to push
 
 
-@dataclass
-class TargetResult:
-    connection: Connection
-    environment: str | None = None
-    version: str | None = None
-    plan: plan.Plan | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-    error: str = ""
-    writes: int = 0
-    retries: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.error or self.failures)
-
-    @property
-    def differs(self) -> bool:
-        return self.plan is not None and self.plan.differs
-
-
 def run(config: Config, options: Options, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     concurrency = options.concurrency if options.concurrency is not None else config.push.concurrency
@@ -72,8 +47,14 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     environments = [_environment(c, config, options.environment) for c in connections]
     started = time.perf_counter()
     selections: dict[str | None, tuple[Config, Selected]] = {}
-    reporter = Reporter(options.command, output=options.output, verbose=options.verbose,
-                        dry_run=options.dry_run, prune=options.prune, marker=config.push.marker_tag)
+    reporter = Reporter(
+        options.command,
+        output=options.output,
+        verbose=options.verbose,
+        dry_run=options.dry_run,
+        prune=options.prune,
+        marker=config.push.marker_tag,
+    )
     for name in dict.fromkeys(environments):  # sources loaded once per environment
         env_config = config if name is None else config.for_environment(name)
         resources, warnings = load_checked(env_config)
@@ -83,7 +64,7 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     reporter.load_seconds = time.perf_counter() - started
     if any(c.verify is False for c in connections):
         reporter.warning("TLS certificate verification is off (--insecure): use it only against a test Grafana")
-        _quiet_insecure_warnings()
+        http.quiet_insecure_warnings()
     results = []
     for connection, name in zip(connections, environments):
         env_config, selected = selections[name]
@@ -106,17 +87,29 @@ def _environment(connection: Connection, config: Config, chosen: str | None) -> 
             raise DashgenError(f"--env {chosen}: {config.file} defines no environments")
         return None
     if chosen and own and chosen != own:
-        raise DashgenError(f"target '{connection.name}' runs environment '{own}' (targets.{connection.name}."
-                           f"environment), not '{chosen}'")
+        raise DashgenError(
+            f"target '{connection.name}' runs environment '{own}' (targets.{connection.name}."
+            f"environment), not '{chosen}'"
+        )
     if chosen or own:
         config.for_environment(chosen or own or "")  # an unknown --env is an error here, before any request
         return chosen or own
-    raise DashgenError(f"{config.file} defines environments ({', '.join(sorted(config.environments))}): "
-                       f"name one with --env NAME, or set targets.<name>.environment")
+    raise DashgenError(
+        f"{config.file} defines environments ({', '.join(sorted(config.environments))}): "
+        f"name one with --env NAME, or set targets.<name>.environment"
+    )
 
 
-def _run_target(connection: Connection, selected: Selected, config: Config, options: Options, concurrency: int,
-                env: Mapping[str, str], reporter: Reporter, environment: str | None = None) -> TargetResult:
+def _run_target(
+    connection: Connection,
+    selected: Selected,
+    config: Config,
+    options: Options,
+    concurrency: int,
+    env: Mapping[str, str],
+    reporter: Reporter,
+    environment: str | None = None,
+) -> TargetResult:
     result = TargetResult(connection, environment)
     grafana = Grafana(connection)
     marker = config.push.marker_tag
@@ -128,7 +121,8 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 result.version = info.version
                 clock.lap("connect")
                 state = live.fetch(
-                    grafana, executor,
+                    grafana,
+                    executor,
                     folder_uids=[f.uid for f in selected.folders],
                     datasource_uids=[d.uid for d in selected.datasources if d.uid],
                     datasource_names=[d.name for d in selected.datasources if not d.uid],
@@ -136,15 +130,22 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 )
                 live.fetch_versions(grafana, executor, state, plan.dashboards_to_explain(selected, state, marker))
                 clock.lap("read")
-                result.plan = plan.make(selected, state, marker=marker, prune=options.prune,
-                                        unique_titles=info.unique_titles, grafana_version=info.version,
-                                        adopt=options.adopt)
+                result.plan = plan.make(
+                    selected,
+                    state,
+                    marker=marker,
+                    prune=options.prune,
+                    unique_titles=info.unique_titles,
+                    grafana_version=info.version,
+                    adopt=options.adopt,
+                )
                 clock.lap("plan")
                 reporter.planned(result)
                 if options.command == "push" and not options.dry_run:
                     secrets = apply.resolve_secrets(result.plan, env)
-                    todo = sum(1 for a in result.plan.actions if a.op in ("create", "update", "delete", "conflict",
-                                                                          "skip"))
+                    todo = sum(
+                        1 for a in result.plan.actions if a.op in ("create", "update", "delete", "conflict", "skip")
+                    )
                     with reporter.applying(result, todo) as on_done:
                         result.outcomes = apply.run(grafana, result.plan, executor, secrets, on_done)
                     clock.lap("apply")
@@ -173,13 +174,3 @@ class _Clock:
         now = time.perf_counter()
         self.into[name] = round(now - self.last, 4)
         self.last = now
-
-
-def _quiet_insecure_warnings() -> None:
-    import warnings
-
-    try:
-        from urllib3.exceptions import InsecureRequestWarning
-    except ImportError:  # pragma: no cover - urllib3-future always has it
-        return
-    warnings.filterwarnings("ignore", category=InsecureRequestWarning)

@@ -82,14 +82,6 @@ UNIT_SUGGESTIONS: dict[str, str] = {
 
 # ------------------------------------------------------------------------ panels
 
-# Panel types that never carry queries, units or descriptions worth linting.
-NON_DATA_PANEL_TYPES: frozenset[str] = frozenset(
-    {
-        "row", "text", "news", "dashlist", "welcome", "gettingstarted", "alertlist", "annolist",
-        "grafana-clock-panel",
-    }
-)
-
 # dashboard-linter applies panel-units-rule to these types (+ bargauge, same options as gauge).
 UNIT_PANEL_TYPES: frozenset[str] = frozenset(
     {"stat", "singlestat", "graph", "table", "timeseries", "gauge", "bargauge"}
@@ -147,66 +139,5 @@ def _unknown_metrics() -> dict[str, UnknownMetric]:
 
 UNKNOWN_METRICS: dict[str, UnknownMetric] = _unknown_metrics()
 
-# ------------------------------------------------------------------- variables
-
-# Grafana global variables valid anywhere a variable can be used.
-GLOBAL_VARIABLES: frozenset[str] = frozenset(
-    {
-        "__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms",
-        "__range", "__range_s", "__range_ms", "__auto",
-        "__from", "__to", "__now", "__dashboard", "__name", "__org", "__user", "__timezone",
-    }
-)
-# Only meaningful in links / data links.
-LINK_VARIABLES: frozenset[str] = frozenset(
-    {"__all_variables", "__url_time_range", "__url", "__field", "__series", "__value", "__data", "__cell"}
-)
-# Only in the query of a query variable.
-VARIABLE_QUERY_VARIABLES: frozenset[str] = frozenset({"__searchFilter"})
-# Legacy InfluxQL macros (non-Prometheus targets only).
-NON_PROM_MACROS: frozenset[str] = frozenset({"timeFilter", "interval"})
-
-# Grafana built-ins by value type, for PromQL substitution.
-DURATION_BUILTINS: frozenset[str] = frozenset({"__interval", "__rate_interval", "__range", "__auto"})
-NUMBER_BUILTINS: frozenset[str] = frozenset(
-    {"__interval_ms", "__rate_interval_ms", "__range_s", "__range_ms", "__from", "__to", "__now", "__org"}
-)
-
-# ----------------------------------------------------------------- datasources
-
-PROMETHEUS_TYPES: frozenset[str] = frozenset(
-    {"prometheus", "grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource"}
-)
-# Built-in pseudo datasources: name or uid -> kind.
-SPECIAL_DATASOURCES: dict[str, str] = {
-    "-- grafana --": "grafana",
-    "grafana": "grafana",
-    "-- mixed --": "mixed",
-    "-- dashboard --": "dashboard",
-}
-# When only a datasource *name* is known, guess its type from the name.
-DATASOURCE_NAME_HINTS: tuple[tuple[str, str], ...] = (
-    ("loki", "loki"),
-    ("elastic", "elasticsearch"),
-    ("opensearch", "grafana-opensearch-datasource"),
-    ("influx", "influxdb"),
-    ("tempo", "tempo"),
-    ("jaeger", "jaeger"),
-    ("zipkin", "zipkin"),
-    ("testdata", "grafana-testdata-datasource"),
-    ("graphite", "graphite"),
-    ("mysql", "mysql"),
-    ("postgres", "grafana-postgresql-datasource"),
-    ("mssql", "mssql"),
-    ("cloudwatch", "cloudwatch"),
-    ("pyroscope", "grafana-pyroscope-datasource"),
-    ("alertmanager", "alertmanager"),
-    ("victoria", "victoriametrics-datasource"),
-    ("prom", "prometheus"),
-    ("mimir", "prometheus"),
-    ("thanos", "prometheus"),
-    ("cortex", "prometheus"),
-)
-SQL_TYPES: frozenset[str] = frozenset(
-    {"mysql", "postgres", "grafana-postgresql-datasource", "mssql", "grafana-clickhouse-datasource"}
-)
+# The fix for a query that does not parse because it calls holt_winters (Prometheus 3 renamed it).
+HOLT_WINTERS_FIX = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"

@@ -12,5 +12,12 @@ from .datasources import KnownDatasource
 from .engine import TARGET_SCHEMA_VERSION, Migrated, migrate_dashboard
 from .errors import MigrationError
 
-__all__ = ["TARGET_SCHEMA_VERSION", "KnownDatasource", "Migrated", "MigrationError", "angular_panels",
-           "migrate_dashboard", "needs_migration"]
+__all__ = [
+    "TARGET_SCHEMA_VERSION",
+    "KnownDatasource",
+    "Migrated",
+    "MigrationError",
+    "angular_panels",
+    "migrate_dashboard",
+    "needs_migration",
+]

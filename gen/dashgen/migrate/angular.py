@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .schema import TARGET_SCHEMA_VERSION
 from .walk import all_panels, schema_version
+
 
 class AngularPanel(NamedTuple):
     replacement: str  # what to use instead (goes into Finding.fix)
@@ -146,7 +148,6 @@ def angular_panels(model: Any) -> list[dict[str, Any]]:
 
 def needs_migration(model: Any) -> bool:
     """Whether :func:`dashgen.migrate.migrate_dashboard` would change ``model``."""
-    from .engine import TARGET_SCHEMA_VERSION
 
     if not isinstance(model, dict):
         return False

@@ -56,12 +56,16 @@ class Resolver:
         self.known = known
         self.default = next((d for d in known if d.default), None)
         self.inputs = {
-            i["name"]: i["pluginId"] for i in dicts(model.get("__inputs"))
+            i["name"]: i["pluginId"]
+            for i in dicts(model.get("__inputs"))
             if isinstance(i.get("name"), str) and isinstance(i.get("pluginId"), str)
         }
         self.variable_types = {
-            v["name"]: v["query"] for v in variables(model)
-            if v.get("type") == "datasource" and isinstance(v.get("name"), str) and isinstance(v.get("query"), str)
+            v["name"]: v["query"]
+            for v in variables(model)
+            if v.get("type") == "datasource"
+            and isinstance(v.get("name"), str)
+            and isinstance(v.get("query"), str)
             and v["query"]
         }
 

@@ -9,18 +9,16 @@ the same output, and migrating the output again changes nothing.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .angular import ANGULAR_PANELS, is_angular
 from .datasources import KnownDatasource, Resolver
 from .errors import MigrationError
 from .panels import CONVERTERS
-from .schema import STEPS, Context
+from .schema import STEPS, TARGET_SCHEMA_VERSION, Context
 from .walk import all_panels, label, library_models, schema_version
-
-# Grafana 12's latest dashboard schema version (``LATEST_VERSION`` of the backend migrations).
-TARGET_SCHEMA_VERSION = 42
 
 
 @dataclass
@@ -39,10 +37,15 @@ def _refusal(panel: dict[str, Any]) -> str:
     kind = panel.get("type")
     info = ANGULAR_PANELS.get(kind) if isinstance(kind, str) else None
     fix = f"; replace it with {info.replacement}" if info else ""
-    version = f" {panel['pluginVersion']}" if isinstance(panel.get("pluginVersion"), str) and info \
-        and info.react_since else ""
-    return (f"{label(panel)}: '{kind}'{version} is an AngularJS panel Grafana 12 cannot show and dashgen "
-            f"cannot migrate{fix}")
+    version = (
+        f" {panel['pluginVersion']}"
+        if isinstance(panel.get("pluginVersion"), str) and info and info.react_since
+        else ""
+    )
+    return (
+        f"{label(panel)}: '{kind}'{version} is an AngularJS panel Grafana 12 cannot show and dashgen "
+        f"cannot migrate{fix}"
+    )
 
 
 def _convert_panels(model: dict[str, Any], ctx: Context) -> None:

@@ -75,8 +75,12 @@ class _RowArea:
 
 
 def _max_panel_id(rows: list[dict[str, Any]]) -> int:
-    ids = [p["id"] for r in rows for p in dicts(r.get("panels"))
-           if isinstance(p.get("id"), (int, float)) and not isinstance(p.get("id"), bool)]
+    ids = [
+        p["id"]
+        for r in rows
+        for p in dicts(r.get("panels"))
+        if isinstance(p.get("id"), (int, float)) and not isinstance(p.get("id"), bool)
+    ]
     return int(max(ids)) if ids else 0
 
 
@@ -104,8 +108,13 @@ def upgrade_to_grid(model: dict[str, Any]) -> None:
                 panel["id"] = next_id
                 next_id += 1
         if show_rows:
-            row_panel = {"id": next_id, "type": "row", "title": row.get("title") if isinstance(row.get("title"), str)
-                         else "", "gridPos": {"x": 0, "y": y, "w": COLUMNS, "h": height}, "panels": []}
+            row_panel = {
+                "id": next_id,
+                "type": "row",
+                "title": row.get("title") if isinstance(row.get("title"), str) else "",
+                "gridPos": {"x": 0, "y": y, "w": COLUMNS, "h": height},
+                "panels": [],
+            }
             if "collapse" in row:
                 row_panel["collapsed"] = collapsed
             if row.get("repeat"):

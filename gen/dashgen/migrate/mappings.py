@@ -60,8 +60,11 @@ def _value_key(value: Any) -> str:
 
 
 def _range(old: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    options = {"from": to_number(old.get("from")) if "from" in old else None,
-               "to": to_number(old.get("to")) if "to" in old else None, "result": result}
+    options = {
+        "from": to_number(old.get("from")) if "from" in old else None,
+        "to": to_number(old.get("to")) if "to" in old else None,
+        "result": result,
+    }
     return {"type": "range", "options": options}
 
 

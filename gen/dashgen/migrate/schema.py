@@ -17,13 +17,17 @@ targets instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import grid
 from .datasources import EXPRESSION_UID, MIXED_UID, Resolver
 from .mappings import upgrade_value_mappings
 from .walk import all_panels, dicts, variables
+
+# Grafana 12's latest dashboard schema version (``LATEST_VERSION`` of the backend migrations).
+TARGET_SCHEMA_VERSION = 42
 
 
 @dataclass
@@ -38,6 +42,7 @@ def _panel_step(fn: Callable[[dict[str, Any], Context], None]) -> Callable[[dict
     def step(model: dict[str, Any], ctx: Context) -> None:
         for panel in list(all_panels(model)):
             fn(panel, ctx)
+
     step.__doc__ = fn.__doc__
     return step
 
@@ -48,6 +53,7 @@ def _dict(parent: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------------------- 1 .. 14
+
 
 def v2(model: dict[str, Any], ctx: Context) -> None:
     """``services.filter`` to ``time``/``templating``; the ``graphite`` panel renamed ``graph``."""
@@ -78,7 +84,7 @@ def v2(model: dict[str, Any], ctx: Context) -> None:
         for key, index in (("y_format", 0), ("y2_format", 1)):
             if panel.get(key):
                 formats = panel.get("y_formats") if isinstance(panel.get("y_formats"), list) else []
-                formats = (formats + [None, None])[:max(2, len(formats))]
+                formats = (formats + [None, None])[: max(2, len(formats))]
                 formats[index] = panel.pop(key)
                 panel["y_formats"] = formats
 
@@ -206,8 +212,14 @@ def v12(model: dict[str, Any], ctx: Context) -> None:
         formats = formats + [None, None]
         axes = []
         for side, fmt, label in (("left", formats[0], "leftYAxisLabel"), ("right", formats[1], "rightYAxisLabel")):
-            axis = {"show": panel.get("y-axis"), "min": gridcfg.get(f"{side}Min"), "max": gridcfg.get(f"{side}Max"),
-                    "logBase": gridcfg.get(f"{side}LogBase"), "format": fmt, "label": panel.get(label)}
+            axis = {
+                "show": panel.get("y-axis"),
+                "min": gridcfg.get(f"{side}Min"),
+                "max": gridcfg.get(f"{side}Max"),
+                "logBase": gridcfg.get(f"{side}LogBase"),
+                "format": fmt,
+                "label": panel.get(label),
+            }
             axes.append({k: v for k, v in axis.items() if v is not None})
         panel["yaxes"] = axes
         panel["xaxis"] = {"show": panel["x-axis"]} if panel.get("x-axis") is not None else {}
@@ -414,8 +426,10 @@ def v27(model: dict[str, Any], ctx: Context) -> None:
             kept.append(panel)
         dropped = len(model["panels"]) - len(kept)
         if dropped:
-            ctx.notes.append(f"removed {dropped} saved repeat clone(s) of repeated panels/rows; Grafana repeats them "
-                             "when the dashboard loads")
+            ctx.notes.append(
+                f"removed {dropped} saved repeat clone(s) of repeated panels/rows; Grafana repeats them "
+                "when the dashboard loads"
+            )
         model["panels"] = kept
     for variable in variables(model):
         if variable.get("type") != "constant":
@@ -475,8 +489,11 @@ def v31(panel: dict[str, Any], ctx: Context) -> None:
         return
     for i, t in enumerate(transformations):
         if isinstance(t, dict) and t.get("id") == "labelsToFields":
-            panel["transformations"] = [*transformations[:i + 1], {"id": "merge", "options": {}},
-                                        *transformations[i + 1:]]
+            panel["transformations"] = [
+                *transformations[: i + 1],
+                {"id": "merge", "options": {}},
+                *transformations[i + 1 :],
+            ]
             return
 
 
@@ -501,11 +518,14 @@ def _is_cloudwatch(target: dict[str, Any]) -> bool:
 
 def v34(model: dict[str, Any], ctx: Context) -> None:
     """CloudWatch queries: not migrated (see the module docstring); noted."""
-    count = sum(1 for p in all_panels(model) for t in dicts(p.get("targets"))
-                if _is_cloudwatch(t) and "statistics" in t)
+    count = sum(
+        1 for p in all_panels(model) for t in dicts(p.get("targets")) if _is_cloudwatch(t) and "statistics" in t
+    )
     if count:
-        ctx.notes.append(f"{count} CloudWatch target(s) with 'statistics' left as they are: Grafana splits them "
-                         "into one query per statistic when it loads the dashboard")
+        ctx.notes.append(
+            f"{count} CloudWatch target(s) with 'statistics' left as they are: Grafana splits them "
+            "into one query per statistic when it loads the dashboard"
+        )
 
 
 @_panel_step
@@ -517,8 +537,13 @@ def v35(panel: dict[str, Any], ctx: Context) -> None:
     custom = _dict(_dict(fc, "defaults") or {}, "custom")
     if custom is not None and custom.get("axisPlacement") == "hidden":
         overrides = fc["overrides"] if isinstance(fc.get("overrides"), list) else []
-        fc["overrides"] = [*overrides, {"matcher": {"id": "byType", "options": "time"},
-                                        "properties": [{"id": "custom.axisPlacement", "value": "auto"}]}]
+        fc["overrides"] = [
+            *overrides,
+            {
+                "matcher": {"id": "byType", "options": "time"},
+                "properties": [{"id": "custom.axisPlacement", "value": "auto"}],
+            },
+        ]
 
 
 def v36(model: dict[str, Any], ctx: Context) -> None:
@@ -638,7 +663,39 @@ def v42(panel: dict[str, Any], ctx: Context) -> None:
 
 
 STEPS: dict[int, Callable[[dict[str, Any], Context], None]] = {
-    2: v2, 4: v4, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 12: v12, 13: v13, 14: v14, 16: v16, 17: v17, 18: v18,
-    19: v19, 20: v20, 21: v21, 22: v22, 23: v23, 24: v24, 26: v26, 27: v27, 28: v28, 29: v29, 30: v30, 31: v31,
-    33: v33, 34: v34, 35: v35, 36: v36, 37: v37, 38: v38, 39: v39, 40: v40, 41: v41, 42: v42,
+    2: v2,
+    4: v4,
+    6: v6,
+    7: v7,
+    8: v8,
+    9: v9,
+    10: v10,
+    12: v12,
+    13: v13,
+    14: v14,
+    16: v16,
+    17: v17,
+    18: v18,
+    19: v19,
+    20: v20,
+    21: v21,
+    22: v22,
+    23: v23,
+    24: v24,
+    26: v26,
+    27: v27,
+    28: v28,
+    29: v29,
+    30: v30,
+    31: v31,
+    33: v33,
+    34: v34,
+    35: v35,
+    36: v36,
+    37: v37,
+    38: v38,
+    39: v39,
+    40: v40,
+    41: v41,
+    42: v42,
 }

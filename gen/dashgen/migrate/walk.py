@@ -8,7 +8,8 @@ and library panel models under ``__elements``. Anything may be the wrong type.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 
 def schema_version(model: Any) -> int:
@@ -71,14 +72,22 @@ def label(panel: dict[str, Any]) -> str:
     title = panel.get("title")
     name = f"'{title}'" if isinstance(title, str) and title else "(untitled)"
     pid = panel.get("id")
-    return f"panel {name} (id {pid})" if isinstance(pid, (int, float, str)) and not isinstance(pid, bool) \
+    return (
+        f"panel {name} (id {pid})"
+        if isinstance(pid, (int, float, str)) and not isinstance(pid, bool)
         else f"panel {name}"
+    )
 
 
 def number(value: float) -> int | float:
     """A JSON number as JavaScript would print it: integral floats become ints."""
-    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")) \
-            and value.is_integer() and abs(value) < 2**53:
+    if (
+        isinstance(value, float)
+        and value == value
+        and value not in (float("inf"), float("-inf"))
+        and value.is_integer()
+        and abs(value) < 2**53
+    ):
         return int(value)
     return value
 

@@ -17,12 +17,13 @@ import copy
 import os
 import tempfile
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Callable
 
 from ..config import Config
+from ..credentials import Credentials
 from ..errors import DashgenError
 
 __all__ = ["PreviewOptions", "PreviewResult", "preview"]
@@ -37,8 +38,7 @@ class PreviewOptions:
     uids: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()
     variables: dict[str, list[str]] = field(default_factory=dict)  # --var name=value (repeatable per name)
-    token: str | None = None
-    basic: tuple[str, str] | None = None
+    credentials: Credentials | None = None  # a bearer token or a user and password (credentials.resolve)
     concurrency: int = 8
     timeout: float = 30.0
     scrape_interval: str | None = None
@@ -59,8 +59,17 @@ class Page:
     errors: list[str] = field(default_factory=list)  # query and variable errors, each naming its query
 
     def to_dict(self) -> dict:
-        return {"uid": self.uid, "title": self.title, "folder": self.folder, "file": self.file, "png": self.png,
-                "width": self.width, "height": self.height, **self.counts, "error_messages": self.errors}
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "folder": self.folder,
+            "file": self.file,
+            "png": self.png,
+            "width": self.width,
+            "height": self.height,
+            **self.counts,
+            "error_messages": self.errors,
+        }
 
 
 @dataclass
@@ -75,12 +84,19 @@ class PreviewResult:
         return [f"{p.uid}: {e}" for p in self.pages for e in p.errors]
 
     def to_dict(self) -> dict:
-        return {"output": str(self.out), "index": self.index, "pages": [p.to_dict() for p in self.pages],
-                "notes": self.notes, "errors": self.errors, "ok": not self.errors}
+        return {
+            "output": str(self.out),
+            "index": self.index,
+            "pages": [p.to_dict() for p in self.pages],
+            "notes": self.notes,
+            "errors": self.errors,
+            "ok": not self.errors,
+        }
 
 
-def preview(config: Config, options: PreviewOptions,
-            progress: Callable[[int, int], None] | None = None) -> PreviewResult:
+def preview(
+    config: Config, options: PreviewOptions, progress: Callable[[int, int], None] | None = None
+) -> PreviewResult:
     """Load the sources, run every panel's queries, write a page per dashboard, the index and the PNGs."""
     from ..build import load_checked
     from ..grafana.select import Selection, select
@@ -90,20 +106,39 @@ def preview(config: Config, options: PreviewOptions,
     resources, _ = load_checked(config, lint=False)
     boards = list(resources.dashboards)
     if options.uids or options.folders:
-        boards = select(resources, Selection(tuple(options.uids), tuple(options.folders)), config, prune=False).dashboards
+        boards = select(
+            resources, Selection(tuple(options.uids), tuple(options.folders)), config, prune=False
+        ).dashboards
     if not boards:
-        raise DashgenError("no dashboards to preview" + (" in the selection" if options.uids or options.folders else ""))
+        raise DashgenError(
+            "no dashboards to preview" + (" in the selection" if options.uids or options.folders else "")
+        )
     models = [_with_variables(d.model, options.variables) for d in boards]
     unknown = [n for n in options.variables if not any(_variable(m, n) for m in models)]
     if unknown:
         raise DashgenError(f"--var {', '.join(unknown)}: no selected dashboard has a variable of that name")
     now = options.now if options.now is not None else _time.time()
-    client = connect(options.prometheus_url, token=options.token, basic=options.basic, timeout=options.timeout,
-                     at=options.end if options.end is not None else now)
-    datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
-    results = verify_dashboards([(m, d.source) for m, d in zip(models, boards)], client, datasources,
-                                start=options.start, end=options.end, now=now, concurrency=options.concurrency,
-                                progress=progress, keep_data=True)
+    client = connect(
+        options.prometheus_url,
+        credentials=options.credentials,
+        timeout=options.timeout,
+        at=options.end if options.end is not None else now,
+    )
+    try:
+        datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
+        results = verify_dashboards(
+            [(m, d.source) for m, d in zip(models, boards)],
+            client,
+            datasources,
+            start=options.start,
+            end=options.end,
+            now=now,
+            concurrency=options.concurrency,
+            progress=progress,
+            keep_data=True,
+        )
+    finally:
+        client.close()
     return write_pages(options, boards, models, results)
 
 
@@ -126,15 +161,29 @@ def write_pages(options: PreviewOptions, boards, models, results) -> PreviewResu
         def panel_interpolate(scoped, variables=result.resolved):
             return interpolator(variables, scoped)
 
-        html, counts = layout.render_page(result, model, board.folder.title, tz,
-                                          interpolator(result.resolved, {}), panel_interpolate, generated)
+        html, counts = layout.render_page(
+            result, model, board.folder.title, tz, interpolator(result.resolved, {}), panel_interpolate, generated
+        )
         name = f"{result.uid}.html"
         _write(out / name, html.encode("utf-8"))
         errors = list(result.errors) + [
             f"panel '{p.title}': query {t.ref_id} `{t.expr}`: {t.error}"
-            for p in result.panels for t in p.targets if t.error]
-        pages.append(Page(result.uid, result.title, board.folder.title, name,
-                          layout.PAGE_WIDTH, layout.page_height(model), counts, errors=errors))
+            for p in result.panels
+            for t in p.targets
+            if t.error
+        ]
+        pages.append(
+            Page(
+                result.uid,
+                result.title,
+                board.folder.title,
+                name,
+                layout.PAGE_WIDTH,
+                layout.page_height(model),
+                counts,
+                errors=errors,
+            )
+        )
     if options.png:
         notes += _screenshots(out, pages)
     index = layout.render_index([{**p.to_dict(), **p.counts} for p in pages], generated)
@@ -212,8 +261,10 @@ def _variable_notes(result, values: dict[str, list[str]]) -> list[str]:
             continue
         missing = [v for v in chosen if v not in shown]
         if missing:
-            notes.append(f"{result.uid}: --var {name}={','.join(missing)} is not a value Prometheus offers; "
-                         f"showing {', '.join(shown) or 'nothing'}")
+            notes.append(
+                f"{result.uid}: --var {name}={','.join(missing)} is not a value Prometheus offers; "
+                f"showing {', '.join(shown) or 'nothing'}"
+            )
     return notes
 
 
@@ -221,7 +272,7 @@ def _timezone(model: dict) -> tzinfo:
     """The dashboard's time zone: utc, an IANA name, or (browser, empty) this machine's, as a browser would."""
     name = model.get("timezone")
     if isinstance(name, str) and name.lower() == "utc":
-        return timezone.utc
+        return UTC
     if isinstance(name, str) and name and name != "browser":
         try:
             from zoneinfo import ZoneInfo
@@ -229,4 +280,4 @@ def _timezone(model: dict) -> tzinfo:
             return ZoneInfo(name)
         except (ValueError, KeyError, OSError):
             pass
-    return datetime.now().astimezone().tzinfo or timezone.utc
+    return datetime.now().astimezone().tzinfo or UTC

@@ -81,8 +81,19 @@ def time_ticks(start: float, end: float, width: float, tz: tzinfo) -> list[tuple
 class Frame:
     """The plot area inside a chart: pixel positions for times and values, axes drawn around it."""
 
-    def __init__(self, width: float, height: float, start: float, end: float, lo: float, hi: float,
-                 ticks: list[float], unit: str | None, tz: tzinfo, show_values: bool = True):
+    def __init__(
+        self,
+        width: float,
+        height: float,
+        start: float,
+        end: float,
+        lo: float,
+        hi: float,
+        ticks: list[float],
+        unit: str | None,
+        tz: tzinfo,
+        show_values: bool = True,
+    ):
         self.labels = units.tick_labels(ticks, unit) if show_values else []
         left = (max((len(s) for s in self.labels), default=0) * CHAR + 10) if show_values else 4
         self.x0, self.x1 = left, max(left + 10, width - 8)
@@ -103,35 +114,55 @@ class Frame:
         for v, label in zip(self.ticks, self.labels):
             y = self.y(v)
             out.append(f'<line x1="{self.x0:.1f}" x2="{self.x1:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-            out.append(f'<text class="tick y" x="{self.x0 - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>')
+            out.append(
+                f'<text class="tick y" x="{self.x0 - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>'
+            )
         for t, label in time_ticks(self.start, self.end, self.x1 - self.x0, self.tz):
             x = self.x(t)
             out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{self.y0}" y2="{self.y1:.1f}" stroke="{GRID}"/>')
-            out.append(f'<text class="tick x" x="{x:.1f}" y="{self.y1 + 15:.1f}" text-anchor="middle">{escape(label)}</text>')
+            out.append(
+                f'<text class="tick x" x="{x:.1f}" y="{self.y1 + 15:.1f}" text-anchor="middle">{escape(label)}</text>'
+            )
         return out
 
 
 def _svg(width: float, height: float, body: list[str], kind: str) -> str:
-    return (f'<svg class="chart {kind}" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-            f'viewBox="0 0 {width:.0f} {height:.0f}" font-size="{FONT}" fill="{AXIS_TEXT}">' + "".join(body) + "</svg>")
+    return (
+        f'<svg class="chart {kind}" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-size="{FONT}" fill="{AXIS_TEXT}">' + "".join(body) + "</svg>"
+    )
 
 
 # --------------------------------------------------------------------------- time series
-def timeseries(series: list[Series], panel_config: dict, width: float, height: float, start: float, end: float,
-               tz: tzinfo, step: float | None) -> str:
+def timeseries(
+    series: list[Series],
+    panel_config: dict,
+    width: float,
+    height: float,
+    start: float,
+    end: float,
+    tz: tzinfo,
+    step: float | None,
+) -> str:
     """Lines (or bars, or points), stacked when the field config says so, with thresholds."""
     custom = panel_config.get("custom") if isinstance(panel_config.get("custom"), dict) else {}
     stacking = (custom.get("stacking") or {}).get("mode") if isinstance(custom.get("stacking"), dict) else None
-    drawn = _stack(series, stacking) if stacking in ("normal", "percent") else [
-        (s, [(t, v, 0.0) for t, v in zip(s.times, s.values)]) for s in series]
+    drawn = (
+        _stack(series, stacking)
+        if stacking in ("normal", "percent")
+        else [(s, [(t, v, 0.0) for t, v in zip(s.times, s.values)]) for s in series]
+    )
     values = [v for _, pts in drawn for _, v, _ in pts if v is not None]
     lows = [b for _, pts in drawn for _, v, b in pts if v is not None]
     unit = "percentunit" if stacking == "percent" else panel_config.get("unit")
     cfg_min, cfg_max = _num(panel_config.get("min")), _num(panel_config.get("max"))
     lo = cfg_min if cfg_min is not None else min([0.0, *values, *lows]) if values else 0.0
     hi = cfg_max if cfg_max is not None else max(values) if values else 1.0
-    thresholds_style = (custom.get("thresholdsStyle") or {}).get("mode", "off") if isinstance(
-        custom.get("thresholdsStyle"), dict) else "off"
+    thresholds_style = (
+        (custom.get("thresholdsStyle") or {}).get("mode", "off")
+        if isinstance(custom.get("thresholdsStyle"), dict)
+        else "off"
+    )
     steps = colors.steps(panel_config)
     if thresholds_style != "off" and cfg_max is None:
         hi = max([hi, *(v for v, _ in steps[1:] if math.isfinite(v))])
@@ -159,20 +190,28 @@ def timeseries(series: list[Series], panel_config: dict, width: float, height: f
             for t, v, base in pts:
                 if v is not None:
                     y, yb = frame.y(v), frame.y(base)
-                    body.append(f'<rect x="{frame.x(t) - bar / 2:.1f}" y="{min(y, yb):.1f}" width="{bar:.1f}" '
-                                f'height="{max(0.5, abs(yb - y)):.1f}" fill="{colors.with_alpha(color, max(fill, 80) / 100)}"/>')
+                    body.append(
+                        f'<rect x="{frame.x(t) - bar / 2:.1f}" y="{min(y, yb):.1f}" width="{bar:.1f}" '
+                        f'height="{max(0.5, abs(yb - y)):.1f}" fill="{colors.with_alpha(color, max(fill, 80) / 100)}"/>'
+                    )
         else:
             for segment in _segments(pts, gap):
                 line = " ".join(f"{frame.x(t):.1f},{frame.y(v):.1f}" for t, v, _ in segment)
                 if fill > 0:
                     back = " ".join(f"{frame.x(t):.1f},{frame.y(b):.1f}" for t, _, b in reversed(segment))
-                    body.append(f'<path d="M{line} L{back} Z" fill="{colors.with_alpha(color, fill / 100)}" stroke="none"/>')
+                    body.append(
+                        f'<path d="M{line} L{back} Z" fill="{colors.with_alpha(color, fill / 100)}" stroke="none"/>'
+                    )
                 if style == "points" or len(segment) == 1:
-                    body += [f'<circle cx="{frame.x(t):.1f}" cy="{frame.y(v):.1f}" r="2" fill="{color}"/>'
-                             for t, v, _ in segment]
+                    body += [
+                        f'<circle cx="{frame.x(t):.1f}" cy="{frame.y(v):.1f}" r="2" fill="{color}"/>'
+                        for t, v, _ in segment
+                    ]
                 elif line_width > 0:
-                    body.append(f'<path d="M{line}" fill="none" stroke="{color}" stroke-width="{line_width}" '
-                                f'stroke-linejoin="round"/>')
+                    body.append(
+                        f'<path d="M{line}" fill="none" stroke="{color}" stroke-width="{line_width}" '
+                        f'stroke-linejoin="round"/>'
+                    )
         body.append("</g>")
     return _svg(width, height, body, "timeseries")
 
@@ -229,15 +268,19 @@ def _thresholds(frame: Frame, steps: list[tuple[float, str]], mode: str) -> list
         for (v, color), (nxt, _) in zip(steps, steps[1:] + [(math.inf, "")]):
             top, bottom = frame.y(min(nxt, frame.hi)), frame.y(max(v, frame.lo))
             if bottom > top:
-                out.append(f'<rect class="threshold-area" x="{frame.x0:.1f}" y="{top:.1f}" width="{frame.x1 - frame.x0:.1f}" '
-                           f'height="{bottom - top:.1f}" fill="{colors.with_alpha(color, 0.15)}"/>')
+                out.append(
+                    f'<rect class="threshold-area" x="{frame.x0:.1f}" y="{top:.1f}" width="{frame.x1 - frame.x0:.1f}" '
+                    f'height="{bottom - top:.1f}" fill="{colors.with_alpha(color, 0.15)}"/>'
+                )
     if "line" in mode or "dashed" in mode:
         dash = ' stroke-dasharray="6 4"' if "dashed" in mode else ""
         for v, color in steps[1:]:
             if frame.lo <= v <= frame.hi:
                 y = frame.y(v)
-                out.append(f'<line class="threshold" x1="{frame.x0:.1f}" x2="{frame.x1:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-                           f'stroke="{color}" stroke-width="1.5"{dash}/>')
+                out.append(
+                    f'<line class="threshold" x1="{frame.x0:.1f}" x2="{frame.x1:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                    f'stroke="{color}" stroke-width="1.5"{dash}/>'
+                )
     return out
 
 
@@ -246,8 +289,15 @@ def _num(v) -> float | None:
 
 
 # --------------------------------------------------------------------------- state timeline
-def state_timeline(rows: list[tuple[str, list[tuple[float, float, str, str]]]], width: float, height: float,
-                   start: float, end: float, tz: tzinfo, row_height: float = 0.9) -> str:
+def state_timeline(
+    rows: list[tuple[str, list[tuple[float, float, str, str]]]],
+    width: float,
+    height: float,
+    start: float,
+    end: float,
+    tz: tzinfo,
+    row_height: float = 0.9,
+) -> str:
     """One band per series: (name, [(from, to, colour, text)]) drawn as coloured spans over time."""
     label_w = min(width * 0.35, max((len(name) for name, _ in rows), default=0) * CHAR + 12)
     frame = Frame(width, height, start, end, 0, 1, [], None, tz, show_values=False)
@@ -257,14 +307,18 @@ def state_timeline(rows: list[tuple[str, list[tuple[float, float, str, str]]]], 
     bar = slot * max(0.1, min(1.0, row_height))
     for i, (name, spans) in enumerate(rows):
         top = frame.y0 + i * slot + (slot - bar) / 2
-        body.append(f'<text class="row-label" x="{label_w - 8:.1f}" y="{top + bar / 2 + 4:.1f}" text-anchor="end">'
-                    f'{escape(name)}</text>')
+        body.append(
+            f'<text class="row-label" x="{label_w - 8:.1f}" y="{top + bar / 2 + 4:.1f}" text-anchor="end">'
+            f"{escape(name)}</text>"
+        )
         body.append(f'<g class="series" data-name="{escape(name)}">')
         for t0, t1, color, text in spans:
             x0, x1 = max(frame.x0, frame.x(t0)), min(frame.x1, frame.x(t1))
             if x1 > x0:
-                body.append(f'<rect x="{x0:.1f}" y="{top:.1f}" width="{x1 - x0:.1f}" height="{bar:.1f}" '
-                            f'fill="{colors.with_alpha(color, 0.85)}"><title>{escape(text)}</title></rect>')
+                body.append(
+                    f'<rect x="{x0:.1f}" y="{top:.1f}" width="{x1 - x0:.1f}" height="{bar:.1f}" '
+                    f'fill="{colors.with_alpha(color, 0.85)}"><title>{escape(text)}</title></rect>'
+                )
         body.append("</g>")
     return _svg(width, height, body, "state-timeline")
 
@@ -296,7 +350,7 @@ def scheme_color(t: float, options: dict) -> str:
     i = min(int(pos), len(stops) - 2)
     a, b = stops[i], stops[i + 1]
     f = pos - i
-    rgb = [round(int(a[k:k + 2], 16) * (1 - f) + int(b[k:k + 2], 16) * f) for k in (1, 3, 5)]
+    rgb = [round(int(a[k : k + 2], 16) * (1 - f) + int(b[k : k + 2], 16) * f) for k in (1, 3, 5)]
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
@@ -319,20 +373,34 @@ def heatmap(hm: Heatmap, options: dict, width: float, height: float, start: floa
     for b, (label, row) in enumerate(zip(labels, hm.counts)):
         y = frame.y1 - (b + 1) * cell_h
         if b % every == 0:
-            body.append(f'<text class="tick y" x="{frame.x0 - 6:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">'
-                        f'{escape(label)}</text>')
+            body.append(
+                f'<text class="tick y" x="{frame.x0 - 6:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">'
+                f"{escape(label)}</text>"
+            )
         for t, v in zip(hm.times, row):
             if v is None or v <= 0:
                 continue
             x0, x1 = frame.x(t - step), frame.x(t)
-            body.append(f'<rect x="{x0 + gap / 2:.1f}" y="{y + gap / 2:.1f}" width="{max(0.5, x1 - x0 - gap):.1f}" '
-                        f'height="{max(0.5, cell_h - gap):.1f}" fill="{scheme_color(v / top if top else 0, options)}"/>')
+            body.append(
+                f'<rect x="{x0 + gap / 2:.1f}" y="{y + gap / 2:.1f}" width="{max(0.5, x1 - x0 - gap):.1f}" '
+                f'height="{max(0.5, cell_h - gap):.1f}" fill="{scheme_color(v / top if top else 0, options)}"/>'
+            )
     return _svg(width, height, body, "heatmap")
 
 
 # --------------------------------------------------------------------------- gauge
-def gauge(value: float | None, text: str, color: str, lo: float, hi: float, steps: list[tuple[float, str]],
-          width: float, height: float, name: str, markers: bool = True) -> str:
+def gauge(
+    value: float | None,
+    text: str,
+    color: str,
+    lo: float,
+    hi: float,
+    steps: list[tuple[float, str]],
+    width: float,
+    height: float,
+    name: str,
+    markers: bool = True,
+) -> str:
     """A 240° gauge: the value arc in its threshold colour over a faint track, threshold markers outside."""
     name_h = 16 if name else 0
     size = max(20.0, min(width, (height - name_h) * 1.25))
@@ -341,8 +409,10 @@ def gauge(value: float | None, text: str, color: str, lo: float, hi: float, step
     thick = r * 0.22
     body = []
     if name:
-        body.append(f'<text class="gauge-name" x="{cx:.1f}" y="12" text-anchor="middle" fill="{colors.TEXT}">'
-                    f'{escape(name)}</text>')
+        body.append(
+            f'<text class="gauge-name" x="{cx:.1f}" y="12" text-anchor="middle" fill="{colors.TEXT}">'
+            f"{escape(name)}</text>"
+        )
 
     def angle(v: float) -> float:
         f = 0.0 if hi == lo else max(0.0, min(1.0, (v - lo) / (hi - lo)))
@@ -355,19 +425,27 @@ def gauge(value: float | None, text: str, color: str, lo: float, hi: float, step
         return f"M{x0:.1f},{y0:.1f} A{radius:.1f},{radius:.1f} 0 {large} 1 {x1:.1f},{y1:.1f}"
 
     track_r = r - (thick * 0.6 if markers else 0)
-    body.append(f'<path d="{arc(angle(lo), angle(hi), track_r - thick / 2)}" fill="none" '
-                f'stroke="rgba(204, 204, 220, 0.1)" stroke-width="{thick:.1f}"/>')
+    body.append(
+        f'<path d="{arc(angle(lo), angle(hi), track_r - thick / 2)}" fill="none" '
+        f'stroke="rgba(204, 204, 220, 0.1)" stroke-width="{thick:.1f}"/>'
+    )
     if value is not None and math.isfinite(value):
-        body.append(f'<path class="gauge-value" d="{arc(angle(lo), angle(value), track_r - thick / 2)}" fill="none" '
-                    f'stroke="{color}" stroke-width="{thick:.1f}"/>')
+        body.append(
+            f'<path class="gauge-value" d="{arc(angle(lo), angle(value), track_r - thick / 2)}" fill="none" '
+            f'stroke="{color}" stroke-width="{thick:.1f}"/>'
+        )
     if markers:
         bounds = [lo] + [v for v, _ in steps[1:] if lo < v < hi] + [hi]
         colours = [c for v, c in steps if v <= lo][-1:] or [steps[0][1]]
         colours += [c for v, c in steps[1:] if lo < v < hi]
         for (a, b), c in zip(zip(bounds, bounds[1:]), colours):
-            body.append(f'<path d="{arc(angle(a), angle(b), r - thick * 0.15)}" fill="none" stroke="{c}" '
-                        f'stroke-width="{thick * 0.25:.1f}"/>')
+            body.append(
+                f'<path d="{arc(angle(a), angle(b), r - thick * 0.15)}" fill="none" stroke="{c}" '
+                f'stroke-width="{thick * 0.25:.1f}"/>'
+            )
     font = max(10.0, min(r * 0.45, width / max(3, len(text)) * 1.6))
-    body.append(f'<text class="gauge-text" x="{cx:.1f}" y="{cy + font * 0.35:.1f}" text-anchor="middle" '
-                f'font-size="{font:.0f}" fill="{color}">{escape(text)}</text>')
+    body.append(
+        f'<text class="gauge-text" x="{cx:.1f}" y="{cy + font * 0.35:.1f}" text-anchor="middle" '
+        f'font-size="{font:.0f}" fill="{color}">{escape(text)}</text>'
+    )
     return _svg(width, height, body, "gauge")

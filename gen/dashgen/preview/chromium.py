@@ -31,10 +31,22 @@ from typing import Any
 ENV = "DASHGEN_CHROMIUM"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = f"install Chromium (sudo apt-get install chromium) or point {ENV} at a Chrome or Chromium binary"
-FLAGS = ("--headless", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-         "--disable-default-apps", "--mute-audio", "--hide-scrollbars", "--force-color-profile=srgb",
-         "--font-render-hinting=none")
+FLAGS = (
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--force-color-profile=srgb",
+    "--font-render-hinting=none",
+)
 
 
 class ChromiumError(Exception):
@@ -68,13 +80,18 @@ class Browser:
             args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
         # A tiny Python trampoline puts the pipe ends at descriptors 3 and 4, where Chromium expects
         # them (no preexec_fn: preview may run threads).
-        trampoline = (f"import os, sys; os.dup2({to_browser_r}, 3); os.dup2({from_browser_w}, 4); "
-                      f"os.close({to_browser_r}); os.close({from_browser_w}); os.execvp(sys.argv[1], sys.argv[1:])")
+        trampoline = (
+            f"import os, sys; os.dup2({to_browser_r}, 3); os.dup2({from_browser_w}, 4); "
+            f"os.close({to_browser_r}); os.close({from_browser_w}); os.execvp(sys.argv[1], sys.argv[1:])"
+        )
         try:
-            self.process = subprocess.Popen([sys.executable, "-c", trampoline, *args, "about:blank"],
-                                            pass_fds=(to_browser_r, from_browser_w), stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL,
-                                            stderr=None if os.environ.get("DASHGEN_CHROMIUM_DEBUG") else subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", trampoline, *args, "about:blank"],
+                pass_fds=(to_browser_r, from_browser_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=None if os.environ.get("DASHGEN_CHROMIUM_DEBUG") else subprocess.DEVNULL,
+            )
         except OSError as exc:
             shutil.rmtree(self.profile, ignore_errors=True)
             raise ChromiumError(f"cannot start {executable}: {exc}") from None
@@ -95,7 +112,7 @@ class Browser:
             raise
 
     @classmethod
-    def start(cls, timeout: float = 30.0) -> "Browser":
+    def start(cls, timeout: float = 30.0) -> Browser:
         executable = find()
         if executable is None:
             raise ChromiumError(f"no Chromium found: {INSTALL_HINT}")
@@ -172,7 +189,7 @@ class Browser:
             return [e for e in self._events if e.get("sessionId") == session]
 
     # ------------------------------------------------------------------ pages
-    def open(self, url: str, width: int, height: int) -> "Page":
+    def open(self, url: str, width: int, height: int) -> Page:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         page = Page(self, target, session)
@@ -200,7 +217,7 @@ class Browser:
                 pass
         shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -212,9 +229,11 @@ class Page:
         self.browser, self.target, self.session = browser, target, session
 
     def resize(self, width: int, height: int) -> None:
-        self.browser.call("Emulation.setDeviceMetricsOverride",
-                          {"width": int(width), "height": int(height), "deviceScaleFactor": 1, "mobile": False},
-                          session=self.session)
+        self.browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": int(width), "height": int(height), "deviceScaleFactor": 1, "mobile": False},
+            session=self.session,
+        )
 
     def navigate(self, url: str) -> None:
         with self.browser._lock:
@@ -225,17 +244,26 @@ class Page:
         self.browser.wait_event("Page.loadEventFired", self.session, since=mark)
 
     def evaluate(self, expression: str) -> Any:
-        answer = self.browser.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                        "awaitPromise": True}, session=self.session)
+        answer = self.browser.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            session=self.session,
+        )
         if answer.get("exceptionDetails"):
             raise ChromiumError(f"script failed: {answer['exceptionDetails'].get('text')}")
         return (answer.get("result") or {}).get("value")
 
     def screenshot(self, width: int, height: int) -> bytes:
         """A PNG of the page's top ``width`` x ``height`` CSS pixels, at scale 1."""
-        answer = self.browser.call("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": int(width), "height": int(height), "scale": 1}}, session=self.session)
+        answer = self.browser.call(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": int(width), "height": int(height), "scale": 1},
+            },
+            session=self.session,
+        )
         return base64.b64decode(answer["data"])
 
     def console_errors(self) -> list[str]:

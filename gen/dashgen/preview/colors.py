@@ -22,9 +22,32 @@ for _hue, _shades in _HUES.items():
 NAMED.update({"transparent": "transparent", "text": "#CCCCDC", "white": "#FFFFFF", "black": "#000000"})
 
 # The classic palette (palette-classic colour mode), in Grafana's order.
-CLASSIC = ["#7EB26D", "#EAB839", "#6ED0E0", "#EF843C", "#E24D42", "#1F78C1", "#BA43A9", "#705DA0", "#508642",
-           "#CCA300", "#447EBC", "#C15C17", "#890F02", "#0A437C", "#6D1F62", "#584477", "#B7DBAB", "#F4D598",
-           "#70DBED", "#F9BA8F", "#F29191", "#82B5D8", "#E5A8E2", "#AEA2E0"]
+CLASSIC = [
+    "#7EB26D",
+    "#EAB839",
+    "#6ED0E0",
+    "#EF843C",
+    "#E24D42",
+    "#1F78C1",
+    "#BA43A9",
+    "#705DA0",
+    "#508642",
+    "#CCA300",
+    "#447EBC",
+    "#C15C17",
+    "#890F02",
+    "#0A437C",
+    "#6D1F62",
+    "#584477",
+    "#B7DBAB",
+    "#F4D598",
+    "#70DBED",
+    "#F9BA8F",
+    "#F29191",
+    "#82B5D8",
+    "#E5A8E2",
+    "#AEA2E0",
+]
 TEXT = "#CCCCDC"
 DEFAULT_BASE = NAMED["green"]
 _SAFE = re.compile(r"#[0-9a-fA-F]{3,8}|rgba?\([\d\s.,%]+\)|[a-zA-Z-]{1,30}")
@@ -111,10 +134,13 @@ def map_value(value: Any, mappings: Any) -> tuple[str | None, str | None]:
         elif kind == "special":
             match = options.get("match")
             v = _number(value)
-            hit = (match in ("null", "null+nan") and value is None) or (
-                match in ("nan", "null+nan") and v is not None and math.isnan(v)) or (
-                match == "true" and value in (True, "true")) or (match == "false" and value in (False, "false")) or (
-                match == "empty" and value == "")
+            hit = (
+                (match in ("null", "null+nan") and value is None)
+                or (match in ("nan", "null+nan") and v is not None and math.isnan(v))
+                or (match == "true" and value in (True, "true"))
+                or (match == "false" and value in (False, "false"))
+                or (match == "empty" and value == "")
+            )
             result = options.get("result") if hit else None
         elif kind == "regex" and isinstance(options.get("pattern"), str) and value is not None:
             try:
@@ -124,8 +150,10 @@ def map_value(value: Any, mappings: Any) -> tuple[str | None, str | None]:
                 result = None
         if isinstance(result, dict):
             text = result.get("text")
-            return (str(text) if text not in (None, "") else None,
-                    resolve(result.get("color"), "") if result.get("color") else None)
+            return (
+                str(text) if text not in (None, "") else None,
+                resolve(result.get("color"), "") if result.get("color") else None,
+            )
     return None, None
 
 
@@ -151,7 +179,7 @@ def _number(value: Any) -> float | None:
 def with_alpha(color: str, alpha: float) -> str:
     """``#RRGGBB`` with an alpha, as rgba(); other colours as they are."""
     if re.fullmatch(r"#[0-9a-fA-F]{6}", color):
-        r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+        r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
         return f"rgba({r}, {g}, {b}, {alpha:.3g})"
     return color
 
@@ -159,6 +187,6 @@ def with_alpha(color: str, alpha: float) -> str:
 def contrast_text(background: str) -> str:
     """Dark or light text, whichever reads on ``background``."""
     if re.fullmatch(r"#[0-9a-fA-F]{6}", background):
-        r, g, b = (int(background[i:i + 2], 16) for i in (1, 3, 5))
+        r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
         return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 160 else "#FFFFFF"
     return "#FFFFFF"

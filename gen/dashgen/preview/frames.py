@@ -13,8 +13,9 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..verify import grafana
 
@@ -61,8 +62,9 @@ def legend_name(legend: Any, labels: dict[str, str], expr: str, interpolate: Cal
     return name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(rest.items())) + "}"
 
 
-def series_of(target_model: dict, data: dict | None, expr: str, ref_id: str,
-              interpolate: Callable[[str], str]) -> list[Series]:
+def series_of(
+    target_model: dict, data: dict | None, expr: str, ref_id: str, interpolate: Callable[[str], str]
+) -> list[Series]:
     """Every series of one query's answer (matrix, vector or scalar)."""
     if not isinstance(data, dict):
         return []
@@ -73,16 +75,24 @@ def series_of(target_model: dict, data: dict | None, expr: str, ref_id: str,
         for r in result or []:
             labels = {str(k): str(v) for k, v in (r.get("metric") or {}).items()}
             points = [(float(t), number(v)) for t, v in r.get("values") or []]
-            out.append(Series(legend_name(legend, labels, expr, interpolate), labels, ref_id,
-                              [t for t, _ in points], [v for _, v in points]))
+            out.append(
+                Series(
+                    legend_name(legend, labels, expr, interpolate),
+                    labels,
+                    ref_id,
+                    [t for t, _ in points],
+                    [v for _, v in points],
+                )
+            )
     elif kind == "vector":
         for r in result or []:
             labels = {str(k): str(v) for k, v in (r.get("metric") or {}).items()}
             t, v = (r.get("value") or [0, None])[:2]
             out.append(Series(legend_name(legend, labels, expr, interpolate), labels, ref_id, [float(t)], [number(v)]))
     elif kind == "scalar" and result:
-        out.append(Series(legend_name(legend, {}, expr, interpolate), {}, ref_id, [float(result[0])],
-                          [number(result[1])]))
+        out.append(
+            Series(legend_name(legend, {}, expr, interpolate), {}, ref_id, [float(result[0])], [number(result[1])])
+        )
     return out
 
 
@@ -162,17 +172,28 @@ def reduce(values: list[float | None], calc: str) -> float | None:
     return present[-1]
 
 
-CALC_NAMES = {"lastNotNull": "Last *", "last": "Last", "firstNotNull": "First *", "first": "First",
-              "mean": "Mean", "max": "Max", "min": "Min", "sum": "Total", "count": "Count", "range": "Range",
-              "delta": "Delta", "diff": "Difference"}
+CALC_NAMES = {
+    "lastNotNull": "Last *",
+    "last": "Last",
+    "firstNotNull": "First *",
+    "first": "First",
+    "mean": "Mean",
+    "max": "Max",
+    "min": "Min",
+    "sum": "Total",
+    "count": "Count",
+    "range": "Range",
+    "delta": "Delta",
+    "diff": "Difference",
+}
 
 
 # --------------------------------------------------------------------------- tables
 def tables_of(panel: dict, targets: list[tuple[dict, Any]]) -> Table:
-    """The rows a table panel shows. ``targets``: (target model, TargetResult) of the visible queries."""
+    """The rows a table panel shows. ``targets``: (target model, QueryResult) of the visible queries."""
     several = len(targets) > 1
     frames: list[Table] = []
-    for model, result in targets:
+    for _model, result in targets:
         data = result.data if isinstance(result.data, dict) else {}
         value_col = f"Value #{result.ref_id}" if several else "Value"
         rows = []
@@ -188,8 +209,9 @@ def tables_of(panel: dict, targets: list[tuple[dict, Any]]) -> Table:
             label_cols.extend(k for k in sorted(labels) if k not in label_cols)
         if data.get("resultType") == "scalar" and data.get("result"):
             rows.append({"Time": float(data["result"][0]) * 1000, value_col: number(data["result"][1])})
-        frames.append(Table(["Time", *sorted(label_cols), value_col], rows, {value_col, "Time"},
-                            {value_col: result.ref_id}))
+        frames.append(
+            Table(["Time", *sorted(label_cols), value_col], rows, {value_col, "Time"}, {value_col: result.ref_id})
+        )
     transformations = [t for t in panel.get("transformations") or [] if isinstance(t, dict) and not t.get("disabled")]
     table = _concat(frames)
     for transformation in transformations:
@@ -296,9 +318,11 @@ def heatmap_of(series: list[Series]) -> Heatmap | None:
 
 def interpolator(variables: dict, scoped: dict) -> Callable[[str], str]:
     """Template variables in titles, legends and text as Grafana shows them: values joined by ', '."""
+
     def plain(values, _var) -> str:
         return values if isinstance(values, str) else ", ".join(values)
 
     def interpolate(text: str) -> str:
         return grafana.replace(text, variables, scoped=scoped, formatter=plain) if "$" in text else text
+
     return interpolate

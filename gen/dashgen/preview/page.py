@@ -68,8 +68,17 @@ def placed(model: dict) -> list[tuple[dict, tuple[int, int, int, int]]]:
         height_px = str(row.get("height") or "250px").rstrip("px")
         h = max(1, math.ceil(float(height_px) / (CELL_HEIGHT + GAP))) if height_px.replace(".", "").isdigit() else 7
         if row.get("showTitle") or row.get("title"):
-            out.append(({"type": "row", "title": row.get("title") or "", "collapsed": bool(row.get("collapse")),
-                         "panels": []}, (0, y, COLUMNS, 1)))
+            out.append(
+                (
+                    {
+                        "type": "row",
+                        "title": row.get("title") or "",
+                        "collapsed": bool(row.get("collapse")),
+                        "panels": [],
+                    },
+                    (0, y, COLUMNS, 1),
+                )
+            )
             y += 1
         x = 0
         for p in row.get("panels") or []:
@@ -110,7 +119,9 @@ def sections(model: dict) -> list[Section]:
             continue
         row = next((p for p, pos in items if p.get("type") == "row" and pos[1] == a), None)
         if row is not None and b == a + 1:
-            kids = [(c, _pos(c)) for c in row.get("panels") or [] if isinstance(c, dict)] if row.get("collapsed") else []
+            kids = (
+                [(c, _pos(c)) for c in row.get("panels") or [] if isinstance(c, dict)] if row.get("collapsed") else []
+            )
             out.append(Section(a, 1, row=row, children=kids))
         else:
             out.append(Section(a, b - a, [(p, pos) for p, pos in items if p.get("type") != "row" and a <= pos[1] < b]))
@@ -118,8 +129,9 @@ def sections(model: dict) -> list[Section]:
 
 
 # --------------------------------------------------------------------------- rendering
-def render_page(result: DashboardResult, model: dict, folder: str, tz: tzinfo, interpolate, panel_interpolate,
-                generated: str) -> tuple[str, dict]:
+def render_page(
+    result: DashboardResult, model: dict, folder: str, tz: tzinfo, interpolate, panel_interpolate, generated: str
+) -> tuple[str, dict]:
     """(HTML, counts) of one dashboard's page; counts: panels, data, partial, no_data, errors, skipped."""
     by_model: dict[int, list[PanelResult]] = {}
     for pr in result.panels:
@@ -131,14 +143,17 @@ def render_page(result: DashboardResult, model: dict, folder: str, tz: tzinfo, i
         if section.row is not None:
             body.append(_row(section, by_model, counts, tz, result, interpolate, panel_interpolate))
         else:
-            body.append(_grid(section.panels, section.start, section.rows, by_model, counts, tz, result,
-                              panel_interpolate))
+            body.append(
+                _grid(section.panels, section.start, section.rows, by_model, counts, tz, result, panel_interpolate)
+            )
     title = escape(result.title or result.uid)
     header = _header(result, folder, tz, counts, generated)
-    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title} · dashgen preview</title>'
-            f'<meta name="viewport" content="width={PAGE_WIDTH}"><style>{CSS}</style></head>'
-            f'<body><main class="page" data-uid="{escape(result.uid)}" style="width:{GRID_WIDTH}px">{header}'
-            f'<div class="sections">{"".join(body)}</div></main></body></html>\n')
+    html = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title} · dashgen preview</title>'
+        f'<meta name="viewport" content="width={PAGE_WIDTH}"><style>{CSS}</style></head>'
+        f'<body><main class="page" data-uid="{escape(result.uid)}" style="width:{GRID_WIDTH}px">{header}'
+        f'<div class="sections">{"".join(body)}</div></main></body></html>\n'
+    )
     return html, counts
 
 
@@ -147,25 +162,31 @@ def _header(result: DashboardResult, folder: str, tz: tzinfo, counts: dict, gene
     start = datetime.fromtimestamp(result.start, tz).strftime(fmt)
     end = datetime.fromtimestamp(result.end, tz).strftime(fmt)
     zone = datetime.fromtimestamp(result.end, tz).strftime("%Z") or "local"
-    variables = "".join(f'<span class="var"><b>{escape(name)}</b> {escape(", ".join(values) or "(none)")}</span>'
-                        for name, values in result.variables.items())
-    summary = f'{counts["panels"]} panels, {counts["no_data"]} without data'
+    variables = "".join(
+        f'<span class="var"><b>{escape(name)}</b> {escape(", ".join(values) or "(none)")}</span>'
+        for name, values in result.variables.items()
+    )
+    summary = f"{counts['panels']} panels, {counts['no_data']} without data"
     if counts["errors"]:
-        summary += f', {counts["errors"]} with errors'
+        summary += f", {counts['errors']} with errors"
     errors = "".join(f'<span class="var error">{escape(e)}</span>' for e in result.errors)
-    return (f'<header class="dashboard-header" style="height:{HEADER_HEIGHT}px"><div class="line">'
-            f'<span class="folder">{escape(folder)} /</span> <h1>{escape(result.title or result.uid)}</h1>'
-            f'<span class="range">{start} to {end} {escape(zone)}</span></div>'
-            f'<div class="line vars">{variables}{errors}<span class="summary">{escape(summary)} · {escape(generated)}</span>'
-            f'</div></header>')
+    return (
+        f'<header class="dashboard-header" style="height:{HEADER_HEIGHT}px"><div class="line">'
+        f'<span class="folder">{escape(folder)} /</span> <h1>{escape(result.title or result.uid)}</h1>'
+        f'<span class="range">{start} to {end} {escape(zone)}</span></div>'
+        f'<div class="line vars">{variables}{errors}'
+        f'<span class="summary">{escape(summary)} · {escape(generated)}</span>'
+        f"</div></header>"
+    )
 
 
 def _grid(items, start: int, rows: int, by_model, counts, tz, result, panel_interpolate) -> str:
     cells = []
     for panel, (x, y, w, h) in items:
-        cells.append(_panel(panel, by_model.get(id(panel)), (x, y - start, w, h), counts, tz, result,
-                            panel_interpolate))
-    return (f'<div class="grid" style="grid-template-rows:repeat({rows}, {CELL_HEIGHT}px)">{"".join(cells)}</div>')
+        cells.append(
+            _panel(panel, by_model.get(id(panel)), (x, y - start, w, h), counts, tz, result, panel_interpolate)
+        )
+    return f'<div class="grid" style="grid-template-rows:repeat({rows}, {CELL_HEIGHT}px)">{"".join(cells)}</div>'
 
 
 def _row(section: Section, by_model, counts, tz, result, interpolate, panel_interpolate) -> str:
@@ -175,10 +196,24 @@ def _row(section: Section, by_model, counts, tz, result, interpolate, panel_inte
     kids = section.children
     top = min((pos[1] for _, pos in kids), default=0)
     rows = max((pos[1] + pos[3] - top for _, pos in kids), default=0)
-    inner = _grid([(p, (x, y, w, h)) for p, (x, y, w, h) in kids], top, max(rows, 1), by_model, counts, tz, result,
-                  panel_interpolate) if kids else ""
-    return (f'<details class="row-header collapsed" data-type="row"><summary><span class="chevron">▸</span>{title}'
-            f'<span class="row-count">({len(kids)} panel{"s" * (len(kids) != 1)})</span></summary>{inner}</details>')
+    inner = (
+        _grid(
+            [(p, (x, y, w, h)) for p, (x, y, w, h) in kids],
+            top,
+            max(rows, 1),
+            by_model,
+            counts,
+            tz,
+            result,
+            panel_interpolate,
+        )
+        if kids
+        else ""
+    )
+    return (
+        f'<details class="row-header collapsed" data-type="row"><summary><span class="chevron">▸</span>{title}'
+        f'<span class="row-count">({len(kids)} panel{"s" * (len(kids) != 1)})</span></summary>{inner}</details>'
+    )
 
 
 def _panel(panel: dict, results: list[PanelResult] | None, pos, counts, tz, result, panel_interpolate) -> str:
@@ -199,12 +234,17 @@ def _panel(panel: dict, results: list[PanelResult] | None, pos, counts, tz, resu
         kind = str(panel.get("type") or "")
         description = panel.get("description") if isinstance(panel.get("description"), str) else ""
         info = f'<span class="info" title="{escape(description)}">i</span>' if description else ""
-        badge = {"no-data": '<span class="badge no-data">No data</span>', "error": '<span class="badge error">Error</span>',
-                 "partial": '<span class="badge partial">Partial</span>'}.get(status, "")
-        inner.append(f'<section class="panel status-{status}" data-type="{escape(kind)}" data-status="{status}" '
-                     f'data-id="{escape(str(panel.get("id", "")))}" style="width:{clone_w:.0f}px;height:{height:.0f}px">'
-                     f'<header class="panel-title"><h2>{escape(title)}</h2>{info}{badge}</header>'
-                     f'<div class="panel-body">{body}</div></section>')
+        badge = {
+            "no-data": '<span class="badge no-data">No data</span>',
+            "error": '<span class="badge error">Error</span>',
+            "partial": '<span class="badge partial">Partial</span>',
+        }.get(status, "")
+        inner.append(
+            f'<section class="panel status-{status}" data-type="{escape(kind)}" data-status="{status}" '
+            f'data-id="{escape(str(panel.get("id", "")))}" style="width:{clone_w:.0f}px;height:{height:.0f}px">'
+            f'<header class="panel-title"><h2>{escape(title)}</h2>{info}{badge}</header>'
+            f'<div class="panel-body">{body}</div></section>'
+        )
     return f'<div class="cell" style="{style}">{"".join(inner)}</div>'
 
 
@@ -214,14 +254,18 @@ def render_index(pages: list[dict], generated: str) -> str:
     for p in pages:
         png = f' · <a href="{escape(p["png"])}">PNG</a>' if p.get("png") else ""
         status = "error" if p["errors"] else ("no-data" if p["no_data"] else "ok")
-        rows.append(f'<tr class="{status}"><td>{escape(p["folder"])}</td><td><a href="{escape(p["file"])}">'
-                    f'{escape(p["title"])}</a>{png}</td><td>{escape(p["uid"])}</td><td class="num">{p["panels"]}</td>'
-                    f'<td class="num">{p["no_data"]}</td><td class="num">{p["errors"]}</td></tr>')
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>dashgen preview</title>'
-            f'<style>{CSS}</style></head><body><main class="page index"><header class="dashboard-header">'
-            f'<div class="line"><h1>Dashboards</h1><span class="range">{escape(generated)}</span></div></header>'
-            f'<table class="index-table"><thead><tr><th>Folder</th><th>Dashboard</th><th>uid</th><th>Panels</th>'
-            f'<th>No data</th><th>Errors</th></tr></thead><tbody>{"".join(rows)}</tbody></table></main></body></html>\n')
+        rows.append(
+            f'<tr class="{status}"><td>{escape(p["folder"])}</td><td><a href="{escape(p["file"])}">'
+            f'{escape(p["title"])}</a>{png}</td><td>{escape(p["uid"])}</td><td class="num">{p["panels"]}</td>'
+            f'<td class="num">{p["no_data"]}</td><td class="num">{p["errors"]}</td></tr>'
+        )
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>dashgen preview</title>'
+        f'<style>{CSS}</style></head><body><main class="page index"><header class="dashboard-header">'
+        f'<div class="line"><h1>Dashboards</h1><span class="range">{escape(generated)}</span></div></header>'
+        f'<table class="index-table"><thead><tr><th>Folder</th><th>Dashboard</th><th>uid</th><th>Panels</th>'
+        f"<th>No data</th><th>Errors</th></tr></thead><tbody>{''.join(rows)}</tbody></table></main></body></html>\n"
+    )
 
 
 CSS = f"""
@@ -250,7 +294,8 @@ overflow:hidden;position:relative}}
 .panel-title{{height:{panels.TITLE_H}px;display:flex;align-items:center;gap:6px;padding:0 {panels.PAD}px;flex:none}}
 .panel-title h2{{font-size:14px;font-weight:500;margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;
 color:#d8d9da}}
-.info{{font-size:10px;border:1px solid #8e8e9e;color:#8e8e9e;border-radius:50%;width:14px;height:14px;display:inline-flex;
+.info{{font-size:10px;border:1px solid #8e8e9e;color:#8e8e9e;border-radius:50%;width:14px;height:14px;
+display:inline-flex;
 align-items:center;justify-content:center;flex:none;cursor:help}}
 .badge{{font-size:11px;border-radius:2px;padding:1px 6px;margin-left:auto;flex:none}}
 .badge.no-data{{background:rgba(255,152,48,.15);color:#ff9830}}
@@ -268,7 +313,8 @@ overflow:hidden;text-overflow:ellipsis}}
 svg.chart{{display:block;flex:none;overflow:hidden}}
 svg .tick{{fill:rgba(204,204,220,.65)}}
 svg .row-label{{fill:#ccccdc}}
-.legend{{font-size:12px;overflow:hidden;display:flex;flex-wrap:wrap;gap:0 14px;align-content:flex-start;padding-top:4px}}
+.legend{{font-size:12px;overflow:hidden;display:flex;flex-wrap:wrap;gap:0 14px;align-content:flex-start;
+padding-top:4px}}
 .legend.right{{flex-direction:column;flex-wrap:nowrap;padding-left:8px}}
 .legend .item{{display:inline-flex;align-items:center;gap:6px;white-space:nowrap;line-height:18px}}
 .legend i{{display:inline-block;width:14px;height:4px;border-radius:2px}}
@@ -306,7 +352,8 @@ td.num{{text-align:right}}
 .markdown code,.markdown pre{{font-family:"DejaVu Sans Mono",monospace;background:#111217;font-size:12px}}
 .row-header{{height:{CELL_HEIGHT}px;display:flex;align-items:center;gap:8px;font-size:16px;font-weight:500;color:#d8d9da}}
 details.row-header{{display:block;height:auto}}
-details.row-header summary{{height:{CELL_HEIGHT}px;display:flex;align-items:center;gap:8px;cursor:pointer;list-style:none}}
+details.row-header summary{{height:{CELL_HEIGHT}px;display:flex;align-items:center;gap:8px;cursor:pointer;
+list-style:none}}
 details.row-header summary::-webkit-details-marker{{display:none}}
 details.row-header[open] .grid{{margin-top:{GAP}px;font-size:13px;font-weight:400}}
 .row-count{{font-size:12px;color:#8e8e9e;font-weight:400}}

@@ -8,10 +8,11 @@ descriptions, legends, label values, markdown) is escaped before it reaches the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 from ..verify.runner import DATA, ERROR, NO_DATA, PARTIAL, SKIPPED, PanelResult
 from . import charts, colors, units
@@ -19,8 +20,19 @@ from .frames import CALC_NAMES, Series, field_config, heatmap_of, reduce, series
 
 TITLE_H = 32  # px: the title bar
 PAD = 8  # px: padding around a panel's body
-DRAWN = {"timeseries", "graph", "stat", "singlestat", "gauge", "bargauge", "table", "table-old", "text",
-         "state-timeline", "heatmap"}
+DRAWN = {
+    "timeseries",
+    "graph",
+    "stat",
+    "singlestat",
+    "gauge",
+    "bargauge",
+    "table",
+    "table-old",
+    "text",
+    "state-timeline",
+    "heatmap",
+}
 
 
 @dataclass
@@ -56,8 +68,10 @@ def render(panel: dict, result: PanelResult | None, width: float, height: float,
     if status == "no-data":
         return status, '<div class="message no-data">No data</div>'
     if status == "placeholder":
-        return status, (f'<div class="message placeholder">{escape(kind or "unknown")} panel: not drawn by the preview'
-                        f'<br><small>{escape(result.detail if result else "")}</small></div>')
+        return status, (
+            f'<div class="message placeholder">{escape(kind or "unknown")} panel: not drawn by the preview'
+            f"<br><small>{escape(result.detail if result else '')}</small></div>"
+        )
     series = _series(panel, result, ctx)
     drawn = ""
     if kind in ("timeseries", "graph"):
@@ -106,8 +120,11 @@ def display(value: Any, config: dict, lo: float = 0.0, hi: float = 100.0) -> tup
     if color is None:
         color = colors.threshold_color(number, config, lo, hi)
     if text is None:
-        text = units.format_value(number, config.get("unit"), _decimals(config)) if number is not None else (
-            "" if value is None else str(value))
+        text = (
+            units.format_value(number, config.get("unit"), _decimals(config))
+            if number is not None
+            else ("" if value is None else str(value))
+        )
     return text, color
 
 
@@ -124,6 +141,7 @@ def _calc(panel: dict) -> str:
 @dataclass
 class Shown:
     """One series reduced to the value a stat, gauge or bar gauge shows, with its range, text and colour."""
+
     series: Series
     value: float | None
     lo: float
@@ -146,9 +164,17 @@ def _range(config: dict, values: list[float | None]) -> tuple[float, float]:
     """A field's min and max: configured, else from the data (0 to the largest value), as gauges need."""
     present = [v for v in values if v is not None and math.isfinite(v)]
     lo = config.get("min") if isinstance(config.get("min"), (int, float)) else min([0.0, *present])
-    hi = config.get("max") if isinstance(config.get("max"), (int, float)) else (
-        1.0 if config.get("unit") == "percentunit" else 100.0 if config.get("unit") == "percent" else
-        max(present, default=1.0))
+    hi = (
+        config.get("max")
+        if isinstance(config.get("max"), (int, float))
+        else (
+            1.0
+            if config.get("unit") == "percentunit"
+            else 100.0
+            if config.get("unit") == "percent"
+            else max(present, default=1.0)
+        )
+    )
     if hi <= lo:
         hi = lo + 1
     return float(lo), float(hi)
@@ -164,10 +190,15 @@ def _legend(panel: dict, series: list[Series], colours: list[str], width: float)
     calcs = [c for c in legend.get("calcs") or [] if isinstance(c, str)]
     items = []
     for s, color in zip(series, colours):
-        values = "".join(f'<span class="calc">{escape(CALC_NAMES.get(c, c))}: '
-                         f'{escape(display(reduce(s.values, c), s.config)[0])}</span>' for c in calcs)
-        items.append(f'<span class="item"><i style="background:{color}"></i><span class="name">{escape(s.name)}</span>'
-                     f'{values}</span>')
+        values = "".join(
+            f'<span class="calc">{escape(CALC_NAMES.get(c, c))}: '
+            f"{escape(display(reduce(s.values, c), s.config)[0])}</span>"
+            for c in calcs
+        )
+        items.append(
+            f'<span class="item"><i style="background:{color}"></i><span class="name">{escape(s.name)}</span>'
+            f"{values}</span>"
+        )
     if placement == "right":
         size = min(width * 0.4, max(len(s.name) for s in series) * charts.CHAR + 30 + 90 * len(calcs))
         return f'<div class="legend right" style="width:{size:.0f}px">{"".join(items)}</div>', size, placement
@@ -219,8 +250,14 @@ def _stat(panel: dict, series: list[Series], w: float, h: float) -> str:
         if mode == "background":
             style = f"background:{color};color:{colors.contrast_text(color)}"
         name = f'<div class="stat-name" style="font-size:{name_size:.0f}px">{escape(s.name)}</div>' if show_name else ""
-        value_html = "" if text_mode == "name" else (
-            f'<div class="stat-value" data-color="{escape(color)}" style="font-size:{size:.0f}px">{escape(text)}</div>')
+        value_html = (
+            ""
+            if text_mode == "name"
+            else (
+                f'<div class="stat-value" data-color="{escape(color)}" style="font-size:{size:.0f}px">'
+                f"{escape(text)}</div>"
+            )
+        )
         tiles.append(f'<div class="stat-tile {escape(mode)}" style="{style}">{name}{value_html}</div>')
     return f'<div class="stat {"horizontal" if horizontal else "vertical"}">{"".join(tiles)}</div>'
 
@@ -236,10 +273,24 @@ def _gauge(panel: dict, series: list[Series], w: float, h: float) -> str:
     out = []
     for shown in values:
         s, value, lo, hi, text, color = shown.series, shown.value, shown.lo, shown.hi, shown.text, shown.color
-        steps = [(lo + (hi - lo) * v / 100 if colors.percentage_mode(s.config) and math.isfinite(v) else v, c)
-                 for v, c in colors.steps(s.config)]
-        out.append(charts.gauge(value, text, color, lo, hi, steps, gw, gh, s.name if n > 1 else "",
-                                markers=options.get("showThresholdMarkers", True) is not False))
+        steps = [
+            (lo + (hi - lo) * v / 100 if colors.percentage_mode(s.config) and math.isfinite(v) else v, c)
+            for v, c in colors.steps(s.config)
+        ]
+        out.append(
+            charts.gauge(
+                value,
+                text,
+                color,
+                lo,
+                hi,
+                steps,
+                gw,
+                gh,
+                s.name if n > 1 else "",
+                markers=options.get("showThresholdMarkers", True) is not False,
+            )
+        )
     return f'<div class="gauges {"horizontal" if horizontal else "vertical"}">{"".join(out)}</div>'
 
 
@@ -265,9 +316,11 @@ def _bargauge(panel: dict, series: list[Series], w: float, h: float) -> str:
         value_color = color if options.get("valueMode", "color") == "color" else colors.TEXT
         rows.append(
             f'<div class="bar-row" style="height:{row_h:.0f}px"><div class="bar-name" style="width:{name_w:.0f}px">'
-            f'{escape(s.name)}</div><div class="bar-track{unfilled}"><div class="bar-fill" data-color="{escape(color)}" '
+            f'{escape(s.name)}</div><div class="bar-track{unfilled}">'
+            f'<div class="bar-fill" data-color="{escape(color)}" '
             f'style="width:{fraction * 100:.2f}%;background:{fill}"></div></div>'
-            f'<div class="bar-value" style="color:{value_color}">{escape(text)}</div></div>')
+            f'<div class="bar-value" style="color:{value_color}">{escape(text)}</div></div>'
+        )
     return f'<div class="bargauge">{"".join(rows)}</div>'
 
 
@@ -295,17 +348,23 @@ def _table(panel: dict, result: PanelResult) -> str:
             style = ""
             if kind == "color-text":
                 style = f' style="color:{color}"'
-            elif kind == "color-background" and (mapped or config.get("color", {}).get("mode") == "thresholds"
-                                                 or value is not None):
+            elif kind == "color-background" and (
+                mapped or config.get("color", {}).get("mode") == "thresholds" or value is not None
+            ):
                 bg = mapped or color
                 style = f' style="background:{bg};color:{colors.contrast_text(bg)}"' if bg != "transparent" else ""
             align = ' class="num"' if isinstance(value, (int, float)) else ""
             cells.append(f'<td{align}{style} data-color="{escape(color if style else "")}">{escape(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    note = (f'<div class="partial-note">not applied in the preview: {escape(", ".join(table.skipped))}</div>'
-            if table.skipped else "")
-    return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-            f'</div>{note}')
+    note = (
+        f'<div class="partial-note">not applied in the preview: {escape(", ".join(table.skipped))}</div>'
+        if table.skipped
+        else ""
+    )
+    return (
+        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        f"</div>{note}"
+    )
 
 
 # --------------------------------------------------------------------------- state timeline, heatmap, text
@@ -331,9 +390,14 @@ def _state_timeline(panel: dict, series: list[Series], w: float, h: float, ctx: 
     show_legend = (options.get("legend") or {}).get("showLegend", True) is not False
     legend_html = ""
     if show_legend and legend:
-        legend_html = '<div class="legend bottom">' + "".join(
-            f'<span class="item"><i style="background:{c}"></i><span class="name">{escape(t)}</span></span>'
-            for t, c in legend.items()) + "</div>"
+        legend_html = (
+            '<div class="legend bottom">'
+            + "".join(
+                f'<span class="item"><i style="background:{c}"></i><span class="name">{escape(t)}</span></span>'
+                for t, c in legend.items()
+            )
+            + "</div>"
+        )
     row_height = options.get("rowHeight") if isinstance(options.get("rowHeight"), (int, float)) else 0.9
     svg = charts.state_timeline(rows, w, h - (22 if legend_html else 0), ctx.start, ctx.end, ctx.tz, row_height)
     return f'<div class="viz bottom">{svg}{legend_html}</div>'
@@ -350,8 +414,10 @@ def _heatmap(panel: dict, series: list[Series], w: float, h: float, ctx: Context
     if show_legend:
         stops = ", ".join(charts.scheme_color(i / 10, options) for i in range(11))
         top = units.format_value(max(counts, default=0.0), _defaults(panel).get("unit"))
-        legend = (f'<div class="legend bottom scale"><span>0</span><span class="ramp" style="background:'
-                  f'linear-gradient(90deg, {stops})"></span><span>{escape(top)}</span></div>')
+        legend = (
+            f'<div class="legend bottom scale"><span>0</span><span class="ramp" style="background:'
+            f'linear-gradient(90deg, {stops})"></span><span>{escape(top)}</span></div>'
+        )
     svg = charts.heatmap(hm, options, w, h - (22 if legend else 0), ctx.start, ctx.end, ctx.tz)
     return f'<div class="viz bottom">{svg}{legend}</div>'
 

@@ -14,23 +14,34 @@ import functools
 import os
 import threading
 import time
+from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 from ..errors import DashgenError
 from . import PreviewOptions, PreviewResult, preview
 
 BUILD_PATH = "/__dashgen/build"
-RELOAD = (b"<script>(function(){var seen=null;setInterval(function(){fetch('" + BUILD_PATH.encode() +
-          b"').then(function(r){return r.text()}).then(function(b){if(seen===null){seen=b}else if(b!==seen)"
-          b"{location.reload()}}).catch(function(){})},1000)})()</script>")
+RELOAD = (
+    b"<script>(function(){var seen=null;setInterval(function(){fetch('"
+    + BUILD_PATH.encode()
+    + b"').then(function(r){return r.text()}).then(function(b){if(seen===null){seen=b}else if(b!==seen)"
+    b"{location.reload()}}).catch(function(){})},1000)})()</script>"
+)
 
 
 class PreviewServer:
-    def __init__(self, load_config: Callable, options: PreviewOptions, *, host: str = "127.0.0.1", port: int = 0,
-                 time_range: Callable[[], tuple] | None = None, interval: float = 0.5,
-                 log: Callable[[str], None] = print):
+    def __init__(
+        self,
+        load_config: Callable,
+        options: PreviewOptions,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_range: Callable[[], tuple] | None = None,
+        interval: float = 0.5,
+        log: Callable[[str], None] = print,
+    ):
         self.load_config, self.options, self.interval, self.log = load_config, options, interval, log
         self.time_range = time_range or (lambda: (options.start, options.end))
         self.build_id = 0
@@ -150,14 +161,21 @@ class _Handler(SimpleHTTPRequestHandler):
         return
 
 
-def serve(load_config: Callable, options: PreviewOptions, *, host: str, port: int,
-          time_range: Callable[[], tuple]) -> None:
+def serve(
+    load_config: Callable, options: PreviewOptions, *, host: str, port: int, time_range: Callable[[], tuple]
+) -> None:
     """Build, serve and watch until Ctrl-C; ``time_range()`` gives each build's (start, end)."""
     import click
 
     try:
-        server = PreviewServer(load_config, options, host=host, port=port, time_range=time_range,
-                               log=lambda line: click.echo(line, err=True))
+        server = PreviewServer(
+            load_config,
+            options,
+            host=host,
+            port=port,
+            time_range=time_range,
+            log=lambda line: click.echo(line, err=True),
+        )
     except OSError as exc:
         raise DashgenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     result = server.build()

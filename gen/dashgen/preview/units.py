@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 Formatted = tuple[str, str]  # (number text, suffix including its leading space), prefix folded into text
 Formatter = Callable[[float, "int | None"], Formatted]
@@ -47,7 +47,7 @@ def to_fixed(value: float, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = decimals_for(value)
     decimals = max(0, min(int(decimals), 20))
-    factor = 10 ** decimals
+    factor = 10**decimals
     text = f"{math.floor(value * factor + 0.5) / factor:.{decimals}f}"  # JavaScript's Math.round: halves go up
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
@@ -60,6 +60,7 @@ def fixed_unit(unit: str, as_prefix: bool = False) -> Formatter:
         if not unit:
             return text, ""
         return (unit + text, "") if as_prefix else (text, " " + unit)
+
     return fmt
 
 
@@ -70,7 +71,8 @@ def scaled_units(factor: float, suffixes: list[str], offset: int = 0) -> Formatt
         index = math.floor(math.log(abs(value), factor)) if value != 0 else -math.inf
         index = int(max(-offset, min(index, len(suffixes) - offset - 1))) if index != -math.inf else 0
         suffix = suffixes[max(0, min(offset + index, len(suffixes) - 1))]
-        return to_fixed(value / factor ** index, decimals), suffix
+        return to_fixed(value / factor**index, decimals), suffix
+
     return fmt
 
 
@@ -88,6 +90,7 @@ def count_unit(symbol: str) -> Formatter:
     def fmt(value: float, decimals: int | None) -> Formatted:
         text, suffix = scaler(value, decimals)
         return text, suffix + " " + symbol
+
     return fmt
 
 
@@ -101,6 +104,7 @@ def _percentunit(value: float, decimals: int | None) -> Formatted:
 
 def _scaled_time(steps: list[tuple[float, float, str]], below: tuple[float, str]) -> Formatter:
     """Time units: ``steps`` of (limit, divisor, suffix) tried in order; ``below`` for the rest."""
+
     def fmt(value: float, decimals: int | None) -> Formatted:
         size = abs(value)
         if size == 0:
@@ -109,6 +113,7 @@ def _scaled_time(steps: list[tuple[float, float, str]], below: tuple[float, str]
             if size < limit:
                 return to_fixed(value / divisor, decimals), suffix
         return to_fixed(value / below[0], decimals), below[1]
+
     return fmt
 
 
@@ -152,13 +157,32 @@ FORMATS: dict[str, Formatter] = {
     "wpm": count_unit("wpm"),
     "ns": _scaled_time([(1e3, 1, " ns"), (1e6, 1e3, " µs"), (1e9, 1e6, " ms"), (60e9, 1e9, " s")], (60e9, " min")),
     "µs": _scaled_time([(1e3, 1, " µs"), (1e6, 1e3, " ms")], (1e6, " s")),
-    "ms": _scaled_time([(1e3, 1, " ms"), (60e3, 1e3, " s"), (3600e3, 60e3, " min"), (86400e3, 3600e3, " hour"),
-                        (31536000e3, 86400e3, " day")], (31536000e3, " year")),
-    "s": _scaled_time([(1e-6, 1e-9, " ns"), (1e-3, 1e-6, " µs"), (1, 1e-3, " ms"), (_MINUTE, 1, " s"),
-                       (_HOUR, _MINUTE, " min"), (_DAY, _HOUR, " hour"), (_WEEK, _DAY, " day"),
-                       (_YEAR, _WEEK, " week")], (3.15569e7, " year")),
-    "m": _scaled_time([(60, 1, " min"), (1440, 60, " hour"), (10080, 1440, " day"), (604800, 10080, " week")],
-                      (5.25948e5, " year")),
+    "ms": _scaled_time(
+        [
+            (1e3, 1, " ms"),
+            (60e3, 1e3, " s"),
+            (3600e3, 60e3, " min"),
+            (86400e3, 3600e3, " hour"),
+            (31536000e3, 86400e3, " day"),
+        ],
+        (31536000e3, " year"),
+    ),
+    "s": _scaled_time(
+        [
+            (1e-6, 1e-9, " ns"),
+            (1e-3, 1e-6, " µs"),
+            (1, 1e-3, " ms"),
+            (_MINUTE, 1, " s"),
+            (_HOUR, _MINUTE, " min"),
+            (_DAY, _HOUR, " hour"),
+            (_WEEK, _DAY, " day"),
+            (_YEAR, _WEEK, " week"),
+        ],
+        (3.15569e7, " year"),
+    ),
+    "m": _scaled_time(
+        [(60, 1, " min"), (1440, 60, " hour"), (10080, 1440, " day"), (604800, 10080, " week")], (5.25948e5, " year")
+    ),
     "h": _scaled_time([(24, 1, " hour"), (168, 24, " day"), (8760, 168, " week")], (8760, " year")),
     "d": _scaled_time([(7, 1, " day"), (365, 7, " week")], (365, " year")),
     "celsius": fixed_unit("°C"),

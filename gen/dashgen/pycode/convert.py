@@ -33,9 +33,23 @@ _MISSING = probe._MISSING
 PANEL_CLASSES: dict[str, type] = {
     cls().to_json_data()["type"]: cls
     for cls in (
-        core.BarChart, core.BarGauge, core.DashboardList, core.GaugePanel, core.Graph, core.Heatmap,
-        core.Histogram, core.Logs, core.News, core.PieChartv2, core.RowPanel, core.SingleStat, core.Stat,
-        core.StateTimeline, core.Table, core.Text, core.TimeSeries,
+        core.BarChart,
+        core.BarGauge,
+        core.DashboardList,
+        core.GaugePanel,
+        core.Graph,
+        core.Heatmap,
+        core.Histogram,
+        core.Logs,
+        core.News,
+        core.PieChartv2,
+        core.RowPanel,
+        core.SingleStat,
+        core.Stat,
+        core.StateTimeline,
+        core.Table,
+        core.Text,
+        core.TimeSeries,
     )
 }
 
@@ -91,8 +105,13 @@ class Converter:
                 return node
             self.notes.append(Note(where, "the whole panel", "written as a dict: no grafanalib class reproduces it"))
         elif isinstance(panel, dict):
-            self.notes.append(Note(where, "the whole panel",
-                                   f"written as a dict: grafanalib has no class for type {panel.get('type')!r}"))
+            self.notes.append(
+                Note(
+                    where,
+                    "the whole panel",
+                    f"written as a dict: grafanalib has no class for type {panel.get('type')!r}",
+                )
+            )
         return Lit(panel)
 
     def target(self, target: Any, panel: str) -> Node:
@@ -122,8 +141,9 @@ class Converter:
         return Seq([convert(item) for item in items]) if isinstance(items, list) else Lit(items)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, cls: type, kind: str, want: Any, where: str,
-            children: dict[probe.Path, Callable[[Any], Node]]) -> Call | None:
+    def fit(
+        self, cls: type, kind: str, want: Any, where: str, children: dict[probe.Path, Callable[[Any], Node]]
+    ) -> Call | None:
         """A call of ``cls`` (or its extraJson variant) rendering exactly ``want``, or None."""
         if not isinstance(want, dict):
             return None

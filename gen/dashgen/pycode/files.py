@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import normalise
+from ..dashboard.document import unwrap
 from ..errors import DashgenError, DashgenErrors
 from .code import identifier
 from .convert import Helpers
@@ -69,15 +69,20 @@ def read(path: Path, *, explicit: bool = True) -> list[Saved]:
             documents = [d for d in yaml.safe_load_all(text) if d is not None]
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise DashgenError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", path=source,
-                               line=mark.line + 1 if mark is not None else None) from None
+            raise DashgenError(
+                f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                path=source,
+                line=mark.line + 1 if mark is not None else None,
+            ) from None
     found: list[Saved] = []
     for doc in documents:
         found += _dashboards(doc, path, source)
     if not found and explicit:
-        raise DashgenError("holds no dashboard: expected a dashboard JSON object with 'title' and 'panels' "
-                           "(a Grafana export, an API response, a kind: Dashboard resource or a ConfigMap of them)",
-                           path=source)
+        raise DashgenError(
+            "holds no dashboard: expected a dashboard JSON object with 'title' and 'panels' "
+            "(a Grafana export, an API response, a kind: Dashboard resource or a ConfigMap of them)",
+            path=source,
+        )
     return found
 
 
@@ -95,10 +100,10 @@ def _dashboards(doc: Any, path: Path, source: str) -> Iterator[Saved]:
                 model = json.loads(value, parse_constant=_not_json)
             except (TypeError, ValueError) as exc:
                 raise DashgenError(f"invalid JSON in ConfigMap key {key}: {exc}", path=source) from None
-            if _is_dashboard(normalise.unwrap(model)):
-                yield Saved(where, path, str(key)[:-len(".json")], normalise.unwrap(model))
+            if _is_dashboard(unwrap(model)):
+                yield Saved(where, path, str(key)[: -len(".json")], unwrap(model))
         return
-    model = normalise.unwrap(doc)
+    model = unwrap(doc)
     if model is doc and isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict) and "panels" not in doc:
         model = doc["dashboard"]  # a POST /api/dashboards/db (or /import) body
     if _is_dashboard(model) or (model is not doc and isinstance(model, dict)):
@@ -128,9 +133,16 @@ def inputs(paths: list[str]) -> Iterator[tuple[Path, bool, str | None]]:
             raise DashgenError("no such file or directory", path=raw)
 
 
-def plan(paths: list[str], sources_dir: Path, *, folder: str | None = None, force: bool = False,
-         helpers: Helpers | None = None, config_dir: Path | None = None,
-         progress: Callable[[int, int], None] | None = None) -> list[Imported]:
+def plan(
+    paths: list[str],
+    sources_dir: Path,
+    *,
+    folder: str | None = None,
+    force: bool = False,
+    helpers: Helpers | None = None,
+    config_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Imported]:
     """Read and convert every input; raise every problem found, together, before any write."""
     if folder is not None:
         _check_folder(folder, "--folder")
@@ -155,8 +167,9 @@ def plan(paths: list[str], sources_dir: Path, *, folder: str | None = None, forc
         if target.exists() and not force:
             errors.append(DashgenError(f"{_shown(target)} exists; --force overwrites it", path=saved.source))
         try:
-            conversion = convert(saved.model, origin=saved.source, helpers=helpers, formatter=formatter,
-                                 config_dir=config_dir)
+            conversion = convert(
+                saved.model, origin=saved.source, helpers=helpers, formatter=formatter, config_dir=config_dir
+            )
         except DashgenError as exc:
             errors.append(exc)
             continue

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import normalise
+from ..dashboard.document import unwrap
 from ..formats import dump_json
 from . import convert as fitting
 from .code import Lit, Names, Node, identifier, key, literal, string
@@ -30,7 +31,7 @@ def canonical(model: dict[str, Any]) -> dict[str, Any]:
     The one place that says what "the same dashboard" means; it becomes ``dashgen fmt``'s
     canonical form (and its ``--migrate``) when that lands.
     """
-    return normalise.dashboard(normalise.unwrap(model))
+    return normalise.dashboard(unwrap(model))
 
 
 def reachable(target: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +55,14 @@ class Conversion:
     as_dict: bool = False  # the whole dashboard had to be written as a dict
 
 
-def convert(model: dict[str, Any], *, origin: str, helpers: fitting.Helpers | None = None,
-            formatter: str | None = None, config_dir: Path | None = None) -> Conversion:
+def convert(
+    model: dict[str, Any],
+    *,
+    origin: str,
+    helpers: fitting.Helpers | None = None,
+    formatter: str | None = None,
+    config_dir: Path | None = None,
+) -> Conversion:
     """The grafanalib module for ``model`` (a dashboard dict, any saved shape).
 
     ``origin`` is named in the docstring. ``formatter`` is the ruff binary (default: the
@@ -78,8 +85,9 @@ def convert(model: dict[str, Any], *, origin: str, helpers: fitting.Helpers | No
     if as_dict or key(built) != key(want):
         # A bug in the fitting must never cost a field: fall back to the dict, which is exact.
         notes = [fitting.Note("dashboard", "the whole dashboard", "written as a dict")]
-        text = format_source(_module(Lit(want), _names(want, helpers), title, origin, as_dict=True),
-                             formatter, config_dir)
+        text = format_source(
+            _module(Lit(want), _names(want, helpers), title, origin, as_dict=True), formatter, config_dir
+        )
         built = build(text)
         as_dict = True
     return Conversion(text, title, notes, lost, exact=dump_json(built) == dump_json(target), as_dict=as_dict)
@@ -100,8 +108,12 @@ def format_source(text: str, formatter: str | None = None, config_dir: Path | No
     if formatter is None:
         formatter = ruff_binary()
     result = subprocess.run(
-        [formatter, "format", "--stdin-filename", "dashboard.py", "-"], input=text, capture_output=True,
-        text=True, cwd=config_dir, check=False,
+        [formatter, "format", "--stdin-filename", "dashboard.py", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=config_dir,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"ruff format failed: {result.stderr.strip().splitlines()[-1:]}")
@@ -140,8 +152,10 @@ def _imports(imports: dict[str, set[str]]) -> list[str]:
     both = imports.get(fitting.CORE, set()) & imports.get(fitting.EXTRA, set())
     if both:  # one name, one class: the extraJson variant writes the same JSON for the rest
         imports[fitting.CORE] -= both
-    groups = [sorted(m for m in imports if not m.startswith("dashboards.")),
-              sorted(m for m in imports if m.startswith("dashboards."))]
+    groups = [
+        sorted(m for m in imports if not m.startswith("dashboards.")),
+        sorted(m for m in imports if m.startswith("dashboards.")),
+    ]
     lines = []
     for group in groups:
         if lines and group:
@@ -161,7 +175,7 @@ def _names(want: dict[str, Any], helpers: fitting.Helpers | None) -> Names:
     for ref_key, count in counts.most_common():
         if count < 2:
             continue
-        imported = (helpers.constants.get(ref_key) if helpers else None)
+        imported = helpers.constants.get(ref_key) if helpers else None
         if imported:
             names.constant(ref_key, imported[1], values[ref_key], module=imported[0])
             taken.add(imported[1])

@@ -31,7 +31,9 @@ def shared_files(resources: Resources, config: Config) -> Iterator[tuple[str, st
     kinds = config.output.kinds
     objects = {}
     if "operator" in kinds:
-        objects = dict(operator.render_file(o) for o in operator.shared_objects(resources, config, config.output.operator))
+        objects = dict(
+            operator.render_file(o) for o in operator.shared_objects(resources, config, config.output.operator)
+        )
         objects.update((operator.dashboard_path(d), "") for d in resources.dashboards)  # listed, written one by one
     files = kubernetes.render_shared(resources, config, sidecar="sidecar" in kinds, also=list(objects))
     yield from files.items()

@@ -21,14 +21,53 @@ from ..walk import dicts
 
 # PanelModel's mustKeepProps that are saved, plus maxPerRow (a repeat option the dashboard
 # serialiser saves, which schemaVersion 17 derives from minSpan).
-KEEP = ("id", "gridPos", "type", "title", "scopedVars", "repeat", "repeatDirection", "repeatedByRow", "maxPerRow",
-        "collapsed", "panels", "targets", "datasource", "timeFrom", "timeShift", "hideTimeOverride", "description",
-        "links", "cacheTimeout", "queryCachingTTL", "transparent", "transformations", "fieldConfig",
-        "maxDataPoints", "interval", "libraryPanel")
+KEEP = (
+    "id",
+    "gridPos",
+    "type",
+    "title",
+    "scopedVars",
+    "repeat",
+    "repeatDirection",
+    "repeatedByRow",
+    "maxPerRow",
+    "collapsed",
+    "panels",
+    "targets",
+    "datasource",
+    "timeFrom",
+    "timeShift",
+    "hideTimeOverride",
+    "description",
+    "links",
+    "cacheTimeout",
+    "queryCachingTTL",
+    "transparent",
+    "transformations",
+    "fieldConfig",
+    "maxDataPoints",
+    "interval",
+    "libraryPanel",
+)
 # Runtime-only PanelModel properties; never part of the options handed over.
-_NOT_PERSISTED = ("events", "isViewing", "isEditing", "isInView", "hasRefreshed", "cachedPluginOptions", "plugin",
-                  "queryRunner", "replaceVariables", "configRev", "hasSavedPanelEditChange", "getDisplayTitle",
-                  "dataSupport", "key", "isNew", "refreshWhenInView")
+_NOT_PERSISTED = (
+    "events",
+    "isViewing",
+    "isEditing",
+    "isInView",
+    "hasRefreshed",
+    "cachedPluginOptions",
+    "plugin",
+    "queryRunner",
+    "replaceVariables",
+    "configRev",
+    "hasSavedPanelEditChange",
+    "getDisplayTitle",
+    "dataSupport",
+    "key",
+    "isNew",
+    "refreshWhenInView",
+)
 
 
 @dataclass
@@ -53,8 +92,11 @@ def cleared_field_config(panel: dict[str, Any]) -> dict[str, Any]:
     defaults = {k: v for k, v in defaults.items() if k != "custom"}
     overrides = []
     for rule in dicts(fc.get("overrides")):
-        props = [p for p in dicts(rule.get("properties"))
-                 if not (isinstance(p.get("id"), str) and p["id"].startswith("custom."))]
+        props = [
+            p
+            for p in dicts(rule.get("properties"))
+            if not (isinstance(p.get("id"), str) and p["id"].startswith("custom."))
+        ]
         if props:
             overrides.append({**rule, "properties": props})
     return {"defaults": defaults, "overrides": overrides}
@@ -81,9 +123,34 @@ def is_number(value: Any) -> bool:
 
 
 REDUCER_IDS = frozenset(
-    ["sum", "max", "min", "logmin", "mean", "variance", "stdDev", "last", "first", "count", "range", "diff",
-     "diffperc", "delta", "step", "firstNotNull", "lastNotNull", "changeCount", "distinctCount", "allIsZero",
-     "allIsNull", "allValues", "uniqueValues", "median", "countAll"] + [f"p{n}" for n in range(1, 100)]
+    [
+        "sum",
+        "max",
+        "min",
+        "logmin",
+        "mean",
+        "variance",
+        "stdDev",
+        "last",
+        "first",
+        "count",
+        "range",
+        "diff",
+        "diffperc",
+        "delta",
+        "step",
+        "firstNotNull",
+        "lastNotNull",
+        "changeCount",
+        "distinctCount",
+        "allIsZero",
+        "allIsNull",
+        "allValues",
+        "uniqueValues",
+        "median",
+        "countAll",
+    ]
+    + [f"p{n}" for n in range(1, 100)]
 )
 # fieldReducers' aliases: the names graph legends and singlestat used.
 _REDUCER_ALIASES = {"avg": "mean", "current": "lastNotNull", "total": "sum"}

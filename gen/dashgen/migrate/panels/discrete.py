@@ -65,8 +65,16 @@ def convert(panel: dict[str, Any]) -> Converted:
                 value_map["options"][key] = {"text": text}
     for p in dicts(angular.get("rangeMaps")):
         if p.get("text"):
-            mappings.append({"type": "range", "options": {"from": to_number(p.get("from")), "to": to_number(p.get("to")),
-                                                          "result": {"text": p["text"]}}})
+            mappings.append(
+                {
+                    "type": "range",
+                    "options": {
+                        "from": to_number(p.get("from")),
+                        "to": to_number(p.get("to")),
+                        "result": {"text": p["text"]},
+                    },
+                }
+            )
     _color_mappings(mappings)
     defaults["mappings"] = mappings
     new = kept(panel, "state-timeline")

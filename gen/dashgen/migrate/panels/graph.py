@@ -27,8 +27,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..walk import dicts, number, to_number
-from .common import (Converted, angular_options, cleared_field_config, is_number, kept, reducer,
-                     reducers_for_migration, without_none)
+from .common import (
+    Converted,
+    angular_options,
+    cleared_field_config,
+    is_number,
+    kept,
+    reducer,
+    reducers_for_migration,
+    without_none,
+)
 
 _ALIAS_REGEX_DELIMITERS = "/~@;%#'"
 _REGEX_FLAGS = set("gimsuy")
@@ -51,7 +59,7 @@ def _alias_is_regex(alias: str) -> bool:
         return False
     closing = alias.find(alias[0], 1)
     while closing != -1:
-        if set(alias[closing + 1:]) <= _REGEX_FLAGS:
+        if set(alias[closing + 1 :]) <= _REGEX_FLAGS:
             return True
         closing = alias.find(alias[0], closing + 1)
     return False
@@ -77,9 +85,15 @@ def _axis(axis: Any) -> dict[str, Any]:
     log = axis.get("logBase")
     if log in (2, 10) and not isinstance(log, bool):
         custom["scaleDistribution"] = {"type": "log", "log": number(log)}
-    return without_none({"unit": axis.get("format"), "decimals": _valid_number(axis.get("decimals")),
-                         "min": _valid_number(axis.get("min")), "max": _valid_number(axis.get("max")),
-                         "custom": custom})
+    return without_none(
+        {
+            "unit": axis.get("format"),
+            "decimals": _valid_number(axis.get("decimals")),
+            "min": _valid_number(axis.get("min")),
+            "max": _valid_number(axis.get("max")),
+            "custom": custom,
+        }
+    )
 
 
 def _times(value: Any, factor: int) -> Any:
@@ -99,12 +113,15 @@ def _right_axis_props(y1: dict[str, Any], y2: dict[str, Any]) -> list[dict[str, 
     return props
 
 
-def _series_override(so: dict[str, Any], y1: dict[str, Any], yaxes: list[Any],
-                     dash: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
+def _series_override(
+    so: dict[str, Any], y1: dict[str, Any], yaxes: list[Any], dash: dict[str, Any]
+) -> tuple[dict[str, Any] | None, bool]:
     """One ``seriesOverrides`` entry as a field override; and whether it fills below another series."""
     alias = so["alias"]
-    rule: dict[str, Any] = {"matcher": {"id": "byRegexp" if _alias_is_regex(alias) else "byName", "options": alias},
-                            "properties": []}
+    rule: dict[str, Any] = {
+        "matcher": {"id": "byRegexp" if _alias_is_regex(alias) else "byName", "options": alias},
+        "properties": [],
+    }
     props = rule["properties"]
     fill_below = False
     dash_override = None
@@ -147,8 +164,12 @@ def _series_override(so: dict[str, Any], y1: dict[str, Any], yaxes: list[Any],
             else:
                 dash_override["fill"] = "dash" if v else "solid"
         elif key == "stack":
-            props.append({"id": "custom.stacking",
-                          "value": {"mode": "normal" if v else "none", "group": v if isinstance(v, str) else "A"}})
+            props.append(
+                {
+                    "id": "custom.stacking",
+                    "value": {"mode": "normal" if v else "none", "group": v if isinstance(v, str) else "A"},
+                }
+            )
         elif key == "color":
             props.append({"id": "color", "value": {"fixedColor": v, "mode": "fixed"}})
         elif key == "transform":
@@ -203,8 +224,10 @@ def _thresholds(old: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
 
 
 def _legend_hide_override(reducer_id: str) -> dict[str, Any]:
-    return {"matcher": {"id": "byValue", "options": {"reducer": reducer_id, "op": "gte", "value": 0}},
-            "properties": [{"id": "custom.hideFrom", "value": {"tooltip": True, "viz": False, "legend": True}}]}
+    return {
+        "matcher": {"id": "byValue", "options": {"reducer": reducer_id, "op": "gte", "value": 0}},
+        "properties": [{"id": "custom.hideFrom", "value": {"tooltip": True, "viz": False, "legend": True}}],
+    }
 
 
 def _time_region_annotations(angular: dict[str, Any], panel_id: Any) -> list[dict[str, Any]]:
@@ -219,10 +242,19 @@ def _time_region_annotations(angular: dict[str, Any], panel_id: Any) -> list[dic
             "filter": {"exclude": False, "ids": [panel_id]},
             "iconColor": color,
             "name": f"T{idx + 1}",
-            "target": {"queryType": "timeRegions", "refId": "Anno",
-                       "timeRegion": without_none({"fromDayOfWeek": old.get("fromDayOfWeek"),
-                                                   "toDayOfWeek": old.get("toDayOfWeek"), "from": old.get("from"),
-                                                   "to": old.get("to"), "timezone": "utc"})},
+            "target": {
+                "queryType": "timeRegions",
+                "refId": "Anno",
+                "timeRegion": without_none(
+                    {
+                        "fromDayOfWeek": old.get("fromDayOfWeek"),
+                        "toDayOfWeek": old.get("toDayOfWeek"),
+                        "from": old.get("from"),
+                        "to": old.get("to"),
+                        "timezone": "utc",
+                    }
+                ),
+            },
         }
         if old.get("fill"):
             out.append(without_none(anno))
@@ -238,16 +270,24 @@ def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tupl
     yaxes = angular.get("yaxes") if isinstance(angular.get("yaxes"), list) else []
     y1 = _axis(yaxes[0] if yaxes else None)
     y1 = {**field_config["defaults"], **y1}
-    dash = {"fill": "dash" if angular.get("dashes") else "solid",
-            "dash": [angular.get("dashLength", 10) if angular.get("dashLength") is not None else 10,
-                     angular.get("spaceLength", 10) if angular.get("spaceLength") is not None else 10]}
+    dash = {
+        "fill": "dash" if angular.get("dashes") else "solid",
+        "dash": [
+            angular.get("dashLength", 10) if angular.get("dashLength") is not None else 10,
+            angular.get("spaceLength", 10) if angular.get("spaceLength") is not None else 10,
+        ],
+    }
 
     alias_colors = angular.get("aliasColors")
     if isinstance(alias_colors, dict):
         for alias, color in alias_colors.items():
             if color:
-                overrides.append({"matcher": {"id": "byName", "options": alias},
-                                  "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
+                overrides.append(
+                    {
+                        "matcher": {"id": "byName", "options": alias},
+                        "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}],
+                    }
+                )
 
     fill_below = False
     for so in dicts(angular.get("seriesOverrides")):
@@ -312,8 +352,9 @@ def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tupl
         if "shared" in old_tooltip:
             tooltip["mode"] = "multi" if old_tooltip["shared"] else "single"
         if "sort" in old_tooltip and old_tooltip.get("shared"):
-            tooltip["sort"] = {1: "asc", 2: "desc"}.get(old_tooltip["sort"], "none") \
-                if is_number(old_tooltip["sort"]) else "none"
+            tooltip["sort"] = (
+                {1: "asc", 2: "desc"}.get(old_tooltip["sort"], "none") if is_number(old_tooltip["sort"]) else "none"
+            )
 
     old_thresholds = dicts(angular.get("thresholds"))
     if old_thresholds:
@@ -323,8 +364,12 @@ def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tupl
 
     xaxis = angular.get("xaxis")
     if isinstance(xaxis, dict) and xaxis.get("show") is False and xaxis.get("mode") == "time":
-        overrides.append({"matcher": {"id": "byType", "options": "time"},
-                          "properties": [{"id": "custom.axisPlacement", "value": "hidden"}]})
+        overrides.append(
+            {
+                "matcher": {"id": "byType", "options": "time"},
+                "properties": [{"id": "custom.axisPlacement", "value": "hidden"}],
+            }
+        )
     return {"defaults": without_none(y1), "overrides": overrides}, {"legend": legend, "tooltip": tooltip}, annotations
 
 
@@ -338,8 +383,10 @@ def _bar_options(angular: dict[str, Any], field_config: dict[str, Any], kind: st
     defaults = {**field_config["defaults"], "color": {"mode": "palette-classic"}}
     options: dict[str, Any] = {
         "orientation": "auto",
-        "reduceOptions": {"values": False, "calcs": reducers_for_migration(xaxis.get("values"))
-                          if "values" in xaxis else []},
+        "reduceOptions": {
+            "values": False,
+            "calcs": reducers_for_migration(xaxis.get("values")) if "values" in xaxis else [],
+        },
         "legend": {"displayMode": "list", "showLegend": True, "placement": "bottom", "calcs": []},
     }
     legend = angular.get("legend") if isinstance(angular.get("legend"), dict) else {}
@@ -370,8 +417,10 @@ def convert(panel: dict[str, Any]) -> Converted:
     if kind == "barchart":
         xaxis = panel.get("xaxis") if isinstance(panel.get("xaxis"), dict) else {}
         transformations = panel["transformations"] if isinstance(panel.get("transformations"), list) else []
-        new["transformations"] = [*transformations, {"id": "reduce", "options": {
-            "reducers": reducers_for_migration(xaxis.get("values"))}}]
+        new["transformations"] = [
+            *transformations,
+            {"id": "reduce", "options": {"reducers": reducers_for_migration(xaxis.get("values"))}},
+        ]
     new["options"] = options
     new["fieldConfig"] = fc
     notes = [f"{len(annotations)} time region(s) became dashboard annotations"] if annotations else []

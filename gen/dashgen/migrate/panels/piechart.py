@@ -22,17 +22,28 @@ def convert(panel: dict[str, Any]) -> Converted:
     if isinstance(colors, dict):
         for alias, color in colors.items():
             if color:
-                overrides.append({"matcher": {"id": "byName", "options": alias},
-                                  "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
+                overrides.append(
+                    {
+                        "matcher": {"id": "byName", "options": alias},
+                        "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}],
+                    }
+                )
     defaults = {"decimals": angular["decimals"] if angular.get("decimals") else 0}
     if angular.get("format") is not None:
         defaults["unit"] = angular["format"]
-    legend: dict[str, Any] = {"placement": "right", "values": [], "displayMode": "table", "showLegend": True,
-                              "calcs": []}
+    legend: dict[str, Any] = {
+        "placement": "right",
+        "values": [],
+        "displayMode": "table",
+        "showLegend": True,
+        "calcs": [],
+    }
     options: dict[str, Any] = {"legend": legend}
     value_name = angular.get("valueName")
     if value_name:
-        options["reduceOptions"] = {"calcs": [_REDUCERS[value_name]] if isinstance(value_name, str) and value_name in _REDUCERS else []}
+        options["reduceOptions"] = {
+            "calcs": [_REDUCERS[value_name]] if isinstance(value_name, str) and value_name in _REDUCERS else []
+        }
     legend_type = angular.get("legendType")
     if legend_type == "Under graph":
         legend["placement"] = "bottom"

@@ -25,8 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..mappings import angular_value_mappings, singlestat_thresholds
-from .common import Converted, angular_options, cleared_field_config, kept, reducer
 from ..walk import label
+from .common import Converted, angular_options, cleared_field_config, kept, reducer
 
 
 def _affix(angular: dict[str, Any], defaults: dict[str, Any], panel: dict[str, Any]) -> list[str]:
@@ -38,8 +38,10 @@ def _affix(angular: dict[str, Any], defaults: dict[str, Any], panel: dict[str, A
     if unit in (None, "", "none") and bool(prefix.strip()) != bool(postfix.strip()):
         defaults["unit"] = f"prefix:{prefix}" if prefix.strip() else f"suffix:{postfix}"
         return []
-    return [f"{label(panel)}: singlestat prefix/postfix {prefix!r}/{postfix!r} dropped (stat has none; "
-            f"the unit {unit!r} stays)"]
+    return [
+        f"{label(panel)}: singlestat prefix/postfix {prefix!r}/{postfix!r} dropped (stat has none; "
+        f"the unit {unit!r} stays)"
+    ]
 
 
 def convert(panel: dict[str, Any]) -> Converted:

@@ -22,10 +22,20 @@ from ..walk import dicts, number, parse_float
 from .common import Converted, angular_options, cleared_field_config, is_number, kept
 
 _COLOR_MODES = {"cell": "color-background", "row": "color-background", "value": "color-text"}
-_TRANSFORMS = {"timeseries_to_rows": "seriesToRows", "timeseries_to_columns": "seriesToColumns",
-               "timeseries_aggregations": "reduce", "table": "merge"}
-_COLUMN_REDUCERS = {"avg": "mean", "min": "min", "max": "max", "total": "sum", "current": "lastNotNull",
-                    "count": "count"}
+_TRANSFORMS = {
+    "timeseries_to_rows": "seriesToRows",
+    "timeseries_to_columns": "seriesToColumns",
+    "timeseries_aggregations": "reduce",
+    "table": "merge",
+}
+_COLUMN_REDUCERS = {
+    "avg": "mean",
+    "min": "min",
+    "max": "max",
+    "total": "sum",
+    "current": "lastNotNull",
+    "count": "count",
+}
 
 
 def _steps(thresholds: list[Any], colors: list[Any]) -> list[dict[str, Any]]:
@@ -33,8 +43,14 @@ def _steps(thresholds: list[Any], colors: list[Any]) -> list[dict[str, Any]]:
     for i, t in enumerate(thresholds):
         color = colors[i + 1] if i + 1 < len(colors) and colors[i + 1] is not None else "red"
         value = number(float(t)) if is_number(t) else parse_float(t) if isinstance(t, str) else None
-        steps.append({"color": color, "value": number(value) if isinstance(value, float) and value == value
-                      and abs(value) != float("inf") else 0})
+        steps.append(
+            {
+                "color": color,
+                "value": number(value)
+                if isinstance(value, float) and value == value and abs(value) != float("inf")
+                else 0,
+            }
+        )
     return steps
 
 
@@ -61,7 +77,9 @@ def _defaults(style: dict[str, Any] | None) -> dict[str, Any]:
     if isinstance(style.get("unit"), str) and style["unit"]:
         out["unit"] = style["unit"]
     if is_number(style.get("decimals")):
-        out["decimals"] = number(float(style["decimals"])) if isinstance(style["decimals"], float) else style["decimals"]
+        out["decimals"] = (
+            number(float(style["decimals"])) if isinstance(style["decimals"], float) else style["decimals"]
+        )
     if isinstance(style.get("alias"), str) and style["alias"]:
         out["displayName"] = style["alias"]
     if custom:
@@ -87,10 +105,18 @@ def _override(style: dict[str, Any]) -> dict[str, Any]:
     if style.get("type") == "hidden":
         props.append({"id": "custom.hideFrom.viz", "value": True})
     if style.get("link") is True:
-        props.append({"id": "links", "value": [{
-            "title": style.get("linkTooltip") if isinstance(style.get("linkTooltip"), str) else "",
-            "url": style.get("linkUrl") if isinstance(style.get("linkUrl"), str) else "",
-            "targetBlank": style.get("linkTargetBlank") is True}]})
+        props.append(
+            {
+                "id": "links",
+                "value": [
+                    {
+                        "title": style.get("linkTooltip") if isinstance(style.get("linkTooltip"), str) else "",
+                        "url": style.get("linkUrl") if isinstance(style.get("linkUrl"), str) else "",
+                        "targetBlank": style.get("linkTargetBlank") is True,
+                    }
+                ],
+            }
+        )
     if isinstance(style.get("colorMode"), str) and style["colorMode"] in _COLOR_MODES:
         props.append({"id": "custom.cellOptions", "value": {"type": _COLOR_MODES[style["colorMode"]]}})
     if isinstance(style.get("align"), str) and style["align"]:
@@ -108,8 +134,11 @@ def _transformations(panel: dict[str, Any], angular: dict[str, Any]) -> list[Any
         options: dict[str, Any] = {"reducers": []}
         if transform == "timeseries_aggregations":
             options["includeTimeField"] = False
-            options["reducers"] = [_COLUMN_REDUCERS[c["value"]] for c in dicts(angular.get("columns"))
-                                   if isinstance(c.get("value"), str) and c["value"] in _COLUMN_REDUCERS]
+            options["reducers"] = [
+                _COLUMN_REDUCERS[c["value"]]
+                for c in dicts(angular.get("columns"))
+                if isinstance(c.get("value"), str) and c["value"] in _COLUMN_REDUCERS
+            ]
         out.append({"id": _TRANSFORMS[transform], "options": options})
     return out
 

@@ -17,8 +17,14 @@ from ..mappings import singlestat_thresholds
 from ..walk import label, to_number
 from .common import Converted, angular_options, kept
 
-_CENTERS = {"(0°, 0°)": "zero", "North America": "north-america", "Europe": "europe", "West Asia": "west-asia",
-            "SE Asia": "se-asia", "Last GeoHash": "coords"}
+_CENTERS = {
+    "(0°, 0°)": "zero",
+    "North America": "north-america",
+    "Europe": "europe",
+    "West Asia": "west-asia",
+    "SE Asia": "se-asia",
+    "Last GeoHash": "coords",
+}
 
 
 def convert(panel: dict[str, Any]) -> Converted:
