@@ -364,6 +364,8 @@ def test_push_and_diff_work_on_the_named_environment(project, monkeypatch):
         assert [(t["target"], t["environment"]) for t in doc["targets"]] == [("dev", "dev"), ("prod", "prod")]
         urls = {name: [d["url"] for d in g.datasources(1).values()] for name, g in (("dev", dev), ("prod", prod))}
         assert urls == {"dev": ["http://prometheus-dev:9090"], "prod": ["http://prometheus-prod:9090"]}
+        text = project.run("diff", "--target", "dev")
+        assert text.code == 0 and ", environment dev" in text.out.splitlines()[0]
         same = project.run("diff", "--target", "prod", "--env", "prod", "-o", "json")
         assert same.code == 0 and json.loads(same.out)["targets"][0]["environment"] == "prod"
         wrong = project.run("diff", "--target", "prod", "--env", "dev")
