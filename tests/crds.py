@@ -49,6 +49,23 @@ def find_crd_dir(start: Path) -> Path | None:
     return None
 
 
+def validator_for(repo: Path) -> Validator:
+    """The validator over the CRDs found from ``repo``; without them the calling test fails under
+    CI=true and is skipped elsewhere, saying where the CRDs go."""
+    import pytest
+
+    directory = find_crd_dir(repo)
+    if directory is None or not directory.is_dir():
+        where = f"../shared/reference/grafana-operator-crds (from {repo}) or ${{{ENV}}}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"grafana-operator CRDs not found at {where}")
+        pytest.skip(f"grafana-operator CRDs not found: put grafana-operator's config/crd/bases in {where}")
+    crds = load_crds(directory)
+    missing = {"GrafanaDashboard", "GrafanaFolder", "GrafanaDatasource"} - {kind for _, kind in crds}
+    assert not missing, f"no CRD for {', '.join(sorted(missing))} in {directory}"
+    return Validator(crds)
+
+
 class CRD:
     def __init__(self, doc: dict[str, Any]):
         self.group = doc["spec"]["group"]

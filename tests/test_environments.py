@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import grafanalib_dashboard
-from crds import Validator, find_crd_dir, load_crds
+from crds import validator_for
 from grafana_double import GrafanaDouble
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,13 +136,7 @@ def test_two_environments_differ_exactly_in_the_values_given(fleet):
 
 
 def test_the_operator_objects_of_the_trees_validate_and_carry_the_sidecar_json(fleet):
-    directory = find_crd_dir(REPO)
-    if directory is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("grafana-operator CRDs not found (../shared/reference/grafana-operator-crds)")
-        pytest.skip("grafana-operator CRDs not found: put them in ../shared/reference/grafana-operator-crds "
-                    "or name the directory in DASHGEN_OPERATOR_CRDS")
-    validator = Validator(load_crds(directory))
+    validator = validator_for(REPO)
     root, _ = fleet
     for env in ("staging", "prod"):
         base = root / "provisioning" / env
@@ -400,12 +394,7 @@ def test_lint_verify_and_preview_take_the_environment(project):
 def test_a_rebuild_passes_the_crds_update_rules(project):
     """The CRDs' transition rules (immutable uid and instanceSelector...) hold between one build
     and the next, when dashboards and values change."""
-    directory = find_crd_dir(REPO)
-    if directory is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("grafana-operator CRDs not found (../shared/reference/grafana-operator-crds)")
-        pytest.skip("grafana-operator CRDs not found: put them in ../shared/reference/grafana-operator-crds")
-    validator = Validator(load_crds(directory))
+    validator = validator_for(REPO)
     _repository(project)
     assert project.run("build", "--env", "prod").code == 0
     base = project.root / "provisioning/prod/kubernetes/grafana-operator"

@@ -7,7 +7,6 @@ import base64
 import copy
 import gzip
 import json
-import os
 import string
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crds import Validator, find_crd_dir, load_crds
+from crds import Validator, validator_for
 from dashgen import config as config_mod
 from dashgen import sources
 from dashgen.config import LabelRequirement, LabelSelector, OperatorOutput
@@ -34,15 +33,7 @@ SETTINGS = OperatorOutput(instance_selector=LabelSelector(match_labels={"dashboa
 
 @pytest.fixture(scope="module")
 def validator() -> Validator:
-    directory = find_crd_dir(REPO)
-    if directory is None or not directory.is_dir():
-        where = f"../shared/reference/grafana-operator-crds (from {REPO}) or ${{DASHGEN_OPERATOR_CRDS}}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"grafana-operator CRDs not found at {where}")
-        pytest.skip(f"grafana-operator CRDs not found: put grafana-operator's config/crd/bases in {where}")
-    crds = load_crds(directory)
-    assert {kind for _, kind in crds} >= {"GrafanaDashboard", "GrafanaFolder", "GrafanaDatasource"}
-    return Validator(crds)
+    return validator_for(REPO)
 
 
 @pytest.fixture(scope="module")

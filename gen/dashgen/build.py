@@ -149,6 +149,13 @@ def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], No
         notes.append(checked.note)
     size_problems: list[checks.Problem] = []
     sidecar = "sidecar" in config.output.kinds
+    for folder in resources.folders if sidecar else ():
+        if folder.parent_uid:  # Grafana's file provisioning makes one level of folders
+            raise DashgenError(
+                f"key 'folders.{folder.key}.parent_uid': the sidecar cannot nest folders; render nested folders "
+                "with output.kinds: [operator], or push them (dashgen push)",
+                path=config.file,
+            )
     for d in resources.dashboards:
         try:
             text = dump_json(d.model)

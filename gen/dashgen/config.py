@@ -31,6 +31,7 @@ class FolderSpec:
 
     title: str
     uid: str | None = None
+    parent_uid: str | None = None  # nest it in this Grafana folder (another folder's uid)
 
 
 @dataclass(frozen=True)

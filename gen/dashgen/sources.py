@@ -149,7 +149,7 @@ def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:
         )
     key = parts[0]
     spec = config.folder(key)
-    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key))
+    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key), parent_uid=spec.parent_uid or "")
 
 
 def folder_uid(directory: str) -> str:

@@ -114,6 +114,8 @@ def dashboard_path(d: Dashboard) -> str:
 
 def folder_object(folder: Folder, config: Config, settings: OperatorOutput) -> dict[str, Any]:
     spec: dict[str, Any] = {"uid": folder.uid, "title": folder.title}
+    if folder.parent_uid:
+        spec["parentFolderUID"] = folder.parent_uid
     return _object("GrafanaFolder", folder_name(folder), f"{config.sources}/{folder.key}", spec, config, settings)
 
 
