@@ -422,3 +422,17 @@ def test_operator_output_without_environments(project):
     board = yaml.safe_load(files["kubernetes/grafana-operator/grafanadashboard-dashgen-team-a.yaml"])
     assert board["spec"]["allowCrossNamespaceImport"] is True and board["spec"]["folderRef"] == "dashgen-team"
     assert not any(p.startswith("kubernetes/dashboards/") for p in files)
+
+
+def test_a_setting_without_default_needs_a_value_without_environments_too(project):
+    project.write("dashboards/cluster_name.py", """
+        import dashgen
+
+        manifests = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-name"},
+                      "data": {"name": dashgen.setting("cluster.name")}}]
+    """)
+    line = _fails_writing_nothing(project, "build")
+    assert line == ("error: dashboards/cluster_name.py:4: reads 'values.cluster.name', which values: in dashgen.yaml "
+                    "does not set (it has no default)")
+    project.write("dashgen.yaml", "values: {cluster: {name: one}}\n")
+    assert project.run("build").code == 0
