@@ -268,12 +268,14 @@ def test_switching_to_environments_removes_the_old_tree_and_nothing_else(project
     assert project.run("build").code == 0
     old = set(json.loads((project.root / "provisioning/dashgen-files.json").read_text())["files"])
     project.write("provisioning/README.md", "notes kept by hand\n")
+    project.write("provisioning/dashboards/Team/team-a.json", "{}\n")  # an owned file edited by hand
     project.write("dashgen.yaml", "environments: {dev: {}, prod: {}}\n")
     check = project.run("build", "--check")
     assert check.code == 2 and "would remove the tree of the layout before environments" in check.out
     result = project.run("build")
     assert result.code == 0, result.err
     assert "provisioning/: removed the tree of the layout before environments" in result.out
+    assert "provisioning/dashboards/Team/team-a.json was edited by hand; deleted (nothing builds it)" in result.err
     files = set(_tree(project.root / "provisioning"))
     assert not any(p in files for p in old) and "dashgen-files.json" not in files
     assert "README.md" in files and "dev/kustomization.yaml" in files and "prod/kustomization.yaml" in files

@@ -195,6 +195,9 @@ def _report_environments(results, check: bool, verbose: bool, output_format: str
         return
     for result in results:
         if result.retired:
+            for path in result.changes.edited_by_hand:
+                fate = "build would delete it" if check else "deleted"
+                click.echo(f"warning: {result.output}/{path} was edited by hand; {fate} (nothing builds it)", err=True)
             if result.changes.any:
                 verb = "would remove" if check else "removed"
                 what = (
