@@ -290,32 +290,58 @@ def test_switching_to_environments_removes_the_old_tree_and_nothing_else(project
 # ------------------------------------------------------------------------ secrets
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(secret=st.text(alphabet=string.ascii_letters + string.digits + "+/_-", min_size=16, max_size=40))
-def test_no_secret_value_is_in_any_tree(tmp_path_factory, monkeypatch, secret):
-    root = tmp_path_factory.mktemp("secrets")
+def _secret_project(root: Path) -> Path:
     (root / "dashboards/team").mkdir(parents=True)
     (root / "dashboards/team/a.py").write_text(grafanalib_dashboard("A", "team-a"))
     (root / "dashboards/datasources.py").write_text(
         'datasources = [{"name": "Loki", "type": "loki", "uid": "loki", "url": "http://loki:3100",\n'
         '  "basicAuth": True, "basicAuthUser": "grafana",\n'
-        '  "secureJsonData": {"basicAuthPassword": "${LOKI_PASSWORD}"}}]\n')
+        '  "secureJsonData": {"basicAuthPassword": "${LOKI_PASSWORD}"}}]\n'
+    )
     (root / "dashgen.yaml").write_text(
         "output: {kinds: [sidecar, operator], operator: {instance_selector: {matchLabels: {a: b}}}}\n"
-        "environments: {dev: {}, prod: {output: {kinds: [operator]}}}\n")
-    monkeypatch.setenv("LOKI_PASSWORD", secret)
-    monkeypatch.chdir(root)
+        "environments: {dev: {}, prod: {output: {kinds: [operator]}}}\n"
+    )
+    return root
+
+
+def _build_tree(root: Path) -> dict[str, bytes]:
     from dashgen import config as config_mod
     from dashgen.build import build_environments
 
     build_environments(config_mod.load(root=root))
-    written = _tree(root / "provisioning")
-    assert len(written) > 10
-    assert not any(secret.encode() in content for content in written.values())
+    return _tree(root / "provisioning")
+
+
+@pytest.fixture(scope="module")
+def without_secret(tmp_path_factory) -> dict[str, bytes]:
+    """The trees built with LOKI_PASSWORD unset."""
+    saved = os.environ.pop("LOKI_PASSWORD", None)
+    try:
+        return _build_tree(_secret_project(tmp_path_factory.mktemp("baseline")))
+    finally:
+        if saved is not None:
+            os.environ["LOKI_PASSWORD"] = saved
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(secret=st.text(alphabet=string.ascii_letters + string.digits + "+/_-=!", min_size=16, max_size=40))
+def test_no_secret_value_is_in_any_tree(tmp_path_factory, monkeypatch, without_secret, secret):
+    """With the secret set in the environment (as for push), every tree is byte for byte what it is
+    without it: no secret value can be in the output, only the reference to the Secret."""
+    monkeypatch.setenv("LOKI_PASSWORD", secret)
+    written = _build_tree(_secret_project(tmp_path_factory.mktemp("secrets")))
+    assert written == without_secret and len(written) > 10
+    if not any(secret.encode() in content for content in without_secret.values()):
+        assert not any(secret.encode() in content for content in written.values())
     for env in ("dev", "prod"):
-        ds = yaml.safe_load(written[f"{env}/kubernetes/grafana-operator/grafanadatasource-dashgen-datasource-loki.yaml"])
+        path = f"{env}/kubernetes/grafana-operator/grafanadatasource-dashgen-datasource-loki.yaml"
+        ds = yaml.safe_load(written[path])
         assert ds["spec"]["valuesFrom"][0]["valueFrom"]["secretKeyRef"] == {
-            "name": "grafana-datasource-secrets", "key": "LOKI_PASSWORD"}
+            "name": "grafana-datasource-secrets",
+            "key": "LOKI_PASSWORD",
+        }
+        assert ds["spec"]["datasource"]["secureJsonData"] == {"basicAuthPassword": "${LOKI_PASSWORD}"}
 
 
 def test_a_large_dashboard_is_gzip_json_that_decodes_to_the_sidecar_json(project):
