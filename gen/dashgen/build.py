@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from . import checks, promtool, sources
+from . import checks, environments, promtool, sources
 from .config import Config
 from .errors import DashgenError, DashgenErrors
 from .formats import dump_json
@@ -28,6 +28,8 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)  # what was skipped, e.g. promtool missing
     written: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    environment: str | None = None
+    retired: bool = False  # a tree no longer built, removed (the layout before environments, a removed environment)
 
 
 @contextlib.contextmanager
@@ -59,7 +61,7 @@ def load_checked(
     """
     from .lint.project import lint_resources
 
-    resources = sources.load(config, progress)
+    resources = environments.ship(sources.load(config, progress), config)
     problems = checks.check(resources, config)
     _raise_errors(problems)
     if not lint:
@@ -92,6 +94,51 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
 
     Dashboards are rendered and handed to the writer one at a time.
     """
+    with OutputWriter(config.output_dir, check=check) as out:
+        result = _render(config, out, progress)
+        result.changes = out.finish()
+    result.written = not check and result.changes.any
+    return result
+
+
+@_no_cyclic_gc()
+def build_environments(
+    config: Config,
+    names: list[str] | None = None,
+    *,
+    check: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[BuildResult]:
+    """Each environment (``names``, default all) into ``<output>/<name>``, sources loaded once per
+    environment. Nothing is written unless every environment renders. A build of all of them
+    also removes the trees nothing builds any more (environments.retired_trees)."""
+    names = list(dict.fromkeys(names or []))
+    chosen = [config.for_environment(name) for name in (names or list(config.environments))]
+    results: list[BuildResult] = []
+    with contextlib.ExitStack() as stack:
+        writers = []
+        for env_config in chosen:
+            out = stack.enter_context(OutputWriter(env_config.output_dir, check=check))
+            results.append(_render(env_config, out, progress))
+            writers.append(out)
+        if not names or set(names) == set(config.environments):
+            for tree in environments.retired_trees(config):
+                writers.append(stack.enter_context(OutputWriter(tree, check=check, retire=True)))
+                results.append(
+                    BuildResult(
+                        tree, Changes(), retired=True, environment=None if tree == config.output_dir else tree.name
+                    )
+                )
+        for result, out in zip(results, writers):
+            result.changes = out.review()
+        for result, out in zip(results, writers):
+            out.apply()
+            result.written = not check and result.changes.any
+    return results
+
+
+def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], None] | None) -> BuildResult:
+    """Load, check and render ``config`` into ``out`` (staged, not applied)."""
     resources, warnings = load_checked(config, progress=progress)
     notes = []
     checked = promtool.check_rules(
@@ -101,20 +148,27 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
     if checked.note:
         notes.append(checked.note)
     size_problems: list[checks.Problem] = []
-    with OutputWriter(config.output_dir, check=check) as out:
-        for d in resources.dashboards:
-            try:
-                text = dump_json(d.model)
-            except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
-                raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
+    sidecar = "sidecar" in config.output.kinds
+    for folder in resources.folders if sidecar else ():
+        if folder.parent_uid:  # Grafana's file provisioning makes one level of folders
+            raise DashgenError(
+                f"key 'folders.{folder.key}.parent_uid': the sidecar cannot nest folders; render nested folders "
+                "with output.kinds: [operator], or push them (dashgen push)",
+                path=config.file,
+            )
+    for d in resources.dashboards:
+        try:
+            text = dump_json(d.model)
+        except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
+            raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
+        if sidecar:
             obj = dashboard_configmap(d, config, text)
             size_problems += checks.check_configmap_size(obj["metadata"]["name"], d.source, *configmap_sizes(obj))
-            for path, content in dashboard_files(d, config, text):
-                out.add(path, content.encode("utf-8"))
-        _raise_errors(size_problems)
-        for path, content in shared_files(resources, config):
+        for path, content in dashboard_files(d, config, text):
             out.add(path, content.encode("utf-8"))
-        changes = out.finish()
+    _raise_errors(size_problems)
+    for path, content in shared_files(resources, config):
+        out.add(path, content.encode("utf-8"))
     counts = {
         "dashboards": len(resources.dashboards),
         "folders": len(resources.folders),
@@ -123,7 +177,7 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
         "manifests": len(resources.manifests),
     }
     return BuildResult(
-        config.output_dir, changes, warnings + size_problems, notes, written=not check and changes.any, counts=counts
+        config.output_dir, Changes(), warnings + size_problems, notes, counts=counts, environment=config.environment
     )
 
 

@@ -38,10 +38,12 @@ class _State:
     def __init__(self, config_path: str | None):
         self.config_path = config_path
 
-    def config(self):
+    def config(self, environment: str | None = None):
+        """dashgen.yaml; as ``environment`` has it when one is named (--env)."""
         from . import config
 
-        return config.load(self.config_path)
+        loaded = config.load(self.config_path)
+        return loaded.for_environment(environment) if environment else loaded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -77,9 +79,18 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
+@click.option(
+    "--env",
+    "-e",
+    "env_names",
+    metavar="NAME",
+    multiple=True,
+    help="Build only this environment of dashgen.yaml (repeatable). Default: every environment, each into "
+    "<output>/<NAME>/.",
+)
 @OUTPUT_OPTION
 @click.pass_obj
-def build(state: _State, check: bool, verbose: bool, output_format: str) -> None:
+def build(state: _State, check: bool, verbose: bool, env_names: tuple[str, ...], output_format: str) -> None:
     """Render the sources into the output directory (default provisioning/).
 
     \b
@@ -95,15 +106,34 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
     rules` when promtool is on PATH (a note says so when it is not). Only files
     listed in dashgen-files.json are ever changed or deleted. On any error
     nothing is written.
-    """
-    from .build import build as run_build
 
+    With `environments:` in dashgen.yaml, each environment is a complete tree of
+    its own, <output>/<NAME>/ (docs/many-clusters.md).
+    """
+    config = state.config()
     bar = _ProgressBar("loading sources", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
     try:
-        result = run_build(state.config(), check=check, progress=bar.update if bar else None)
+        if config.environments:
+            from .build import build_environments
+
+            results = build_environments(
+                config, list(env_names) or None, check=check, progress=bar.update if bar else None
+            )
+        elif env_names:
+            raise DashgenError(f"--env {env_names[0]}: {config.file} defines no environments")
+        else:
+            from .build import build as run_build
+
+            results = [run_build(config, check=check, progress=bar.update if bar else None)]
     finally:
         if bar:
             bar.close()
+    if config.environments:
+        _report_environments(results, check, verbose, output_format)
+        if check and any(r.changes.any for r in results):
+            sys.exit(EXIT_DIFFERS)
+        return
+    result = results[0]
     changes = result.changes
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -132,6 +162,58 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
         _print_changes(result, check, verbose or check)
     if check and changes.any:
         sys.exit(EXIT_DIFFERS)
+
+
+def _report_environments(results, check: bool, verbose: bool, output_format: str) -> None:
+    """build's report when dashgen.yaml has environments: one entry per tree."""
+    for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.environment}: {warning}", err=True)
+    for note in dict.fromkeys(n for r in results for n in r.notes):
+        click.echo(f"note: {note}", err=True)
+    if output_format == "json":
+        trees = [
+            {
+                "environment": r.environment,
+                "output": str(r.output),
+                "retired": r.retired,
+                "written": r.written,
+                "up_to_date": not r.changes.any,
+                **r.changes.to_dict(),
+                "counts": r.counts,
+                "warnings": [str(w) for w in r.warnings],
+            }
+            for r in results
+        ]
+        doc = {
+            "check": check,
+            "up_to_date": not any(r.changes.any for r in results),
+            "written": any(r.written for r in results),
+            "environments": trees,
+        }
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    for result in results:
+        if result.retired:
+            for path in result.changes.edited_by_hand:
+                fate = "build would delete it" if check else "deleted"
+                click.echo(f"warning: {result.output}/{path} was edited by hand; {fate} (nothing builds it)", err=True)
+            if result.changes.any:
+                verb = "would remove" if check else "removed"
+                what = (
+                    "the tree of the layout before environments"
+                    if result.environment is None
+                    else (f"the tree of environment '{result.environment}', no longer in the config")
+                )
+                click.echo(f"{result.output}/: {verb} {what} ({len(result.changes.removed)} files dashgen wrote)")
+            continue
+        for path in result.changes.edited_by_hand:
+            click.echo(
+                f"warning: {result.output}/{path} was edited by hand; "
+                + ("build would overwrite or delete it" if check else "overwritten or deleted"),
+                err=True,
+            )
+        _print_changes(result, check, verbose or check)
 
 
 class _LintCommand(click.Command):
@@ -163,9 +245,18 @@ class _LintCommand(click.Command):
 @cli.command(cls=_LintCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any finding).")
+@click.option(
+    "--env",
+    "-e",
+    "env_names",
+    metavar="NAME",
+    multiple=True,
+    help="Lint the sources as this environment of dashgen.yaml builds them (repeatable). Default: every "
+    "environment, each finding once.",
+)
 @OUTPUT_OPTION
 @click.pass_obj
-def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str) -> None:
+def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[str, ...], output_format: str) -> None:
     """Check dashboards and alert rules for problems before they ship.
 
     Without PATHS, lints the project's sources (dashboards/). PATHS may be dashboard
@@ -186,13 +277,18 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
         located, skipped = lint_paths(paths, settings)
         checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
     else:
-        from . import sources
+        from . import environments, sources
         from .build import configmap_sizes_by_uid
 
-        resources = sources.load(config)
-        located = lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, config))
-        rule_files = len({g.source for g in resources.rule_groups})
-        checked = f" in {len(resources.dashboards)} dashboards and {rule_files} rule files"
+        located, boards, rule_files = [], set(), set()
+        chosen = env_names or tuple(config.environments)
+        for env_config in [config.for_environment(name) for name in chosen] or [config]:
+            resources = environments.ship(sources.load(env_config), env_config)
+            located += lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, env_config))
+            boards |= {(d.source, d.uid) for d in resources.dashboards}
+            rule_files |= {g.source for g in resources.rule_groups}
+        located = list({json.dumps(loc.to_dict(), sort_keys=True): loc for loc in located}.values())
+        checked = f" in {len(boards)} dashboards and {len(rule_files)} rule files"
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":
@@ -281,6 +377,13 @@ def _prometheus_options(fn):
             metavar="DURATION",
             help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).",
         ),
+        click.option(
+            "--env",
+            "-e",
+            "env_name",
+            metavar="NAME",
+            help="The sources as this environment of dashgen.yaml builds them (its values and folders).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -305,6 +408,7 @@ def verify(
     concurrency: int,
     timeout: float,
     scrape_interval: str | None,
+    env_name: str | None,
     verbose: bool,
     output_format: str,
 ) -> None:
@@ -345,7 +449,7 @@ def verify(
     )
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        results = run_verify(state.config(), options, progress=bar.update if bar else None)
+        results = run_verify(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -536,6 +640,14 @@ def _grafana_options(fn):
             "(default: push.retries, 4). Other 4xx answers are never retried.",
         ),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
+        click.option(
+            "--env",
+            "-e",
+            "environment",
+            metavar="NAME",
+            help="The environment of dashgen.yaml to push (its values, folders and namespace). Default: each "
+            "target's own (targets.<name>.environment).",
+        ),
         OUTPUT_OPTION,
     ]
     for option in reversed(options):
@@ -569,6 +681,7 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
         concurrency=kw["concurrency"],
         verbose=kw["verbose"],
         output=kw["output_format"],
+        environment=kw["environment"],
     )
     code = pipeline.run(state.config(), options)
     if code:
@@ -692,6 +805,7 @@ def preview(
     concurrency: int,
     timeout: float,
     scrape_interval: str | None,
+    env_name: str | None,
     output_format: str,
 ) -> None:
     """Draw every dashboard with real data: an HTML page per dashboard, and PNGs.
@@ -745,12 +859,16 @@ def preview(
         from .preview.serve import serve as run_serve
 
         run_serve(
-            state.config, options, host=host, port=port, time_range=lambda: _time_range(time_from, time_to, time.time())
+            lambda: state.config(env_name),
+            options,
+            host=host,
+            port=port,
+            time_range=lambda: _time_range(time_from, time_to, time.time()),
         )
         return
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        result = run_preview(state.config(), options, progress=bar.update if bar else None)
+        result = run_preview(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

@@ -48,7 +48,7 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values, config.file) as provided, _package(root):
+    with values.provide(config.values, config.file, config.environment) as provided, _package(root):
         paths = discover(root)
         for done, path in enumerate(paths, 1):
             if progress is not None:
@@ -67,7 +67,9 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                 errors.append(exc)
         if not errors:
             errors.extend(
-                DashgenError(f"key 'values.{key}' is not read by any source (a typo?)", path=provided.where)
+                DashgenError(
+                    f"key '{_values_key(key, config)}' is not read by any source (a typo?)", path=provided.where
+                )
                 for key in values.unread_keys(provided)
             )
     if errors:
@@ -75,6 +77,15 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
         unique = list({str(e): e for e in errors}.values())
         raise DashgenErrors(unique)
     return resources
+
+
+def _values_key(key: str, config: Config) -> str:
+    """Where an unread value was set: the environment's ``values`` when it sets it."""
+    env = config.environments.get(config.environment or "")
+    node: Any = env.values if env is not None else None
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return f"environments.{config.environment}.values.{key}" if node is not None else f"values.{key}"
 
 
 def discover(root: Path) -> list[Path]:
@@ -138,7 +149,7 @@ def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:
         )
     key = parts[0]
     spec = config.folder(key)
-    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key))
+    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key), parent_uid=spec.parent_uid or "")
 
 
 def folder_uid(directory: str) -> str:
@@ -232,6 +243,13 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
     try:
         spec.loader.exec_module(module)
         return module
+    except values.MissingValue as exc:  # name the file that reads it, and the line
+        sys.modules.pop(name, None)
+        where, line = source, None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if _inside(frame.filename, root):
+                where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+        raise DashgenError(exc.message, path=where, line=line) from None
     except DashgenError:  # a setting() problem: about dashgen.yaml, not the module
         sys.modules.pop(name, None)
         raise

@@ -57,9 +57,10 @@ class Changes:
 class OutputWriter:
     """Collects the files of one build and applies them (or, with ``check``, only compares)."""
 
-    def __init__(self, output: Path, *, check: bool = False):
+    def __init__(self, output: Path, *, check: bool = False, retire: bool = False):
         self.output = output
         self.check = check
+        self.retire = retire  # remove every owned file and the record: the tree is no longer built
         record = read_record(output)
         self.old, self.pending = record.files, record.pending
         self._on_disk: dict[str, str] = {}  # hash of what is on disk now, for owned files that change
@@ -69,6 +70,7 @@ class OutputWriter:
         self._staging: Path | None = None
         self._created_output = False
         self._resolved: Path | None = None
+        self._record = b""
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -100,6 +102,15 @@ class OutputWriter:
 
     def finish(self) -> Changes:
         """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
+        changes = self.review()
+        self.apply()
+        return changes
+
+    def review(self) -> Changes:
+        """What finish() will do; raises if a foreign file is in the way. Several writers
+        (one per environment) are all reviewed before any applies."""
+        if self.retire and self.hashes:
+            raise ValueError("a retiring writer takes no files")  # a caller bug
         if self._foreign:
             listed = ", ".join(self._foreign[:3]) + (
                 f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else ""
@@ -109,8 +120,9 @@ class OutputWriter:
                 "move them away, dashgen never overwrites files it does not own",
                 path=str(self.output),
             )
-        record = _record_json(self.hashes)
-        self._compare(RECORD, record, _sha(record))
+        self._record = record = _record_json(self.hashes)
+        if not self.retire:
+            self._compare(RECORD, record, _sha(record))
         changes = self.changes
         owned = {*self.old, *self.pending}
         changes.removed = sorted(p for p in owned if p not in self.hashes and (self.output / p).is_file())
@@ -119,11 +131,26 @@ class OutputWriter:
             self._on_disk[path] = digest
             if not self._wrote(path, digest):
                 changes.edited_by_hand.append(path)
+        if self.retire and (self.output / RECORD).is_file():
+            changes.removed.append(RECORD)  # last: until then it lists what is left
         for names in (changes.added, changes.changed, changes.unchanged, changes.edited_by_hand):
             names.sort()
-        if not self.check and changes.any:
-            self._apply(record)
         return changes
+
+    def apply(self) -> None:
+        """Move the reviewed changes into place (nothing when checking)."""
+        if self.check or not self.changes.any:
+            return
+        if self.retire:
+            for path in self.changes.removed:
+                (self.output / path).unlink(missing_ok=True)
+                _prune_empty_dirs((self.output / path).parent, self.output)
+            try:
+                self.output.rmdir()  # only when nothing else is left in it
+            except OSError:
+                pass
+            return
+        self._apply(self._record)
 
     def _compare(self, path: str, content: bytes, digest: str) -> None:
         target = self.output / path
