@@ -31,9 +31,10 @@ def _prom_ds_vars(ctx: DashboardCtx) -> list[str]:
 @register(
     "template-datasource-rule",
     D,
-    "error",
+    "warning",
     "A dashboard with Prometheus queries has a Prometheus datasource variable named 'datasource' "
-    "(or '<type>_datasource' when there are several); dashboards without Prometheus queries are not checked.",
+    "(or '<type>_datasource' when there are several); dashboards without Prometheus queries are not checked. "
+    "Warning: house style (dashboard-linter's naming); any name works.",
 )
 def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     if not ctx.prom_targets:
@@ -142,6 +143,7 @@ _LABEL_VALUES = r"(?s)^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*
 _METRICS = r"(?s)^metrics\((.+)\)\s*$"
 _QUERY_RESULT = r"(?s)^query_result\((.+)\)\s*$"
 _FUNC_NAMES = ("label_names", "label_values", "metrics", "query_result")
+_OTHER_LANGUAGE = r"(?i)\s*(?:SHOW|SELECT)\s"  # InfluxQL or SQL, never PromQL
 
 
 def _var_query_problem(q: str) -> str | None:
@@ -199,7 +201,7 @@ def _var_query_problem(q: str) -> str | None:
     D,
     "error",
     "Prometheus query variables use label_names()/label_values()/metrics()/query_result() or a series "
-    "selector, with valid PromQL inside.",
+    "selector, with valid PromQL inside. Error: Grafana cannot run the query, so the variable has no values.",
 )
 def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for v in ctx.variables:
@@ -211,6 +213,8 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         ds = ctx.resolve(v.get("datasource"))
         if not ctx.ds_is_prometheus(ds):
             continue
+        if ds.kind == "none" and re.match(_OTHER_LANGUAGE, q):
+            continue  # the default datasource is unknown; this is InfluxQL or SQL (heapster's dashboards)
         problem = _var_query_problem(q)
         if problem:
             yield hit(
@@ -223,8 +227,9 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 @register(
     "template-on-time-change-reload-rule",
     D,
-    "error",
-    "Query variables refresh on time range change (refresh: 2), so their values match the time range.",
+    "warning",
+    "Query variables refresh on time range change (refresh: 2), so their values match the time range. "
+    "Warning: house style; values refreshed on load work.",
 )
 def template_on_time_change_reload_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for v in ctx.variables:
@@ -302,7 +307,8 @@ _TARGET_FIELDS = tuple((f, f"target {f}") for f in ("expr", "query", "rawSql", "
     "error",
     "Every $var/${var}/[[var]] in queries, titles, datasources, links and variable queries is a "
     "templating variable or a Grafana built-in ($__rate_interval, $__range, $__from...); SQL/InfluxQL "
-    "macros only count in non-Prometheus targets.",
+    "macros only count in non-Prometheus targets. Error: Grafana sends the reference as it is, so the query "
+    "fails or matches nothing.",
 )
 def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
     # Most strings have no variable at all: check for "$"/"[[" before anything else.
