@@ -41,7 +41,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"view"},
     ],
     "lint": [
-        {"data", "registry"},
+        {"data", "registry", "summary"},
         {"context"},
         {"rules"},
         {"settings"},
