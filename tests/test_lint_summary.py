@@ -24,15 +24,18 @@ def _dashboard(uid: str, panels: int, *, description: bool = False, expr: str = 
 
 
 def test_summarise_keeps_order_and_only_groups_rules_past_the_limit():
-    items = [("a", "f1")] * (LIST_UP_TO + 1) + [("b", "f1")] * LIST_UP_TO + [("", "f2")] * (LIST_UP_TO + 5)
-    items = [(rule, f"{src}#{i}") for i, (rule, src) in enumerate(items)]
-    listed, summaries = summarise(items, lambda w: w[0], lambda w: w[1].split("#")[0])
-    assert [w[0] for w in listed] == ["b"] * LIST_UP_TO + [""] * (LIST_UP_TO + 5)
-    [s] = summaries
-    assert (s.rule, len(s.items), s.files) == ("a", LIST_UP_TO + 1, 1)
-    assert s.items == [w for w in items if w[0] == "a"]
-    assert s.heading() == f"a: {LIST_UP_TO + 1} warnings in 1 file; the first {EXAMPLES} (--verbose lists all):"
-    assert summarise(items, lambda w: w[0], lambda w: w[1], verbose=True) == (items, [])
+    items = ([("a", "warning", "f1")] * (LIST_UP_TO + 1) + [("b", "warning", "f1")] * LIST_UP_TO
+             + [("b", "error", "f2")] * LIST_UP_TO + [("b", "error", "f3")] + [("", "warning", "f2")] * (LIST_UP_TO + 5))
+    items = [(rule, sev, f"{src}#{i}") for i, (rule, sev, src) in enumerate(items)]
+    listed, summaries = summarise(items, lambda w: w[0], lambda w: w[2].split("#")[0], lambda w: w[1])
+    assert listed == [w for w in items if w[0] == "" or w[:2] == ("b", "warning")]
+    assert [(s.rule, s.severity, len(s.items), s.files) for s in summaries] == [
+        ("a", "warning", LIST_UP_TO + 1, 1), ("b", "error", LIST_UP_TO + 1, 2)]
+    assert summaries[0].items == [w for w in items if w[0] == "a"]
+    assert summaries[0].heading() == (f"a: {LIST_UP_TO + 1} warnings in 1 file; the first {EXAMPLES} "
+                                      "(--verbose lists all):")
+    assert summaries[1].heading().startswith(f"b: {LIST_UP_TO + 1} errors in 2 files;")
+    assert summarise(items, lambda w: w[0], lambda w: w[2], verbose=True) == (items, [])
 
 
 def test_lint_summarises_a_rule_with_many_warnings(project):
@@ -58,13 +61,20 @@ def test_lint_summarises_a_rule_with_many_warnings(project):
     assert sum(f["rule"] == "panel-title-description-rule" for f in doc["findings"]) == 15
 
 
-def test_ten_warnings_are_listed_and_errors_never_summarised(project):
+def test_ten_of_a_rule_are_listed_more_summarised_errors_too(project):
     project.write("dashboards/apps/a.json", json.dumps(_dashboard("a", LIST_UP_TO, expr="sum(up")))
     result = project.run("lint")
     assert result.code == 1
     assert "--verbose lists all" not in result.out
     assert result.out.count("panel-title-description-rule: timeseries panel has no description") == LIST_UP_TO
     assert result.out.count("error   target-promql-rule") == LIST_UP_TO
+
+    project.write("dashboards/apps/a.json", json.dumps(_dashboard("a", LIST_UP_TO + 1, expr="sum(up")))
+    result = project.run("lint")
+    assert result.code == 1
+    assert "error target-promql-rule: 11 errors in 1 file; the first 3 (--verbose lists all):" in result.out
+    assert result.out.count("target-promql-rule") == 1 + EXAMPLES
+    assert result.out.splitlines()[-1].startswith("11 errors, 11 warnings")
 
 
 def test_build_summarises_its_warnings_too(project):

@@ -266,7 +266,7 @@ class _LintCommand(click.Command):
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any finding).")
 @click.option(
-    "--verbose", "-v", is_flag=True, help="List every warning (without it, a rule's warnings past 10 are summarised)."
+    "--verbose", "-v", is_flag=True, help="List every finding (without it, a rule's findings past 10 are summarised)."
 )
 @click.option(
     "--env",
@@ -339,17 +339,15 @@ def lint(
 
 
 def _print_findings(located, verbose: bool = False) -> None:
-    """Grouped by file and dashboard, then panel; each finding with its fix. Past 10 warnings
-    of one rule, those are summarised at the end unless ``verbose``."""
+    """Grouped by file and dashboard, then panel; each finding with its fix. Past 10 findings
+    of one rule and severity, those are summarised at the end unless ``verbose``."""
     from .lint.summary import EXAMPLES, summarise
 
-    warnings = [loc for loc in located if loc.finding.severity == "warning"]
-    listed, summaries = summarise(warnings, lambda loc: loc.finding.rule, lambda loc: loc.source, verbose=verbose)
-    keep = {id(loc) for loc in listed}
+    located, summaries = summarise(
+        located, lambda loc: loc.finding.rule, lambda loc: loc.source, lambda loc: loc.finding.severity, verbose=verbose
+    )
     groups: dict[tuple[str, str], dict[str, list]] = {}
     for loc in located:
-        if loc.finding.severity == "warning" and id(loc) not in keep:
-            continue
         f = loc.finding
         panel = (
             "dashboard"
@@ -367,7 +365,7 @@ def _print_findings(located, verbose: bool = False) -> None:
                 click.echo(f"    {click.style(f'{f.severity:<7}', fg=colour)} {f.rule}: {target}{f.message}")
                 click.echo(f"            fix: {f.fix}")
     for s in summaries:
-        click.echo(f"{click.style('warning', fg='yellow')} {s.heading()}")
+        click.echo(f"{click.style(s.severity, fg='red' if s.severity == 'error' else 'yellow')} {s.heading()}")
         for loc in s.items[:EXAMPLES]:
             click.echo(f"  {loc.source}: {loc.detail()}")
 
