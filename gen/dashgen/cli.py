@@ -457,14 +457,45 @@ def diff(state: _State, **kw) -> None:
     _grafana_run(state, "diff", False, kw)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``), raised where the program is, so it cleans up as after Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one-line errors, tracebacks only with --debug."""
+    """Console entry point: one-line errors, tracebacks only with --debug.
+
+    While it runs, SIGTERM unwinds like Ctrl-C: a build removes its staging directory and
+    rolls back, where the default action would end the process on the spot.
+    """
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
+    import signal
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="dashgen", standalone_mode=False)
     except click.exceptions.Abort as exc:
         # Outside standalone mode click turns Ctrl-C (KeyboardInterrupt) into Abort, raised from it.
+        if isinstance(exc.__cause__, _Terminated):
+            click.echo("terminated", err=True)
+            sys.exit(128 + signal.SIGTERM)
         if isinstance(exc.__cause__, KeyboardInterrupt):
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)

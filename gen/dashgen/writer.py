@@ -13,6 +13,11 @@ hashes only. A write interrupted half-way thus leaves files that are each either
 new, all owned and all matching a recorded hash: the next build completes the output
 without taking any of them for a hand edit. Leaving the ``with`` block on an exception
 discards the stage.
+
+From before it reads the record until it leaves the ``with`` block, a writer holds the
+output's lock (``lock.py``): one build at a time stages, compares and moves. A staging
+directory is named after its build's process id and removed by that build, or by a later
+one once that process is gone (killed with -9).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import DashgenError
+from .lock import OutputLock, pid_alive
 
 RECORD = "dashgen-files.json"
 STAGING_PREFIX = ".dashgen-staging-"
@@ -60,14 +66,19 @@ class OutputWriter:
     def __init__(self, output: Path, *, check: bool = False):
         self.output = output
         self.check = check
-        record = read_record(output)
+        self._lock = OutputLock(output, shared=check)
+        self._lock.acquire()
+        try:
+            record = read_record(output)
+        except BaseException:
+            self._release()
+            raise
         self.old, self.pending = record.files, record.pending
         self._on_disk: dict[str, str] = {}  # hash of what is on disk now, for owned files that change
         self.hashes: dict[str, str] = {}
         self.changes = Changes()
         self._foreign: list[str] = []
         self._staging: Path | None = None
-        self._created_output = False
         self._resolved: Path | None = None
 
     def __enter__(self) -> OutputWriter:
@@ -151,9 +162,6 @@ class OutputWriter:
         if self.check:
             return
         if self._staging is None:
-            if not self.output.exists():
-                self.output.mkdir(parents=True)
-                self._created_output = True
             _remove_stale_staging(self.output)
             self._staging = _make_staging_dir(self.output)
         staged = self._staging / path
@@ -180,13 +188,18 @@ class OutputWriter:
             (output / path).unlink(missing_ok=True)
             _prune_empty_dirs((output / path).parent, output)
         _replace(staging, output, RECORD, record)
-        self._created_output = False
+        self._lock.created = False  # the output is the build's now, whatever happens next
 
     def _discard(self) -> None:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
-        if self._created_output:  # the build failed before anything was moved in
+        self._release()
+
+    def _release(self) -> None:
+        created = self._lock.created
+        self._lock.release()
+        if created:  # the build failed before anything was moved in
             try:
                 self.output.rmdir()
             except OSError:
@@ -266,6 +279,8 @@ def _make_staging_dir(output: Path) -> Path:
 
 
 def _remove_stale_staging(output: Path) -> None:
+    """Staging directories of builds that died (killed with -9): never one still in use."""
     for stale in output.glob(STAGING_PREFIX + "*"):
-        if stale.is_dir():
+        owner = stale.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if stale.is_dir() and not (owner.isdigit() and int(owner) != os.getpid() and pid_alive(int(owner))):
             shutil.rmtree(stale, ignore_errors=True)
