@@ -83,10 +83,13 @@ def configmap_sizes_by_uid(resources: Resources, config: Config) -> dict[str, tu
 
 
 @_no_cyclic_gc()
-def build(config: Config, *, check: bool = False, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+def build(config: Config, *, check: bool = False, allow_empty: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.
 
-    Dashboards are rendered and handed to the writer one at a time.
+    Dashboards are rendered and handed to the writer one at a time. Sources that define
+    nothing while the output holds files from sources are refused unless ``allow_empty``:
+    an empty checkout must not delete everything Flux applies.
     """
     resources, warnings = load_checked(config, progress=progress)
     notes = []
@@ -109,6 +112,8 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
         _raise_errors(size_problems)
         for path, content in shared_files(resources, config):
             out.add(path, content.encode("utf-8"))
+        if not allow_empty and not resources.any and out.compare().removed:
+            raise _nothing_found(config, len(out.compare().removed))
         changes = out.finish()
     counts = {
         "dashboards": len(resources.dashboards),
@@ -119,6 +124,16 @@ def build(config: Config, *, check: bool = False, progress: Callable[[int, int],
     }
     return BuildResult(config.output_dir, changes, warnings + size_problems, notes,
                        written=not check and changes.any, counts=counts)
+
+
+def _nothing_found(config: Config, doomed: int) -> DashgenError:
+    from .writer import RECORD
+
+    return DashgenError(
+        f"found no sources in {config.sources_dir.resolve()} (no dashboard, datasource, rule group or manifest), "
+        f"but this build would delete {doomed} of the files {config.output_dir / RECORD} lists; check that this "
+        "is the sources directory (an uninitialised git submodule? a sparse checkout? the wrong working directory?), "
+        "or pass --allow-empty to delete them")
 
 
 def _raise_errors(problems: list[checks.Problem]) -> None:

@@ -61,10 +61,14 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 @cli.command()
 @click.option("--check", is_flag=True,
               help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.")
+@click.option("--allow-empty", is_flag=True,
+              help="Build even when the sources define nothing, deleting every file a previous build wrote. "
+                   "Without it that is an error: an empty checkout (a submodule not initialised) would empty the "
+                   "cluster.")
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
 @OUTPUT_OPTION
 @click.pass_obj
-def build(state: _State, check: bool, verbose: bool, output_format: str) -> None:
+def build(state: _State, check: bool, allow_empty: bool, verbose: bool, output_format: str) -> None:
     """Render the sources into the output directory (default provisioning/).
 
     \b
@@ -85,7 +89,8 @@ def build(state: _State, check: bool, verbose: bool, output_format: str) -> None
 
     bar = _ProgressBar("loading sources", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
     try:
-        result = run_build(state.config(), check=check, progress=bar.update if bar else None)
+        result = run_build(state.config(), check=check, allow_empty=allow_empty,
+                           progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

@@ -79,6 +79,7 @@ class OutputWriter:
         self.changes = Changes()
         self._foreign: list[str] = []
         self._staging: Path | None = None
+        self._record = b""  # the new record, once compare() ran
         self._resolved: Path | None = None
 
     def __enter__(self) -> OutputWriter:
@@ -110,6 +111,15 @@ class OutputWriter:
 
     def finish(self) -> Changes:
         """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
+        changes = self.compare()
+        if not self.check and changes.any:
+            self._apply(self._record)
+        return changes
+
+    def compare(self) -> Changes:
+        """What ``finish()`` will do, once every file is added; raise if a foreign file is in the way."""
+        if self._record:
+            return self.changes
         if self._foreign:
             listed = ", ".join(self._foreign[:3]) + (f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else "")
             raise DashgenError(
@@ -129,8 +139,7 @@ class OutputWriter:
                 changes.edited_by_hand.append(path)
         for names in (changes.added, changes.changed, changes.unchanged, changes.edited_by_hand):
             names.sort()
-        if not self.check and changes.any:
-            self._apply(record)
+        self._record = record
         return changes
 
     def _compare(self, path: str, content: bytes, digest: str) -> None:
