@@ -155,9 +155,10 @@ def test_stale_staging_is_removed_only_when_its_owner_is_dead(project):
         alive.wait()
 
 
-def test_sigterm_during_a_build_leaves_no_staging(project, monkeypatch):
+def test_sigterm_during_a_build_leaves_no_staging_and_the_old_tree(project, monkeypatch):
     project.write("dashboards/a.json", _dashboard("a", "A"))
     assert project.run("build").code == 0
+    old = project.tree()
     project.write("dashboards/a.json", _dashboard("a", "A2"))
     project.write("dashboards/b.json", _dashboard("b", "B"))
     real, calls = os.replace, [0]
@@ -182,7 +183,8 @@ def test_sigterm_during_a_build_leaves_no_staging(project, monkeypatch):
     assert result.code == 128 + signal.SIGTERM
     assert result.err.strip().splitlines()[-1] == "terminated"
     assert not [e for e in _entries(project.root / "provisioning") if e.startswith(".dashgen")]
-    assert project.run("build").code == 0  # and the next build completes the output
+    assert project.tree() == old  # rolled back
+    assert project.run("build").code == 0
     assert project.run("build", "--check").code == 0
 
 

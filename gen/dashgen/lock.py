@@ -31,6 +31,7 @@ class OutputLock:
 
     An exclusive lock creates the output directory if needed (``created`` says whether it
     did); a shared one never writes, and takes no lock when there is no lock file to take.
+    Filesystem errors (the directory cannot be made) raise ``OSError``.
     """
 
     def __init__(self, output: Path, *, shared: bool = False, wait: float | None = None):
@@ -63,11 +64,11 @@ class OutputLock:
                                        "or stop it", path=str(self.output)) from None
                 time.sleep(_POLL_SECONDS)
                 continue
-            except OSError as exc:  # a filesystem without flock: carry on unlocked, as before locks
+            except OSError:  # a filesystem without flock: readers carry on unlocked
                 os.close(fd)
                 if self.shared:
                     return
-                raise DashgenError(f"cannot lock {self.path}: {exc.strerror}", path=str(self.output)) from None
+                raise
             if not _names(self.path, fd):  # the holder removed it as we waited: start over
                 os.close(fd)
                 continue
@@ -83,20 +84,17 @@ class OutputLock:
                 return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             except OSError:  # no lock file (no build running), or not ours to read
                 return None
-        try:
-            self.output.parent.mkdir(parents=True, exist_ok=True)
-            self.output.mkdir()
-            self.created = True
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise DashgenError(f"cannot create the output directory: {exc.strerror}", path=str(self.output)) from None
+        if not self.output.is_dir():
+            try:
+                self.output.parent.mkdir(parents=True, exist_ok=True)
+                self.output.mkdir()
+                self.created = True
+            except FileExistsError:
+                pass
         try:
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except FileNotFoundError:  # the directory went away with a failed first build: make it again
             return self._open()
-        except OSError as exc:
-            raise DashgenError(f"cannot create {LOCK_FILE}: {exc.strerror}", path=str(self.output)) from None
 
     def _holder(self) -> str:
         try:
@@ -109,9 +107,13 @@ class OutputLock:
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        if not self.shared and _names(self.path, fd):
-            self.path.unlink(missing_ok=True)  # while still holding it: see the module docstring
-        os.close(fd)
+        try:
+            if not self.shared and _names(self.path, fd):
+                self.path.unlink(missing_ok=True)  # while still holding it: see the module docstring
+        except OSError:  # left behind, it is harmless: the next build locks it again
+            pass
+        finally:
+            os.close(fd)
 
 
 def _names(path: Path, fd: int) -> bool:

@@ -22,10 +22,13 @@ one once that process is gone (killed with -9).
 
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +37,7 @@ from .lock import OutputLock, pid_alive
 
 RECORD = "dashgen-files.json"
 STAGING_PREFIX = ".dashgen-staging-"
+_OLD = "~old"  # inside a staging directory: what the moves replaced, until they all succeed
 
 
 @dataclass
@@ -67,7 +71,10 @@ class OutputWriter:
         self.output = output
         self.check = check
         self._lock = OutputLock(output, shared=check)
-        self._lock.acquire()
+        try:
+            self._lock.acquire()
+        except OSError as exc:
+            raise self._error(exc, "") from None
         try:
             record = read_record(output)
         except BaseException:
@@ -94,7 +101,10 @@ class OutputWriter:
         self._refuse_outside(path)
         digest = _sha(content)
         self.hashes[path] = digest
-        self._compare(path, content, digest)
+        try:
+            self._compare(path, content, digest)
+        except OSError as exc:
+            raise self._error(exc, path) from None
 
     def _refuse_outside(self, path: str) -> None:
         """Output paths come from names in the sources: whatever checks let through, never
@@ -128,15 +138,19 @@ class OutputWriter:
                 path=str(self.output),
             )
         record = _record_json(self.hashes)
-        self._compare(RECORD, record, _sha(record))
         changes = self.changes
         owned = {*self.old, *self.pending}
         changes.removed = sorted(p for p in owned if p not in self.hashes and (self.output / p).is_file())
-        for path in changes.removed:
-            digest = _sha((self.output / path).read_bytes())
-            self._on_disk[path] = digest
-            if not self._wrote(path, digest):
-                changes.edited_by_hand.append(path)
+        path = RECORD
+        try:
+            self._compare(RECORD, record, _sha(record))
+            for path in changes.removed:
+                digest = _sha((self.output / path).read_bytes())
+                self._on_disk[path] = digest
+                if not self._wrote(path, digest):
+                    changes.edited_by_hand.append(path)
+        except OSError as exc:
+            raise self._error(exc, path) from None
         for names in (changes.added, changes.changed, changes.unchanged, changes.edited_by_hand):
             names.sort()
         self._record = record
@@ -178,6 +192,13 @@ class OutputWriter:
         staged.write_bytes(content)
 
     def _apply(self, record: bytes) -> None:
+        """Move the staged files in; on any failure put every file back as it was.
+
+        Each step that changes the output first arranges its undo: a file about to be
+        overwritten gets a hard link in the stage (so no reader ever sees it missing), a
+        file to delete is moved into the stage, a new directory is noted. If undoing fails
+        too, the record written first (with ``pending``) lets the next build complete it.
+        """
         staging, output, changes = self._staging, self.output, self.changes
         assert staging is not None
         # Before moving anything, record every owned file that may be on disk during the
@@ -186,18 +207,80 @@ class OutputWriter:
         for path, digest in self._on_disk.items():
             files[path] = digest if self._wrote(path, digest) else self.old.get(path, self.pending.get(path, digest))
         pending = {p: self.hashes[p] for p in changes.added + changes.changed if p != RECORD}
-        _replace(staging, output, RECORD, _record_json(files, pending))
-        for path in changes.added + changes.changed:
-            if path == RECORD:
-                continue
-            target = output / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, target)
+        undo: list[Callable[[], object]] = []
+        path, verb = RECORD, "write"
+        try:
+            self._keep_old(RECORD, undo)
+            _replace(staging, output, RECORD, _record_json(files, pending))
+            for path in changes.added + changes.changed:
+                if path == RECORD:
+                    continue
+                target = output / path
+                _make_dirs(target.parent, output, undo)
+                if path in changes.changed:
+                    self._keep_old(path, undo)
+                else:
+                    undo.append(functools.partial(target.unlink, missing_ok=True))
+                os.replace(staging / path, target)
+            verb = "delete"
+            for path in changes.removed:
+                moved = staging / _OLD / path
+                moved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(output / path, moved)
+                undo.append(functools.partial(_put_back, moved, output / path))
+            path, verb = RECORD, "write"
+            _replace(staging, output, RECORD, record)
+        except BaseException as exc:
+            failed = self._undo(undo)
+            if isinstance(exc, OSError):
+                raise self._error(exc, path, failed, verb=verb) from None
+            raise
+        self._lock.created = False  # the output is the build's now
         for path in changes.removed:
-            (output / path).unlink(missing_ok=True)
             _prune_empty_dirs((output / path).parent, output)
-        _replace(staging, output, RECORD, record)
-        self._lock.created = False  # the output is the build's now, whatever happens next
+
+    def _keep_old(self, path: str, undo: list[Callable[[], object]]) -> None:
+        """A hard link to the file as it is now, and the undo that moves it back."""
+        target = self.output / path
+        if not target.exists():
+            undo.append(functools.partial(target.unlink, missing_ok=True))
+            return
+        assert self._staging is not None
+        kept = self._staging / _OLD / path
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(target, kept)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            shutil.copyfile(target, kept)  # a filesystem without hard links
+        undo.append(functools.partial(os.replace, kept, target))
+
+    def _undo(self, undo: list[Callable[[], object]]) -> OSError | None:
+        """Run the undo steps, last first; the record's (the first) only if all others worked."""
+        failed = None
+        for step in reversed(undo[1:]):
+            try:
+                step()
+            except OSError as exc:
+                failed = failed or exc
+        if failed is None and undo:
+            try:
+                undo[0]()
+            except OSError as exc:
+                failed = exc
+        return failed
+
+    def _error(self, exc: OSError, path: str, undo_failed: OSError | None = None, *,
+               verb: str = "write") -> DashgenError:
+        """One line naming the file, and the state the output is left in."""
+        if undo_failed is None:
+            state = f"{self.output}/ is as it was before this build"
+        else:
+            state = (f"undoing the build failed too ({undo_failed.filename or ''}: {undo_failed.strerror}); "
+                     "run dashgen build again once it can write, to complete the output")
+        return DashgenError(f"cannot {verb}: {exc.strerror or exc}; {state}",
+                            path=str(self.output / path) if path else str(self.output))
 
     def _discard(self) -> None:
         if self._staging is not None:
@@ -262,6 +345,22 @@ def _replace(staging: Path, output: Path, path: str, content: bytes) -> None:
 
 def _sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def _make_dirs(directory: Path, stop: Path, undo: list[Callable[[], object]]) -> None:
+    """``mkdir -p`` below ``stop``, each new directory with its undo."""
+    missing = []
+    while directory != stop and not directory.is_dir():
+        missing.append(directory)
+        directory = directory.parent
+    for new in reversed(missing):
+        new.mkdir()
+        undo.append(new.rmdir)
+
+
+def _put_back(moved: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(moved, target)
 
 
 def _prune_empty_dirs(directory: Path, stop: Path) -> None:
