@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from build import DASHBOARD_TEMPLATE, compile_tools  # noqa: E402
+
 from grafana_double import GrafanaDouble  # noqa: E402
 
 FOLDERS = ("platform", "services", "storage", "network")

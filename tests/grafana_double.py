@@ -55,7 +55,7 @@ import time
 import unicodedata
 import uuid
 from collections import namedtuple
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -80,7 +80,7 @@ Identity = namedtuple("Identity", "login role org_id kind")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def slugify(title: str) -> str:
@@ -655,7 +655,7 @@ class GrafanaDouble:
         try:
             decoded = base64.b64decode(cred, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            raise _errutil(401, "basic-auth.invalid-credentials", "Invalid username or password")
+            raise _errutil(401, "basic-auth.invalid-credentials", "Invalid username or password") from None
         login, sep, password = decoded.partition(":")
         if not sep:
             raise _errutil(401, "basic-auth.invalid-credentials", "Invalid username or password")
@@ -928,7 +928,7 @@ class GrafanaDouble:
         try:
             wanted = int(params["version"])
         except ValueError:
-            raise _legacy(400, "bad request data", err=True)
+            raise _legacy(400, "bad request data", err=True) from None
         for v in d["versions"]:
             if v["version"] == wanted:
                 dto = self._version_dto(d, v)
@@ -1273,7 +1273,7 @@ class GrafanaDouble:
             try:
                 wanted = int(params["id"])
             except ValueError:
-                raise _legacy(400, "id is invalid", err=True)
+                raise _legacy(400, "id is invalid", err=True) from None
             ds = next((d for d in org.datasources.values() if d["id"] == wanted), None)
         if ds is None:
             raise _legacy(404, "Data source not found")
@@ -1477,7 +1477,7 @@ def _json_object(raw: bytes) -> dict:
     try:
         obj = json.loads(raw.decode("utf-8", errors="replace"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        raise _bad_request_data()
+        raise _bad_request_data() from None
     if obj is None:
         return {}
     if not isinstance(obj, dict):

@@ -20,7 +20,7 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from alerts.rendered import Rendered, load_test, render_repo, run_promtool_tests, promtool_test_files, values_of
+from alerts.rendered import Rendered, load_test, promtool_test_files, render_repo, run_promtool_tests, values_of
 from prom.binaries import promtool_path
 
 ALERTS = {

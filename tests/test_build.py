@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import grafanalib_dashboard
@@ -341,11 +342,14 @@ def test_grafana_provisioning_files(project):
     assert ds["apiVersion"] == 1 and ds["datasources"][0]["name"] == "Prometheus"
 
 
-def test_build_does_not_import_grafana_client(project):
+@pytest.mark.parametrize("args", [["--help"], ["build"], ["lint"]])
+def test_commands_without_http_import_no_http_library(project, args):
+    """Import only what a command uses: the HTTP layer (niquests, urllib3, grafana-client) is push/diff/verify's."""
     _basic(project)
     code = ("import sys; from dashgen.cli import main\n"
-            "try: main(['build'])\nexcept SystemExit: pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grafana_client', 'niquests', 'requests')))")
+            f"try: main({args!r})\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('grafana_client', 'niquests', 'requests', 'urllib3') or m in ('dashgen.http', 'dashgen.grafana.client')))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -116,8 +116,7 @@ def test_nan_or_infinity_in_a_dashboard_is_an_error_naming_the_file(project, val
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_in_a_json_dashboard_is_invalid_json(project, constant):
-    project.write("dashboards/apps/a.json", '{"title": "A", "uid": "a", "panels": [{"type": "text", "max": %s}]}'
-                  % constant)
+    project.write("dashboards/apps/a.json", '{"title": "A", "uid": "a", "panels": [{"type": "text", "max": ' + constant + '}]}')
     _fails(project, f"dashboards/apps/a.json: invalid JSON: {constant} is not a JSON number")
 
 

@@ -18,8 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from dashgen import writer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +69,7 @@ def test_two_builds_at_once_leave_one_whole_tree(tmp_path):
             subprocess.run([*DASHGEN, "--config", "c.yaml", "build"], cwd=tmp_path, check=True, capture_output=True)
         builds = [_build(tmp_path, "a.yaml"), _build(tmp_path, "b.yaml")]
         outcomes = [(p.wait(timeout=60), *p.communicate()) for p in builds]
-        for code, stdout, stderr in outcomes:
+        for code, _stdout, stderr in outcomes:
             if code == 0:
                 assert "error" not in stderr, stderr
             else:  # the loser waited and gave up: one clean line, no internal error

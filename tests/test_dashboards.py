@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from dashgen.cli import main
+from dashgen.dashboard.promql import analyze
 from dashgen.lint import has_failures, lint_dashboard
-from dashgen.lint.promql import analyze
 
 REPO = Path(__file__).resolve().parents[1]
 UIDS = {"flux-gitops": "GitOps", "kubernetes-cluster": "Kubernetes", "empulse-music": "EmPulse"}

@@ -71,7 +71,7 @@ def test_exclusion_without_a_reason_is_a_config_error(project):
     project.write("dashgen.yaml", "lint:\n  exclusions:\n    - {rule: panel-units-rule}\n")
     result = project.run("lint")
     assert result.code == 1
-    assert result.err.startswith("error: dashgen.yaml: lint.exclusions[0]: missing 'reason'")
+    assert result.err.startswith("error: dashgen.yaml: missing required key 'lint.exclusions[0].reason'")
     project.write("dashgen.yaml", "lint:\n  rules: {no-such-rule: error}\n")
     assert "lint.rules: unknown rule 'no-such-rule'" in project.run("build").err
 

@@ -13,6 +13,7 @@ import yaml
 from alerts.rendered import REPO, render_repo
 from prom.cluster import FLUX_KINDS, FluxObject
 
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     return render_repo(tmp_path_factory.mktemp("monitoring") / "out")

@@ -2,61 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import datetime
 import json
-from pathlib import Path
 
-import dashgen
 from dashgen import names
-
-PACKAGE = Path(dashgen.__file__).parent
-
-
-def _imports(path: Path) -> set[str]:
-    """The dashgen modules ``path`` imports, as dotted names relative to the package."""
-    module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
-    package = module.rsplit(".", 1)[0] if "." in module else ""
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = package.split(".") if package else []
-            base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
-            target = ".".join([*base, *(node.module.split(".") if node.module else [])])
-            out.add(target)
-            out.update(f"{target}.{a.name}" if target else a.name for a in node.names)
-    return out
-
-
-def test_render_does_not_import_checks_and_checks_does_not_import_render():
-    for path in sorted((PACKAGE / "render").glob("*.py")):
-        assert not any(m == "checks" or m.startswith("checks.") for m in _imports(path)), path
-    assert not any(m == "render" or m.startswith("render.") for m in _imports(PACKAGE / "checks.py"))
-
-
-# docs/architecture.md: sources -> resources -> checks -> (lint) -> render -> writer, build chains them.
-LATER = {
-    "sources.py": {"checks", "lint", "render", "writer", "build"},
-    "checks.py": {"render", "writer", "build"},
-    "render": {"sources", "checks", "lint", "writer", "build"},
-    "writer.py": {"sources", "checks", "lint", "render", "build", "config"},
-    "names.py": {"sources", "checks", "lint", "render", "writer", "build", "config", "resources"},
-}
-
-
-def test_stages_never_import_a_later_stage():
-    for where, later in LATER.items():
-        paths = sorted((PACKAGE / where).glob("*.py")) if (PACKAGE / where).is_dir() else [PACKAGE / where]
-        for path in paths:
-            bad = {m for m in _imports(path) if m.split(".")[0] in later}
-            assert not bad, (path.name, bad)
-    # The one borrowing across: checks parses Alertmanager durations with lint's parser.
-    assert {m for m in _imports(PACKAGE / "checks.py") if m.startswith("lint")} <= {"lint.promql",
-                                                                                 "lint.promql.parse_prom_duration"}
-
-
-def test_names_imports_nothing_of_dashgen():
-    assert _imports(PACKAGE / "names.py") == set()
+from test_layering import MODULES, imports
 
 
 def test_configmap_sizes_counts_data_values_and_the_compact_object():
@@ -84,8 +34,9 @@ def test_names_dashgen_gives():
 
 
 def test_lint_and_push_take_the_names_from_names_py():
-    for rel in ("lint/dashboard_rules.py", "grafana/apply.py"):
-        assert not any(m == "checks" or m.startswith("checks.") for m in _imports(PACKAGE / rel)), rel
+    for module in sorted(m for m in MODULES if m.startswith(("lint.", "grafana."))):
+        assert "checks" not in imports(module), module
+    assert "names" in imports("lint.rules.dashboard") and "names" in imports("grafana.apply")
 
 
 def test_no_rule_accepts_a_trailing_newline():

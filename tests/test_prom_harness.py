@@ -20,8 +20,8 @@ from prom.binaries import promtool_path, require_prometheus_binaries
 from prom.cluster import (
     RECONCILER_KINDS,
     SOURCE_KINDS,
-    CustomSeries,
     Cluster,
+    CustomSeries,
     default_cluster,
 )
 from prom.generate import (
@@ -76,7 +76,7 @@ def test_server_ready_and_window(prometheus):
 def test_instant_queries_at_end_see_last_samples(prometheus):
     # data ends exactly at .end; the last sample must be visible there ...
     assert prometheus.value("count(up)", time=prometheus.end) > 0
-    assert prometheus.value("count(timestamp(up) == %d)" % prometheus.end) == prometheus.value("count(up)")
+    assert prometheus.value(f"count(timestamp(up) == {int(prometheus.end)})") == prometheus.value("count(up)")
     # ... and there are no staleness markers: it vanishes only after the 5m lookback
     assert prometheus.query("count(up)", time=prometheus.end + 6 * 60) == []
     # ... and the first samples are at .start

@@ -16,7 +16,10 @@ import pytest
 
 from prom.cluster import default_cluster
 from prom.generate import (
-    OTEL_HTTP_DURATION_BUCKETS, PROMHTTP_DEFAULT_BUCKETS, STATUS_CODES, generate,
+    OTEL_HTTP_DURATION_BUCKETS,
+    PROMHTTP_DEFAULT_BUCKETS,
+    STATUS_CODES,
+    generate,
 )
 from prom.openmetrics import go_float, py_float
 

@@ -23,10 +23,10 @@ LOKI_SECRET = "loki-Secret-Value-42"
 
 @pytest.fixture(autouse=True)
 def _fast_backoff(monkeypatch):
-    from dashgen.grafana import client
+    from dashgen import http
 
-    monkeypatch.setattr(client, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(client, "BACKOFF_CAP", 0.05)
+    monkeypatch.setattr(http, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(http, "BACKOFF_CAP", 0.05)
 
 
 @pytest.fixture(autouse=True)
@@ -434,7 +434,7 @@ def test_retries_transient_5xx_429_and_dropped_connections(project, double):
 
 
 def test_retry_after_is_honoured_within_bounds(project, double, monkeypatch):
-    from dashgen.grafana import client
+    from dashgen import http
 
     write_sources(project, datasources=False)
     double.fail_next(1, status=429, paths="/api/search", retry_after=1)
@@ -442,7 +442,7 @@ def test_retry_after_is_honoured_within_bounds(project, double, monkeypatch):
     assert project.run("push").code == 0
     assert time.monotonic() - start >= 1.0
     # asked to wait longer than dashgen ever waits: it gives up at once and says so
-    monkeypatch.setattr(client, "MAX_RETRY_AFTER", 0.5)
+    monkeypatch.setattr(http, "MAX_RETRY_AFTER", 0.5)
     double.fail_next(1, status=429, paths="/api/search", retry_after=30)
     start = time.monotonic()
     result = project.run("push")

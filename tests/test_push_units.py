@@ -7,9 +7,11 @@ import time
 import pytest
 
 from dashgen import config as config_module
+from dashgen import http, redact
+from dashgen.credentials import Credentials
 from dashgen.errors import DashgenError
-from dashgen.grafana import client, health, plan, redact, targets
-from dashgen.grafana.live import Hit, LatestVersion, LiveDashboard, LiveState
+from dashgen.grafana import client, health, plan, targets
+from dashgen.grafana.live import LatestVersion, LiveDashboard, LiveState, SearchHit
 from dashgen.grafana.select import Selected
 from dashgen.resources import GENERAL, Dashboard, Folder
 
@@ -29,7 +31,7 @@ def _live(d: Dashboard, model=None, *, folder_uid=None, version: LatestVersion |
     stored = dict(model if model is not None else plan.desired_dashboard(d, MARKER), id=7, version=3)
     state = LiveState()
     state.dashboards[d.uid] = LiveDashboard(stored, d.folder.uid if folder_uid is None else folder_uid, False)
-    state.hits[d.uid] = Hit(d.uid, d.title, d.folder.uid if folder_uid is None else folder_uid, "",
+    state.hits[d.uid] = SearchHit(d.uid, d.title, d.folder.uid if folder_uid is None else folder_uid, "",
                             list(stored.get("tags", [])))
     if version is not None:
         state.versions[d.uid] = version
@@ -100,7 +102,7 @@ def test_marker_is_added_once():
 
 def test_title_conflict_only_before_11_3():
     d = _dash("new", "Same")
-    state = LiveState(hits={"other": Hit("other", "same", "", "", [])})
+    state = LiveState(hits={"other": SearchHit("other", "same", "", "", [])})
     before = plan.make(_selected(d), state, marker=MARKER, prune=False, unique_titles=True).actions[0]
     assert before.op == "conflict" and "other" in before.reason
     after = plan.make(_selected(d), state, marker=MARKER, prune=False, unique_titles=False).actions[0]
@@ -109,7 +111,7 @@ def test_title_conflict_only_before_11_3():
 
 def test_orphans_and_deletes_only_with_the_marker():
     d = _dash()
-    state = LiveState(hits={"gone": Hit("gone", "Gone", "", "", [MARKER]), "theirs": Hit("theirs", "T", "", "", ["x"])})
+    state = LiveState(hits={"gone": SearchHit("gone", "Gone", "", "", [MARKER]), "theirs": SearchHit("theirs", "T", "", "", ["x"])})
     kept = plan.make(_selected(d), state, marker=MARKER, prune=False, unique_titles=False)
     assert [(a.uid, a.op) for a in kept.of("orphan", "delete")] == [("gone", "orphan")]
     assert not any(a.op == "orphan" for a in kept.actions if a.differs)
@@ -118,10 +120,10 @@ def test_orphans_and_deletes_only_with_the_marker():
 
 
 def test_backoff_grows_and_is_jittered_and_capped(monkeypatch):
-    monkeypatch.setattr(client, "BACKOFF_BASE", 0.5)
-    monkeypatch.setattr(client, "BACKOFF_CAP", 8.0)
+    monkeypatch.setattr(http, "BACKOFF_BASE", 0.5)
+    monkeypatch.setattr(http, "BACKOFF_CAP", 8.0)
     for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (6, 8.0), (9, 8.0)):
-        samples = {client.backoff(attempt) for _ in range(50)}
+        samples = {http.backoff(attempt) for _ in range(50)}
         assert all(ceiling / 2 <= s <= ceiling for s in samples) and len(samples) > 1
 
 
@@ -130,10 +132,11 @@ def test_retry_after_header_forms():
         def __init__(self, value):
             self.headers = {"Retry-After": value} if value is not None else {}
 
-    assert client.retry_after(R("3")) == 3.0
-    assert client.retry_after(R(None)) is None and client.retry_after(R("soon")) is None
+    retry = http.retry(4)
+    assert retry.get_retry_after(R("3")) == 3.0
+    assert retry.get_retry_after(R(None)) is None and retry.get_retry_after(R("soon")) is None
     when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 5))
-    assert 3 <= client.retry_after(R(when)) <= 6
+    assert 3 <= retry.get_retry_after(R(when)) <= 6
 
 
 def test_redaction():
@@ -226,10 +229,10 @@ def test_failure_hints(kind, status, grafana_status, message, expected):
     ("http://[::1]:3000/a/b", "http://[::1]:3000/a/b/api"),
 ])
 def test_api_url_keeps_sub_path_and_ipv6(url, api_url):
-    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    creds = Credentials("token", "GRAFANA_TOKEN", token="t-123")
     api = client.Grafana(client.Connection("", url, creds)).api()
     assert api.client.url == api_url
-    assert isinstance(api.client.s, client.RetryingSession)
+    assert isinstance(api.client.s.adapters["https://"].max_retries, http.Retry)
     assert api.client.s.headers["User-Agent"].startswith("dashgen/")
 
 
@@ -242,7 +245,7 @@ def test_grafana_client_still_keeps_its_session_where_dashgen_replaces_it():
     api = GrafanaApi("t-123", host="g.example.com")
     assert isinstance(vars(api.client).get("s"), niquests.Session), (
         "grafana-client no longer keeps its niquests session in GrafanaClient.s; dashgen's retries depend on it")
-    session = client.RetryingSession(0, client.RetryStats())
+    session = http.session(retries=0, timeout=1)
     client._install_session(api, session)
     assert client._session(api) is session and session.headers["User-Agent"] == api.client.user_agent
 
@@ -258,7 +261,7 @@ def test_a_changed_grafana_client_stops_dashgen_with_a_clear_message(project, mo
         self.session = vars(self).pop("s")
 
     monkeypatch.setattr(GrafanaClient, "__init__", renamed)
-    creds = client.Credentials("token", "GRAFANA_TOKEN", token="t-123")
+    creds = Credentials("token", "GRAFANA_TOKEN", token="t-123")
     with pytest.raises(DashgenError, match=r"grafana-client .* does not keep its niquests session in GrafanaClient\.s"):
         client.Grafana(client.Connection("", "http://g:3000", creds)).api()
     monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
@@ -288,7 +291,7 @@ def test_every_command_scrubs_url_credentials_from_errors(project, monkeypatch):
 
     _command(monkeypatch, fail)
     # whether or not push/diff ran before in this process
-    monkeypatch.delitem(sys.modules, "dashgen.grafana.redact", raising=False)
+    monkeypatch.delitem(sys.modules, "dashgen.redact", raising=False)
     result = project.run("boom")
     assert result.code == 1 and result.err == "error: cannot fetch http://***@example.com/x\n"
 
@@ -310,7 +313,7 @@ def test_ctrl_c_prints_interrupted_and_exits_130(project, monkeypatch):
 
 
 def test_exit_codes_are_defined_once():
-    """cli.py holds the exit codes; everything else imports them."""
+    """errors.py holds the exit codes (neutral ground: cli and the pipelines import them); nowhere else."""
     import ast
     from pathlib import Path
 
@@ -323,7 +326,7 @@ def test_exit_codes_are_defined_once():
             names = [n.id for t in targets_ for n in ast.walk(t) if isinstance(n, ast.Name)]
             if any(name.startswith("EXIT_") for name in names):
                 owners.append(path.name)
-    assert set(owners) == {"cli.py"}
+    assert set(owners) == {"errors.py"}
 
 
 def test_refusing_credentials_in_the_url_keeps_the_message_whole(project, monkeypatch):

@@ -6,7 +6,7 @@ from the code under test.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from dashgen.errors import DashgenError
 from dashgen.verify import grafana
 from dashgen.verify.grafana import Variable, go_duration, parse_time, replace, substitute_builtins, timing
 
-NOW = datetime(2026, 3, 15, 12, 34, 56, tzinfo=timezone.utc).timestamp()
+NOW = datetime(2026, 3, 15, 12, 34, 56, tzinfo=UTC).timestamp()
 H = 3_600_000
 
 
@@ -26,9 +26,9 @@ H = 3_600_000
     ("now-1d", NOW - 86400),
     ("now+1h", NOW + 3600),
     ("now-1h-30m", NOW - 5400),
-    ("now/d", datetime(2026, 3, 15, tzinfo=timezone.utc).timestamp()),
-    ("now-1d/d", datetime(2026, 3, 14, tzinfo=timezone.utc).timestamp()),
-    ("now-1M", datetime(2026, 2, 15, 12, 34, 56, tzinfo=timezone.utc).timestamp()),
+    ("now/d", datetime(2026, 3, 15, tzinfo=UTC).timestamp()),
+    ("now-1d/d", datetime(2026, 3, 14, tzinfo=UTC).timestamp()),
+    ("now-1M", datetime(2026, 2, 15, 12, 34, 56, tzinfo=UTC).timestamp()),
     ("1767225600", 1767225600.0),
     ("1767225600000", 1767225600.0),  # milliseconds, as in Grafana URLs
     ("2026-01-01T00:00:00Z", 1767225600.0),
@@ -40,7 +40,7 @@ def test_parse_time(text, expected):
 
 def test_rounding_up_ends_at_the_end_of_the_unit():
     assert parse_time("now/d", NOW, round_up=True) == pytest.approx(
-        datetime(2026, 3, 16, tzinfo=timezone.utc).timestamp() - 0.001)
+        datetime(2026, 3, 16, tzinfo=UTC).timestamp() - 0.001)
 
 
 @pytest.mark.parametrize("text", ["yesterday", "now-", "now-1x", "now-h", "2026-13-01"])

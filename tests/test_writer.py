@@ -114,7 +114,7 @@ def test_a_hand_edited_file_whose_source_is_gone_is_reported_before_it_is_delete
 
     check = project.run("build", "--check")
     assert check.code == 2
-    assert (f"warning: provisioning/dashboards/Apps/gone.json was edited by hand; build would delete it "
+    assert ("warning: provisioning/dashboards/Apps/gone.json was edited by hand; build would delete it "
             "(its source is gone)") in check.err
     assert untouched not in check.err
     doc = json.loads(project.run("build", "--check", "-o", "json").out)

@@ -7,6 +7,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from . import checks, promtool, sources
 from .config import Config
@@ -47,8 +48,9 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 @_no_cyclic_gc()
-def load_checked(config: Config, *, lint: bool = True,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[Resources, list[checks.Problem]]:
+def load_checked(
+    config: Config, *, lint: bool = True, progress: Callable[[int, int], None] | None = None
+) -> tuple[Resources, list[checks.Problem]]:
     """Load the sources, run the structural checks, then lint; errors raise, warnings return.
 
     build, push and diff go through here, so none of them ships what another would
@@ -64,7 +66,9 @@ def load_checked(config: Config, *, lint: bool = True,
         return resources, [p for p in problems if p.severity == "warning"]
     settings = config.lint_settings()
     for located in lint_resources(resources, settings):
-        severity = "error" if settings.strict else located.finding.severity
+        severity: Literal["error", "warning"] = (
+            "error" if settings.strict or located.finding.severity == "error" else "warning"
+        )
         problems.append(checks.Problem(severity, located.source, located.detail()))
     _raise_errors(problems)
     return resources, [p for p in problems if p.severity == "warning"]
@@ -83,8 +87,13 @@ def configmap_sizes_by_uid(resources: Resources, config: Config) -> dict[str, tu
 
 
 @_no_cyclic_gc()
-def build(config: Config, *, check: bool = False, allow_empty: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> BuildResult:
+def build(
+    config: Config,
+    *,
+    check: bool = False,
+    allow_empty: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.
 
     Dashboards are rendered and handed to the writer one at a time. Sources that define
@@ -93,8 +102,9 @@ def build(config: Config, *, check: bool = False, allow_empty: bool = False,
     """
     resources, warnings = load_checked(config, progress=progress)
     notes = []
-    checked = promtool.check_rules({source: {"groups": [g.model for g in groups]}
-                                    for source, groups in resources.rule_groups_by_source().items()})
+    checked = promtool.check_rules(
+        {source: {"groups": [g.model for g in groups]} for source, groups in resources.rule_groups_by_source().items()}
+    )
     _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
     if checked.note:
         notes.append(checked.note)
@@ -122,8 +132,9 @@ def build(config: Config, *, check: bool = False, allow_empty: bool = False,
         "rule_groups": len(resources.rule_groups),
         "manifests": len(resources.manifests),
     }
-    return BuildResult(config.output_dir, changes, warnings + size_problems, notes,
-                       written=not check and changes.any, counts=counts)
+    return BuildResult(
+        config.output_dir, changes, warnings + size_problems, notes, written=not check and changes.any, counts=counts
+    )
 
 
 def _nothing_found(config: Config, doomed: int) -> DashgenError:
@@ -133,7 +144,8 @@ def _nothing_found(config: Config, doomed: int) -> DashgenError:
         f"found no sources in {config.sources_dir.resolve()} (no dashboard, datasource, rule group or manifest), "
         f"but this build would delete {doomed} of the files {config.output_dir / RECORD} lists; check that this "
         "is the sources directory (an uninitialised git submodule? a sparse checkout? the wrong working directory?), "
-        "or pass --allow-empty to delete them")
+        "or pass --allow-empty to delete them"
+    )
 
 
 def _raise_errors(problems: list[checks.Problem]) -> None:

@@ -19,6 +19,7 @@ from .names import (
     LABEL_NAME_RE,
     UID_MAX,
     UID_RE,
+    configmap_size_problem,
     dashboard_configmap_name,
     is_configmap_key,
     is_dns_label,
@@ -57,14 +58,30 @@ def check(resources: Resources, config: Config) -> list[Problem]:
 
 def check_configmap_size(name: str, source: str, data_bytes: int, object_bytes: int) -> list[Problem]:
     """Guard the sizes a ConfigMap must respect; sizes are of the rendered object."""
-    if data_bytes > CONFIGMAP_MAX_BYTES:
-        return [Problem("error", source, (
-            f"ConfigMap {name} holds {data_bytes} bytes, over Kubernetes' 1 MiB limit ({CONFIGMAP_MAX_BYTES}); "
-            "split the dashboard or remove panels"))]
-    if object_bytes > ANNOTATIONS_MAX_BYTES:
-        return [Problem("warning", source, (
-            f"ConfigMap {name} is {object_bytes} bytes: client-side 'kubectl apply' fails above {ANNOTATIONS_MAX_BYTES} "
-            "(last-applied annotation); Flux applies server-side and is fine, by hand use 'kubectl apply --server-side'"))]
+    problem = configmap_size_problem(data_bytes, object_bytes)
+    if problem == "error":
+        return [
+            Problem(
+                "error",
+                source,
+                (
+                    f"ConfigMap {name} holds {data_bytes} bytes, over Kubernetes' 1 MiB limit ({CONFIGMAP_MAX_BYTES}); "
+                    "split the dashboard or remove panels"
+                ),
+            )
+        ]
+    if problem == "warning":
+        return [
+            Problem(
+                "warning",
+                source,
+                (
+                    f"ConfigMap {name} is {object_bytes} bytes: client-side 'kubectl apply' fails above "
+                    f"{ANNOTATIONS_MAX_BYTES} (last-applied annotation); Flux applies server-side and is fine, "
+                    "by hand use 'kubectl apply --server-side'"
+                ),
+            )
+        ]
     return []
 
 
@@ -77,33 +94,59 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
         if not d.title:
             problems.append(Problem("error", d.source, "dashboard has no title; set 'title'"))
         if uid is None or uid == "":
-            problems.append(Problem("error", d.source, f"dashboard '{d.title}' has no uid; set a stable 'uid' (at most 40 of a-z A-Z 0-9 _ -)"))
+            problems.append(
+                Problem(
+                    "error",
+                    d.source,
+                    f"dashboard '{d.title}' has no uid; set a stable 'uid' (at most 40 of a-z A-Z 0-9 _ -)",
+                )
+            )
             continue
         if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
-            problems.append(Problem("error", d.source, f"uid {uid!r} has characters Grafana rejects; use only a-z A-Z 0-9 _ -"))
+            problems.append(
+                Problem("error", d.source, f"uid {uid!r} has characters Grafana rejects; use only a-z A-Z 0-9 _ -")
+            )
             continue
         if len(uid) > UID_MAX:
-            problems.append(Problem("error", d.source, f"uid '{uid}' is {len(uid)} characters; Grafana allows at most {UID_MAX}"))
+            problems.append(
+                Problem("error", d.source, f"uid '{uid}' is {len(uid)} characters; Grafana allows at most {UID_MAX}")
+            )
             continue
         name = dashboard_configmap_name(uid)
         if not is_dns_subdomain(name):
-            problems.append(Problem("error", d.source, (
-                f"uid '{uid}' makes the ConfigMap name '{name}', which Kubernetes rejects; "
-                "use lowercase letters, digits and '-' in the uid")))
+            problems.append(
+                Problem(
+                    "error",
+                    d.source,
+                    (
+                        f"uid '{uid}' makes the ConfigMap name '{name}', which Kubernetes rejects; "
+                        "use lowercase letters, digits and '-' in the uid"
+                    ),
+                )
+            )
         by_uid[uid].append(d)
         if d.title:
             by_title[(d.folder.key, d.title.lower())].append(d)
     for uid, group in by_uid.items():
         if len(group) > 1:
             others = ", ".join(sorted({g.source for g in group[1:]}))
-            problems.append(Problem("error", group[0].source, f"uid '{uid}' is also used by {others}; uids must be unique"))
+            problems.append(
+                Problem("error", group[0].source, f"uid '{uid}' is also used by {others}; uids must be unique")
+            )
     for (_, _), group in by_title.items():
         if len(group) > 1:
             others = ", ".join(sorted({g.source for g in group[1:]}))
             folder = group[0].folder.title
-            problems.append(Problem("error", group[0].source, (
-                f"title '{group[0].title}' is also used in folder '{folder}' by {others}; "
-                "Grafana needs distinct titles within a folder")))
+            problems.append(
+                Problem(
+                    "error",
+                    group[0].source,
+                    (
+                        f"title '{group[0].title}' is also used in folder '{folder}' by {others}; "
+                        "Grafana needs distinct titles within a folder"
+                    ),
+                )
+            )
     return problems
 
 
@@ -114,17 +157,34 @@ def _check_folders(resources: Resources, config: Config) -> list[Problem]:
         source = next(d.source for d in resources.dashboards if d.folder.key == folder.key)
         title = folder.title
         if not title.strip() or title.strip().lower() == "general" or "/" in title or title in (".", ".."):
-            problems.append(Problem("error", source, (
-                f"folder title {title!r} cannot be used: it must be non-empty, not 'General', without '/'; "
-                f"set another in {config.file} folders.{folder.key}")))
+            problems.append(
+                Problem(
+                    "error",
+                    source,
+                    (
+                        f"folder title {title!r} cannot be used: it must be non-empty, not 'General', without '/'; "
+                        f"set another in {config.file} folders.{folder.key}"
+                    ),
+                )
+            )
         if not is_uid(folder.uid) or folder.uid.lower() == "general":
-            problems.append(Problem("error", source, (
-                f"folder uid {folder.uid!r} is not valid in Grafana (at most 40 of a-z A-Z 0-9 _ -, not 'general'); "
-                f"set folders.{folder.key}.uid in {config.file}")))
+            problems.append(
+                Problem(
+                    "error",
+                    source,
+                    (
+                        f"folder uid {folder.uid!r} is not valid in Grafana "
+                        "(at most 40 of a-z A-Z 0-9 _ -, not 'general'); "
+                        f"set folders.{folder.key}.uid in {config.file}"
+                    ),
+                )
+            )
         by_uid[folder.uid].add(folder.key)
     for uid, keys in by_uid.items():
         if len(keys) > 1:
-            problems.append(Problem("error", config.file, f"directories {', '.join(sorted(keys))} share folder uid '{uid}'"))
+            problems.append(
+                Problem("error", config.file, f"directories {', '.join(sorted(keys))} share folder uid '{uid}'")
+            )
     return problems
 
 
@@ -140,9 +200,13 @@ def _check_datasources(resources: Resources) -> list[Problem]:
                 problems.append(Problem("error", ds.source, f"datasource {m.get('name', '?')!r} needs a '{key}'"))
         uid = m.get("uid")
         if uid is not None and not is_uid(uid):
-            problems.append(Problem("error", ds.source, f"datasource uid {uid!r} is not valid (at most 40 of a-z A-Z 0-9 _ -)"))
+            problems.append(
+                Problem("error", ds.source, f"datasource uid {uid!r} is not valid (at most 40 of a-z A-Z 0-9 _ -)")
+            )
         if ds.name in names:
-            problems.append(Problem("error", ds.source, f"datasource name '{ds.name}' is also defined in {names[ds.name]}"))
+            problems.append(
+                Problem("error", ds.source, f"datasource name '{ds.name}' is also defined in {names[ds.name]}")
+            )
         names.setdefault(ds.name, ds.source)
         if uid and uid in uids:
             problems.append(Problem("error", ds.source, f"datasource uid '{uid}' is also defined in {uids[uid]}"))
@@ -156,12 +220,28 @@ def _check_datasources(resources: Resources) -> list[Problem]:
             continue
         for key, value in sorted(secure.items()):
             if not isinstance(value, str) or not ENV_REF_RE.fullmatch(value):
-                problems.append(Problem("error", ds.source, (
-                    f"datasource '{ds.name}': secureJsonData.{key} must be an environment reference like "
-                    "'${GRAFANA_DS_PASSWORD}' that Grafana expands; dashgen never writes secrets into the repository")))
+                problems.append(
+                    Problem(
+                        "error",
+                        ds.source,
+                        (
+                            f"datasource '{ds.name}': secureJsonData.{key} must be an environment reference like "
+                            "'${GRAFANA_DS_PASSWORD}' that Grafana expands; "
+                            "dashgen never writes secrets into the repository"
+                        ),
+                    )
+                )
     if len(defaults) > 1:
-        problems.append(Problem("error", defaults[1].source, (
-            f"more than one datasource has isDefault: true ({', '.join(d.name for d in defaults)}); Grafana allows one per org")))
+        problems.append(
+            Problem(
+                "error",
+                defaults[1].source,
+                (
+                    f"more than one datasource has isDefault: true ({', '.join(d.name for d in defaults)}); "
+                    "Grafana allows one per org"
+                ),
+            )
+        )
     return problems
 
 
@@ -178,28 +258,43 @@ def _check_manifests(resources: Resources, config: Config) -> list[Problem]:
     for source in rule_sources:
         name = prometheus_rule_name(source, config.sources)
         if name in rule_names and rule_names[name] != source:
-            problems.append(Problem("error", source, (
-                f"its rules would be the PrometheusRule '{name}', like those of {rule_names[name]}; rename one file")))
+            problems.append(
+                Problem(
+                    "error",
+                    source,
+                    (
+                        f"its rules would be the PrometheusRule '{name}', like those of {rule_names[name]}; "
+                        "rename one file"
+                    ),
+                )
+            )
         rule_names.setdefault(name, source)
     for m in resources.manifests:
         obj = m.model
         meta = obj.get("metadata")
         kind, api = obj.get("kind"), obj.get("apiVersion")
-        name = meta.get("name") if isinstance(meta, dict) else None
+        obj_name = meta.get("name") if isinstance(meta, dict) else None
         if not (isinstance(api, str) and api and isinstance(kind, str) and kind):
             problems.append(Problem("error", m.source, "a manifest needs 'apiVersion' and 'kind'"))
             continue
         if not is_kind(kind):
-            problems.append(Problem("error", m.source, (
-                f"kind {kind!r} is not a Kubernetes kind; a kind is a name like PodMonitor "
-                "(a letter, then letters and digits)")))
+            problems.append(
+                Problem(
+                    "error",
+                    m.source,
+                    (
+                        f"kind {kind!r} is not a Kubernetes kind; a kind is a name like PodMonitor "
+                        "(a letter, then letters and digits)"
+                    ),
+                )
+            )
             continue
-        if not is_dns_subdomain(name):
-            problems.append(Problem("error", m.source, f"{kind} name {name!r} is not a valid Kubernetes name"))
+        if not isinstance(obj_name, str) or not is_dns_subdomain(obj_name):
+            problems.append(Problem("error", m.source, f"{kind} name {obj_name!r} is not a valid Kubernetes name"))
             continue
-        key = (kind.lower(), name)
+        key = (kind.lower(), obj_name)
         if key in seen:
-            problems.append(Problem("error", m.source, f"{kind} '{name}' is also defined in {seen[key]}"))
+            problems.append(Problem("error", m.source, f"{kind} '{obj_name}' is also defined in {seen[key]}"))
         seen.setdefault(key, m.source)
     return problems
 
@@ -226,21 +321,33 @@ def check_rule_groups(resources: Resources) -> list[Problem]:
                 if not isinstance(rule, dict) or not isinstance(rule.get("alert"), str):
                     continue
                 name = rule["alert"]
-                labels = rule.get("labels") if isinstance(rule.get("labels"), dict) else {}
+                labels = rule["labels"] if isinstance(rule.get("labels"), dict) else {}
                 key = (name, tuple(sorted((str(k), str(v)) for k, v in labels.items())))
                 if key in seen and seen[key] != source:
-                    problems.append(Problem("error", source, (
-                        f"alert {name} is also defined in {seen[key]} with the same labels; "
-                        "alert names must be unique (or differ by labels such as severity)")))
+                    problems.append(
+                        Problem(
+                            "error",
+                            source,
+                            (
+                                f"alert {name} is also defined in {seen[key]} with the same labels; "
+                                "alert names must be unique (or differ by labels such as severity)"
+                            ),
+                        )
+                    )
                 seen.setdefault(key, source)
-                annotations = rule.get("annotations") if isinstance(rule.get("annotations"), dict) else {}
+                annotations = rule["annotations"] if isinstance(rule.get("annotations"), dict) else {}
                 url = annotations.get("dashboard_url")
                 match = _DASHBOARD_UID_RE.search(url) if isinstance(url, str) else None
                 if match and match.group(1) not in uids:
                     missing[match.group(1)].append(name)
         for uid, names in sorted(missing.items()):
-            problems.append(Problem("warning", source, (
-                f"dashboard_url of {', '.join(names)} links to dashboard uid '{uid}', which no source defines")))
+            problems.append(
+                Problem(
+                    "warning",
+                    source,
+                    (f"dashboard_url of {', '.join(names)} links to dashboard uid '{uid}', which no source defines"),
+                )
+            )
     return problems
 
 
@@ -256,8 +363,10 @@ def _check_alertmanager(config: Config) -> list[Problem]:
 
     if not am.receivers:
         if am.routes or am.default_receiver:
-            error("alertmanager.routes and alertmanager.default_receiver need receivers: "
-                  "define them under alertmanager.receivers")
+            error(
+                "alertmanager.routes and alertmanager.default_receiver need receivers: "
+                "define them under alertmanager.receivers"
+            )
         return problems
     if not is_dns_subdomain(am.name):
         error(f"alertmanager.name {am.name!r} is not a valid Kubernetes name")
@@ -271,8 +380,10 @@ def _check_alertmanager(config: Config) -> list[Problem]:
         if r.slack:
             refs.append((f"{key}.slack.api_url", r.slack.api_url))
             if r.slack.channel is not None and not r.slack.channel.startswith(("#", "@")) and "://" in r.slack.channel:
-                error(f"key '{key}.slack.channel' looks like a webhook URL; the webhook URL is a secret: "
-                      "put it in a Kubernetes Secret and reference it with api_url: {secret: NAME, key: KEY}")
+                error(
+                    f"key '{key}.slack.channel' looks like a webhook URL; the webhook URL is a secret: "
+                    "put it in a Kubernetes Secret and reference it with api_url: {secret: NAME, key: KEY}"
+                )
         if r.email:
             e = r.email
             for field_key, value in (("to", e.to), ("from", e.sender), ("smarthost", e.smarthost)):
@@ -282,8 +393,10 @@ def _check_alertmanager(config: Config) -> list[Problem]:
             if e.smarthost.strip() and (not host or not port.isdigit()):
                 error(f"key '{key}.email.smarthost': expected host:port, like smtp.example.com:587")
             if e.auth_username and not e.auth_password:
-                error(f"missing required key '{key}.email.auth_password' (auth_username is set): "
-                      "reference the SMTP password in a Kubernetes Secret, {secret: NAME, key: KEY}")
+                error(
+                    f"missing required key '{key}.email.auth_password' (auth_username is set): "
+                    "reference the SMTP password in a Kubernetes Secret, {secret: NAME, key: KEY}"
+                )
             if e.auth_password:
                 refs.append((f"{key}.email.auth_password", e.auth_password))
         if r.pagerduty:
@@ -299,19 +412,31 @@ def _check_alertmanager(config: Config) -> list[Problem]:
             error(f"key 'alertmanager.routes.{severity}' lists no receiver")
         for name in names:
             if name not in am.receivers:
-                error(f"key 'alertmanager.routes.{severity}': receiver '{name}' is not defined "
-                      f"under alertmanager.receivers (defined: {defined})")
+                error(
+                    f"key 'alertmanager.routes.{severity}': receiver '{name}' is not defined "
+                    f"under alertmanager.receivers (defined: {defined})"
+                )
     if am.default_receiver and am.default_receiver not in am.receivers:
-        error(f"key 'alertmanager.default_receiver': receiver '{am.default_receiver}' is not defined "
-              f"under alertmanager.receivers (defined: {defined})")
+        error(
+            f"key 'alertmanager.default_receiver': receiver '{am.default_receiver}' is not defined "
+            f"under alertmanager.receivers (defined: {defined})"
+        )
     used = {n for names in am.routes.values() for n in names} | {am.default_receiver}
     for name in sorted(set(am.receivers) - used):
-        problems.append(Problem("warning", where, (
-            f"receiver '{name}' is used by no route; add it under alertmanager.routes.<severity> or as default_receiver")))
+        problems.append(
+            Problem(
+                "warning",
+                where,
+                (
+                    f"receiver '{name}' is used by no route; "
+                    "add it under alertmanager.routes.<severity> or as default_receiver"
+                ),
+            )
+        )
     for label in [*am.group_by, *am.matchers]:
         if label != "..." and not LABEL_NAME_RE.fullmatch(label):
             error(f"alertmanager: {label!r} is not a valid label name")
-    from .lint.promql import parse_prom_duration
+    from .dashboard.promql import parse_prom_duration
 
     for field_key in ("group_wait", "group_interval", "repeat_interval"):
         value = getattr(am, field_key)
@@ -325,14 +450,27 @@ def _check_config(config: Config) -> list[Problem]:
     problems = []
     where = config.file
     if not is_dns_label(config.namespace):
-        problems.append(Problem("error", where, f"namespace {config.namespace!r} is not a valid Kubernetes namespace name"))
-    labels = {**config.labels, **config.sidecar.dashboard_labels, **config.sidecar.datasource_labels,
-              **config.prometheus.selector_labels, **config.alertmanager.labels}
+        problems.append(
+            Problem("error", where, f"namespace {config.namespace!r} is not a valid Kubernetes namespace name")
+        )
+    labels = {
+        **config.labels,
+        **config.sidecar.dashboard_labels,
+        **config.sidecar.datasource_labels,
+        **config.prometheus.selector_labels,
+        **config.alertmanager.labels,
+    }
     for key, value in sorted(labels.items()):
         if not is_qualified_name(key):
             problems.append(Problem("error", where, f"label key {key!r} is not valid in Kubernetes"))
         if not is_label_value(value):
             problems.append(Problem("error", where, f"label value {value!r} (of {key}) is not valid in Kubernetes"))
     if not is_qualified_name(config.sidecar.folder_annotation):
-        problems.append(Problem("error", where, f"sidecar.folder_annotation {config.sidecar.folder_annotation!r} is not a valid annotation key"))
+        problems.append(
+            Problem(
+                "error",
+                where,
+                f"sidecar.folder_annotation {config.sidecar.folder_annotation!r} is not a valid annotation key",
+            )
+        )
     return problems

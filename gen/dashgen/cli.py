@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
-from . import __version__
-from .errors import DashgenError, DashgenErrors
-from .grafana import redact  # standard library only: every command's errors go through it
+from . import (
+    __version__,
+    redact,  # standard library only: every command's errors go through it
+)
+from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors
 
-EXIT_OK, EXIT_ERROR, EXIT_DIFFERS = 0, 1, 2
-EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
 
 OUTPUT_OPTION = click.option(
-    "--output", "-o", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--output",
+    "-o",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Human-readable text, or one JSON document on stdout for automation.",
 )
 
@@ -39,8 +45,14 @@ class _State:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "-c", "config_path", metavar="FILE", envvar="DASHGEN_CONFIG",
-              help="Config file (default: ./dashgen.yaml, optional). Env: DASHGEN_CONFIG.")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    metavar="FILE",
+    envvar="DASHGEN_CONFIG",
+    help="Config file (default: ./dashgen.yaml, optional). Env: DASHGEN_CONFIG.",
+)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.version_option(__version__, prog_name="dashgen")
 @click.pass_context
@@ -59,12 +71,17 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--check", is_flag=True,
-              help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.")
-@click.option("--allow-empty", is_flag=True,
-              help="Build even when the sources define nothing, deleting every file a previous build wrote. "
-                   "Without it that is an error: an empty checkout (a submodule not initialised) would empty the "
-                   "cluster.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Build even when the sources define nothing, deleting every file a previous build wrote. Without it "
+    "that is an error: an empty checkout (a submodule not initialised) would empty the cluster.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
 @OUTPUT_OPTION
 @click.pass_obj
@@ -89,8 +106,7 @@ def build(state: _State, check: bool, allow_empty: bool, verbose: bool, output_f
 
     bar = _ProgressBar("loading sources", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
     try:
-        result = run_build(state.config(), check=check, allow_empty=allow_empty,
-                           progress=bar.update if bar else None)
+        result = run_build(state.config(), check=check, allow_empty=allow_empty, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -100,14 +116,24 @@ def build(state: _State, check: bool, allow_empty: bool, verbose: bool, output_f
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if output_format == "json":
-        doc = {"output": str(result.output), "check": check, "written": result.written,
-               "up_to_date": not changes.any, **changes.to_dict(), "counts": result.counts,
-               "warnings": [str(w) for w in result.warnings], "notes": result.notes}
+        doc = {
+            "output": str(result.output),
+            "check": check,
+            "written": result.written,
+            "up_to_date": not changes.any,
+            **changes.to_dict(),
+            "counts": result.counts,
+            "warnings": [str(w) for w in result.warnings],
+            "notes": result.notes,
+        }
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
         for path in changes.edited_by_hand:
-            fate = (("build would delete it" if check else "deleted") + " (its source is gone)" if path in changes.removed
-                    else ("build would overwrite" if check else "overwritten") + " (edit the sources instead)")
+            fate = (
+                ("build would delete it" if check else "deleted") + " (its source is gone)"
+                if path in changes.removed
+                else ("build would overwrite" if check else "overwritten") + " (edit the sources instead)"
+            )
             click.echo(f"warning: {result.output}/{path} was edited by hand; {fate}", err=True)
         _print_changes(result, check, verbose or check)
     if check and changes.any:
@@ -121,17 +147,23 @@ class _LintCommand(click.Command):
         from .lint import RULES
 
         for kind, heading in (("dashboard", "Dashboard rules"), ("rules", "Alert rule rules")):
-            rows = [(name, f"[{info.severity}] {info.description}")
-                    for name, info in sorted(RULES.items()) if info.kind == kind]
+            rows = [
+                (name, f"[{info.severity}] {info.description}")
+                for name, info in sorted(RULES.items())
+                if info.kind == kind
+            ]
             with formatter.section(heading):
                 formatter.write_dl(rows)
         formatter.write_paragraph()
         formatter.write_text(
             "Defaults in brackets. The job/instance rules are off: they do not fit cluster-wide dashboards. "
-            "Change severities and exclude findings in dashgen.yaml:")
+            "Change severities and exclude findings in dashgen.yaml:"
+        )
         with formatter.indentation():
-            formatter.write_text("lint: {rules: {target-job-rule: warning}, exclusions: [{rule: panel-units-rule, "
-                                 "dashboard: flux-gitops, panel: Info, reason: text panel}]}")
+            formatter.write_text(
+                "lint: {rules: {target-job-rule: warning}, exclusions: [{rule: panel-units-rule, "
+                "dashboard: flux-gitops, panel: Info, reason: text panel}]}"
+            )
 
 
 @cli.command(cls=_LintCommand)
@@ -165,12 +197,24 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
 
         resources = sources.load(config)
         located = lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, config))
-        checked = f" in {len(resources.dashboards)} dashboards and {len({g.source for g in resources.rule_groups})} rule files"
+        rule_files = len({g.source for g in resources.rule_groups})
+        checked = f" in {len(resources.dashboards)} dashboards and {rule_files} rule files"
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":
-        click.echo(json.dumps({"findings": [loc.to_dict() for loc in located], "errors": errors,
-                               "warnings": warnings, "strict": strict, "skipped": skipped}, indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "findings": [loc.to_dict() for loc in located],
+                    "errors": errors,
+                    "warnings": warnings,
+                    "strict": strict,
+                    "skipped": skipped,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         _print_findings(located)
         summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
@@ -184,7 +228,11 @@ def _print_findings(located) -> None:
     groups: dict[tuple[str, str], dict[str, list]] = {}
     for loc in located:
         f = loc.finding
-        panel = "dashboard" if not f.panel else f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else "")
+        panel = (
+            "dashboard"
+            if not f.panel
+            else f"panel '{f.panel}'" + (f" (id {f.panel_id})" if f.panel_id is not None else "")
+        )
         groups.setdefault((loc.source, f.dashboard), {}).setdefault(panel, []).append(f)
     for (source, dashboard), panels in groups.items():
         click.echo(source + (f" ({dashboard})" if dashboard and dashboard != source else ""))
@@ -197,29 +245,75 @@ def _print_findings(located) -> None:
                 click.echo(f"            fix: {f.fix}")
 
 
+def _prometheus_options(fn):
+    """The Prometheus connection, time range and query tuning options verify and preview share."""
+    options = [
+        click.option(
+            "--prometheus-url",
+            required=True,
+            metavar="URL",
+            envvar="DASHGEN_PROMETHEUS_URL",
+            help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.",
+        ),
+        click.option(
+            "--from",
+            "time_from",
+            metavar="TIME",
+            help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.",
+        ),
+        click.option(
+            "--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now)."
+        ),
+        click.option(
+            "--token-env",
+            default="DASHGEN_PROMETHEUS_TOKEN",
+            show_default=True,
+            metavar="NAME",
+            help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
+            f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.",
+        ),
+        click.option(
+            "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, help="Queries in flight at once."
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=30.0,
+            show_default=True,
+            help="Seconds to wait for each answer.",
+        ),
+        click.option(
+            "--scrape-interval",
+            metavar="DURATION",
+            help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @cli.command()
-@click.option("--prometheus-url", required=True, metavar="URL", envvar="DASHGEN_PROMETHEUS_URL",
-              help="Prometheus to query, e.g. http://localhost:9090. Env: DASHGEN_PROMETHEUS_URL.")
-@click.option("--from", "time_from", metavar="TIME",
-              help="Start of the time range: now-6h, epoch seconds or ms, RFC 3339. Default: each dashboard's own.")
-@click.option("--to", "time_to", metavar="TIME", help="End of the time range (default: each dashboard's own, now).")
+@_prometheus_options
 @click.option("--dashboard", "-d", "uids", multiple=True, metavar="UID", help="Check only this dashboard (repeatable).")
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) when a panel, or one of its queries, returns no data.")
-@click.option("--token-env", default="DASHGEN_PROMETHEUS_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding a bearer token for Prometheus, if it needs one. For basic "
-                   f"authentication set {PROMETHEUS_USER_ENV} and {PROMETHEUS_PASSWORD_ENV} instead.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Queries in flight at once.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
-@click.option("--scrape-interval", metavar="DURATION",
-              help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).")
 @click.option("--verbose", "-v", is_flag=True, help="List every panel, not only those without data.")
 @OUTPUT_OPTION
 @click.pass_obj
-def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: str | None, uids: tuple[str, ...],
-           strict: bool, token_env: str, concurrency: int, timeout: float, scrape_interval: str | None,
-           verbose: bool, output_format: str) -> None:
+def verify(
+    state: _State,
+    prometheus_url: str,
+    time_from: str | None,
+    time_to: str | None,
+    uids: tuple[str, ...],
+    strict: bool,
+    token_env: str,
+    concurrency: int,
+    timeout: float,
+    scrape_interval: str | None,
+    verbose: bool,
+    output_format: str,
+) -> None:
     """Run every panel's queries against a live Prometheus, as Grafana would.
 
     \b
@@ -237,29 +331,24 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
     """
     import time
 
-    from .verify import VerifyOptions, verify as run_verify
-    from .verify.client import has_userinfo
-    from .verify.grafana import parse_time
+    from .verify import VerifyOptions
+    from .verify import verify as run_verify
     from .verify.report import failed, to_json, to_text
 
-    if has_userinfo(prometheus_url):
-        raise DashgenError(
-            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
-            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
-            f"and ${PROMETHEUS_PASSWORD_ENV}")
-    token, basic = _prometheus_credentials(token_env)
+    found = _prometheus_credentials(token_env, prometheus_url)
     now = time.time()
-    start = parse_time(time_from, now) if time_from else None
-    end = parse_time(time_to, now, round_up=True) if time_to else None
-    if start is not None and end is None:
-        end = now
-    if end is not None and start is None:
-        raise DashgenError("--to needs --from (or give neither and use each dashboard's time range)")
-    if start is not None and end is not None and end <= start:
-        raise DashgenError("--from must be before --to")
-    options = VerifyOptions(prometheus_url=prometheus_url, start=start, end=end, dashboards=list(uids),
-                            token=token, basic=basic, concurrency=concurrency, timeout=timeout,
-                            scrape_interval=scrape_interval, now=now)
+    start, end = _time_range(time_from, time_to, now)
+    options = VerifyOptions(
+        prometheus_url=prometheus_url,
+        start=start,
+        end=end,
+        dashboards=list(uids),
+        credentials=found,
+        concurrency=concurrency,
+        timeout=timeout,
+        scrape_interval=scrape_interval,
+        now=now,
+    )
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
         results = run_verify(state.config(), options, progress=bar.update if bar else None)
@@ -274,25 +363,44 @@ def verify(state: _State, prometheus_url: str, time_from: str | None, time_to: s
         sys.exit(EXIT_ERROR)
 
 
-def _prometheus_credentials(token_env: str) -> tuple[str | None, tuple[str, str] | None]:
-    """(bearer token, (user, password)) for verify, from the environment; registered for redaction."""
+def _time_range(time_from: str | None, time_to: str | None, now: float) -> tuple[float | None, float | None]:
+    """--from/--to as unix seconds; (None, None): each dashboard's own range."""
+    from .verify.grafana import parse_time
+
+    start = parse_time(time_from, now) if time_from else None
+    end = parse_time(time_to, now, round_up=True) if time_to else None
+    if start is not None and end is None:
+        end = now
+    if end is not None and start is None:
+        raise DashgenError("--to needs --from (or give neither and use each dashboard's time range)")
+    if start is not None and end is not None and end <= start:
+        raise DashgenError("--from must be before --to")
+    return start, end
+
+
+def _prometheus_credentials(token_env: str, prometheus_url: str):
+    """Credentials for verify and preview, from the environment only (``credentials.resolve``).
+
+    A URL carrying credentials is refused, without repeating it."""
     import os
 
-    token = os.environ.get(token_env) or None
-    user = os.environ.get(PROMETHEUS_USER_ENV) or ""
-    password = os.environ.get(PROMETHEUS_PASSWORD_ENV) or ""
-    redact.register(token, password)
-    if not (user or password):
-        return token, None
-    if not (user and password):
-        missing = PROMETHEUS_PASSWORD_ENV if user else PROMETHEUS_USER_ENV
-        raise DashgenError(f"{missing} is not set: basic authentication needs both {PROMETHEUS_USER_ENV} and "
-                           f"{PROMETHEUS_PASSWORD_ENV}")
-    if token:
-        raise DashgenError(f"both ${token_env} (a bearer token) and ${PROMETHEUS_USER_ENV}/${PROMETHEUS_PASSWORD_ENV} "
-                           "(basic authentication) are set: unset one")
-    redact.register_basic(user, password)
-    return None, (user, password)
+    from . import credentials
+
+    if credentials.has_userinfo(prometheus_url):
+        raise DashgenError(
+            "--prometheus-url must not contain credentials (user:password@): they would show in process lists and "
+            f"are not sent; put a bearer token in ${token_env}, or a user and password in ${PROMETHEUS_USER_ENV} "
+            f"and ${PROMETHEUS_PASSWORD_ENV}"
+        )
+    return credentials.resolve(
+        os.environ,
+        token_env=token_env,
+        user_env=PROMETHEUS_USER_ENV,
+        password_env=PROMETHEUS_PASSWORD_ENV,
+        who="Prometheus",
+        required=False,
+        exclusive=True,
+    )
 
 
 class _ProgressBar:
@@ -302,7 +410,8 @@ class _ProgressBar:
     """
 
     def __init__(self, label: str, at_least: int = 0):
-        self.label, self.at_least, self.bar, self.done = label, at_least, None, 0
+        self.label, self.at_least, self.done = label, at_least, 0
+        self.bar: Any = None  # click's ProgressBar, made on the first update
 
     def update(self, done: int, total: int) -> None:
         if total < self.at_least:
@@ -331,54 +440,107 @@ def _print_changes(result, check: bool, listing: bool) -> None:
         click.echo(f"{out} {state} ({summary})" + ("; run 'dashgen build'" if c.any else ""))
     else:
         n = result.counts
-        extra = "".join(f", {n[k]} {label}" for k, label in (("rule_groups", "rule groups"), ("manifests", "manifests"))
-                        if n.get(k))
-        click.echo(f"built {n['dashboards']} dashboards in {n['folders']} folders, {n['datasources']} datasources{extra} "
-                   f"into {out} ({summary})")
+        extra = "".join(
+            f", {n[k]} {label}" for k, label in (("rule_groups", "rule groups"), ("manifests", "manifests")) if n.get(k)
+        )
+        click.echo(
+            f"built {n['dashboards']} dashboards in {n['folders']} folders, {n['datasources']} datasources{extra} "
+            f"into {out} ({summary})"
+        )
 
 
 def _grafana_options(fn):
     """The connection, selection and tuning options push and diff share."""
     options = [
-        click.option("--grafana-url", metavar="URL",
-                     help="Grafana's URL, with the sub-path if it is served under one "
-                          "(https://example.com/grafana). Default: $GRAFANA_URL, else the only target "
-                          "of dashgen.yaml."),
-        click.option("--target", "-t", "target_names", metavar="NAME", multiple=True,
-                     help="A Grafana instance or organisation named under 'targets' in dashgen.yaml. Repeatable."),
+        click.option(
+            "--grafana-url",
+            metavar="URL",
+            help="Grafana's URL, with the sub-path if it is served under one "
+            "(https://example.com/grafana). Default: $GRAFANA_URL, else the only target "
+            "of dashgen.yaml.",
+        ),
+        click.option(
+            "--target",
+            "-t",
+            "target_names",
+            metavar="NAME",
+            multiple=True,
+            help="A Grafana instance or organisation named under 'targets' in dashgen.yaml. Repeatable.",
+        ),
         click.option("--all-targets", is_flag=True, help="Every target of dashgen.yaml, one after the other."),
-        click.option("--org-id", type=click.IntRange(min=1), metavar="ID",
-                     help="Organisation to work in (sent as X-Grafana-Org-Id). Default: the token's own, or the "
-                          "user's current one."),
-        click.option("--token-file", metavar="FILE",
-                     help="Read the service-account token from FILE (else $GRAFANA_TOKEN, else basic auth with "
-                          "$GRAFANA_USER and $GRAFANA_PASSWORD). Secrets are never taken as arguments."),
+        click.option(
+            "--org-id",
+            type=click.IntRange(min=1),
+            metavar="ID",
+            help="Organisation to work in (sent as X-Grafana-Org-Id). Default: the token's own, or the "
+            "user's current one.",
+        ),
+        click.option(
+            "--token-file",
+            metavar="FILE",
+            help="Read the service-account token from FILE (else $GRAFANA_TOKEN, else basic auth with "
+            "$GRAFANA_USER and $GRAFANA_PASSWORD). Secrets are never taken as arguments.",
+        ),
         click.option("--ca-cert", metavar="FILE", help="Verify Grafana's TLS certificate with this CA bundle (PEM)."),
-        click.option("--insecure", is_flag=True,
-                     help="Do not verify Grafana's TLS certificate. Only for test instances."),
-        click.option("--uid", "uids", metavar="UID", multiple=True,
-                     help="Only the dashboard or datasource with this uid. Repeatable."),
-        click.option("--folder", "folders", metavar="FOLDER", multiple=True,
-                     help="Only dashboards in this folder: its directory, title or uid ('General' for the top "
-                          "level). Repeatable."),
-        click.option("--path", "paths", metavar="PATH", multiple=True,
-                     help="Only resources defined in this source file or directory (glob patterns work). "
-                          "Repeatable."),
-        click.option("--prune", is_flag=True,
-                     help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
-                          "deleted (push) or count as differences (diff), within --uid/--folder when given. "
-                          "Nothing without the tag is ever deleted."),
-        click.option("--adopt", is_flag=True,
-                     help="Take over dashboards that have a source's uid but not dashgen's ownership tag: push "
-                          "overwrites and tags them (so a later --prune may delete them). Without it they are "
-                          "conflicts and left alone."),
-        click.option("--concurrency", "-j", type=click.IntRange(1, 64), metavar="N",
-                     help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1, max=600), metavar="SECONDS",
-                     help="Timeout of each request (default: push.timeout, 10)."),
-        click.option("--retries", type=click.IntRange(0, 10), metavar="N",
-                     help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
-                          "(default: push.retries, 4). Other 4xx answers are never retried."),
+        click.option(
+            "--insecure", is_flag=True, help="Do not verify Grafana's TLS certificate. Only for test instances."
+        ),
+        click.option(
+            "--uid",
+            "uids",
+            metavar="UID",
+            multiple=True,
+            help="Only the dashboard or datasource with this uid. Repeatable.",
+        ),
+        click.option(
+            "--folder",
+            "folders",
+            metavar="FOLDER",
+            multiple=True,
+            help="Only dashboards in this folder: its directory, title or uid ('General' for the top "
+            "level). Repeatable.",
+        ),
+        click.option(
+            "--path",
+            "paths",
+            metavar="PATH",
+            multiple=True,
+            help="Only resources defined in this source file or directory (glob patterns work). Repeatable.",
+        ),
+        click.option(
+            "--prune",
+            is_flag=True,
+            help="Dashboards that carry dashgen's ownership tag but are no longer in the sources are "
+            "deleted (push) or count as differences (diff), within --uid/--folder when given. "
+            "Nothing without the tag is ever deleted.",
+        ),
+        click.option(
+            "--adopt",
+            is_flag=True,
+            help="Take over dashboards that have a source's uid but not dashgen's ownership tag: push "
+            "overwrites and tags them (so a later --prune may delete them). Without it they are "
+            "conflicts and left alone.",
+        ),
+        click.option(
+            "--concurrency",
+            "-j",
+            type=click.IntRange(1, 64),
+            metavar="N",
+            help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1, max=600),
+            metavar="SECONDS",
+            help="Timeout of each request (default: push.timeout, 10).",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(0, 10),
+            metavar="N",
+            help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
+            "(default: push.retries, 4). Other 4xx answers are never retried.",
+        ),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
         OUTPUT_OPTION,
     ]
@@ -393,14 +555,26 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
     from .grafana.targets import ConnectionFlags
 
     flags = ConnectionFlags(
-        grafana_url=kw["grafana_url"], targets=tuple(kw["target_names"]), all_targets=kw["all_targets"],
-        org_id=kw["org_id"], token_file=kw["token_file"], ca_cert=kw["ca_cert"], insecure=kw["insecure"],
-        timeout=kw["timeout"], retries=kw["retries"],
+        grafana_url=kw["grafana_url"],
+        targets=tuple(kw["target_names"]),
+        all_targets=kw["all_targets"],
+        org_id=kw["org_id"],
+        token_file=kw["token_file"],
+        ca_cert=kw["ca_cert"],
+        insecure=kw["insecure"],
+        timeout=kw["timeout"],
+        retries=kw["retries"],
     )
     options = pipeline.Options(
-        command=command, selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
-        flags=flags, dry_run=dry_run, prune=kw["prune"], adopt=kw["adopt"], concurrency=kw["concurrency"],
-        verbose=kw["verbose"], output=kw["output_format"],
+        command=command,
+        selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
+        flags=flags,
+        dry_run=dry_run,
+        prune=kw["prune"],
+        adopt=kw["adopt"],
+        concurrency=kw["concurrency"],
+        verbose=kw["verbose"],
+        output=kw["output_format"],
     )
     code = pipeline.run(state.config(), options)
     if code:
@@ -408,7 +582,9 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
 
 
 @cli.command()
-@click.option("--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing.")
+@click.option(
+    "--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing."
+)
 @_grafana_options
 @click.pass_obj
 def push(state: _State, dry_run: bool, **kw) -> None:
@@ -460,6 +636,233 @@ def diff(state: _State, **kw) -> None:
     or something cannot be pushed), 1 an error.
     """
     _grafana_run(state, "diff", False, kw)
+
+
+@cli.command()
+@_prometheus_options
+@click.option("--uid", "uids", multiple=True, metavar="UID", help="Only this dashboard (repeatable).")
+@click.option(
+    "--folder",
+    "folders",
+    multiple=True,
+    metavar="FOLDER",
+    help="Only dashboards in this folder: its directory, title or uid (repeatable).",
+)
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Select VALUE for the template variable NAME, as Grafana's var-NAME=VALUE does; repeat for "
+    "several values; 'All' selects every value.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="preview",
+    show_default=True,
+    metavar="DIR",
+    help="Directory for <uid>.html, <uid>.png and index.html. Only those files are written.",
+)
+@click.option(
+    "--png",
+    is_flag=True,
+    help="Also screenshot each page into <uid>.png with headless Chromium "
+    "(Debian's chromium package, or $DASHGEN_CHROMIUM).",
+)
+@click.option("--serve", is_flag=True, help="Serve the pages on localhost and rebuild them when a source changes.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address --serve binds to.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port --serve listens on (0: any free port).",
+)
+@OUTPUT_OPTION
+@click.pass_obj
+def preview(
+    state: _State,
+    prometheus_url: str,
+    time_from: str | None,
+    time_to: str | None,
+    uids: tuple[str, ...],
+    folders: tuple[str, ...],
+    variables: tuple[str, ...],
+    out_dir: str,
+    png: bool,
+    serve: bool,
+    host: str,
+    port: int,
+    token_env: str,
+    concurrency: int,
+    timeout: float,
+    scrape_interval: str | None,
+    output_format: str,
+) -> None:
+    """Draw every dashboard with real data: an HTML page per dashboard, and PNGs.
+
+    \b
+    Runs each panel's queries as `dashgen verify` does (variables resolved on that
+    Prometheus, $__interval and $__rate_interval as Grafana computes them) and draws
+    the results on Grafana's 24-column grid: time series, stats, gauges, bar gauges,
+    tables, text, state timelines and heatmaps, with units, legends and threshold
+    colours; other panel types are labelled placeholders, panels without data are
+    marked "No data". DIR/index.html lists every page with its counts. The pages are
+    self-contained: open them without network access.
+
+    \b
+      dashgen preview --prometheus-url http://localhost:9090 --png
+      dashgen preview --prometheus-url URL --uid flux-gitops --var namespace=apps --from now-24h
+      dashgen preview --prometheus-url URL --serve --port 8000   # rebuilds on change
+
+    Exit codes: 0 pages written, 1 an error (Prometheus unreachable, a query
+    failed: the message names it; the pages are still written).
+    """
+    import time
+    from pathlib import Path
+
+    from .preview import PreviewOptions
+    from .preview import preview as run_preview
+
+    chosen: dict[str, list[str]] = {}
+    for item in variables:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise DashgenError(f"--var {item!r}: expected NAME=VALUE")
+        chosen.setdefault(name.strip(), []).append(value)
+    found = _prometheus_credentials(token_env, prometheus_url)
+    start, end = _time_range(time_from, time_to, time.time())
+    options = PreviewOptions(
+        prometheus_url=prometheus_url,
+        out=Path(out_dir),
+        start=start,
+        end=end,
+        uids=uids,
+        folders=folders,
+        variables=chosen,
+        credentials=found,
+        concurrency=concurrency,
+        timeout=timeout,
+        scrape_interval=scrape_interval,
+        png=png,
+    )
+    if serve:
+        from .preview.serve import serve as run_serve
+
+        run_serve(
+            state.config, options, host=host, port=port, time_range=lambda: _time_range(time_from, time_to, time.time())
+        )
+        return
+    bar = _ProgressBar("querying") if sys.stderr.isatty() else None
+    try:
+        result = run_preview(state.config(), options, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    else:
+        for page in result.pages:
+            c = page.counts
+            extra = f", {c['errors']} with errors" if c["errors"] else ""
+            click.echo(
+                f"{result.out / page.file}: {c['panels']} panels, {c['no_data']} without data{extra}"
+                + (f" (+ {page.png})" if page.png else "")
+            )
+        click.echo(f"{result.out / result.index}: {len(result.pages)} dashboards")
+    for error in result.errors:
+        click.echo(f"error: {_scrub(error)}", err=True)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--folder",
+    metavar="NAME",
+    help="Grafana folder (directory under the sources) for every module. "
+    "Default: the directory each file was in, else General.",
+)
+@click.option("--force", is_flag=True, help="Overwrite modules that exist.")
+@click.option("--verbose", "-v", is_flag=True, help="List every field kept via extraJson, per panel.")
+@OUTPUT_OPTION
+@click.pass_obj
+def import_(
+    state: _State, paths: tuple[str, ...], folder: str | None, force: bool, verbose: bool, output_format: str
+) -> None:
+    """Turn saved dashboards into grafanalib modules under the sources.
+
+    \b
+    PATHS are dashboard JSON files (Grafana's export, an API response, a kind:
+    Dashboard resource), ConfigMaps of dashboards, or directories of them. Each
+    dashboard becomes dashboards/<folder>/<name>.py, named after its file, that
+    `dashgen build` renders back to the same JSON: every module is built and
+    compared before anything is written.
+
+    grafanalib classes stand for what grafanalib models; extraJson keeps the rest.
+    Fields grafanalib writes differently or always (and a panel with no grafanalib
+    class) are kept too, but not idiomatically: they are counted per dashboard and
+    listed with --verbose. Nulls are dropped, as for every Python source.
+
+    Writes nothing on any error; a module that exists is an error without --force.
+    """
+    from . import sources
+    from .pycode import files, helpers
+
+    config = state.config()
+    root = config.sources_dir
+    bar = _ProgressBar("converting", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
+    try:
+        with sources._package(root):
+            found = helpers.discover(root)
+            imported = files.plan(
+                list(paths),
+                root,
+                folder=folder,
+                force=force,
+                helpers=found,
+                config_dir=config.root,
+                progress=bar.update if bar else None,
+            )
+    finally:
+        if bar:
+            bar.close()
+    files.write(imported)
+    if output_format == "json":
+        doc = [
+            {
+                "source": i.saved.source,
+                "module": str(i.target),
+                "folder": i.folder,
+                "title": i.conversion.title,
+                "exact": i.conversion.exact,
+                "kept": [{"where": n.where, "field": n.field, "how": n.how} for n in i.conversion.notes],
+                "not_kept": i.conversion.lost,
+            }
+            for i in imported
+        ]
+        click.echo(json.dumps({"imported": doc}, indent=2, sort_keys=True))
+        return
+    for i in imported:
+        c = i.conversion
+        state_ = (
+            "builds to the same JSON"
+            if c.exact
+            else f"builds to the same JSON except {len(c.lost)} fields no Python source keeps"
+        )
+        kept = f"; {len(c.notes)} fields not idiomatic, kept via extraJson or as dicts" if c.notes else ""
+        click.echo(f"{i.target}: {c.title} ({state_}{kept})")
+        if verbose:
+            for note in c.notes:
+                click.echo(f"  {note}")
+            for lost in c.lost:
+                click.echo(f"  not kept: {lost}")
+    if not verbose and any(i.conversion.notes or i.conversion.lost for i in imported):
+        click.echo("(-v lists the fields)")
 
 
 class _Terminated(KeyboardInterrupt):

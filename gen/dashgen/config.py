@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import DashgenError
-from .names import ENV_NAME_RE
+from .names import ENV_NAME_RE, did_you_mean
+
+if typing.TYPE_CHECKING:
+    from .lint import LintSettings
 
 CONFIG_FILE = "dashgen.yaml"
 
@@ -142,6 +145,29 @@ class Push:
     retries: int = 4
 
 
+Severity = Literal["error", "warning", "off"]
+
+
+@dataclass(frozen=True)
+class LintExclusion:
+    """Silence ``rule`` for one dashboard (name, uid or title) and/or one panel (title); say why."""
+
+    rule: str
+    reason: str
+    dashboard: str | int | float | None = None  # numbers are titles too: matched as text
+    panel: str | int | float | None = None
+
+
+@dataclass(frozen=True)
+class Lint:
+    """``dashgen lint`` and the lint step of build, push and diff. Rule names are checked
+    against the lint registry when the settings are made (:meth:`Config.lint_settings`)."""
+
+    rules: dict[str, Severity] = field(default_factory=dict)  # rule name -> error | warning | off
+    exclusions: list[LintExclusion] = field(default_factory=list)
+    strict: bool = False  # warnings fail too
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole of ``dashgen.yaml``."""
@@ -156,7 +182,7 @@ class Config:
     prometheus: PrometheusSelection = field(default_factory=PrometheusSelection)
     alertmanager: Alertmanager = field(default_factory=Alertmanager)
     values: dict[str, Any] = field(default_factory=dict)
-    lint: dict[str, Any] = field(default_factory=dict)
+    lint: Lint = field(default_factory=Lint)
     push: Push = field(default_factory=Push)
     targets: dict[str, GrafanaTarget] = field(default_factory=dict)
 
@@ -173,11 +199,19 @@ class Config:
     def output_dir(self) -> Path:
         return self.root / self.output
 
-    def lint_settings(self):
-        """The ``lint:`` section as the lint engine's settings (validated on load)."""
-        from .lint import LintSettings
+    def lint_settings(self) -> LintSettings:
+        """The ``lint:`` section as the lint engine's settings; ``ValueError`` names an unknown rule."""
+        from .lint import Exclusion, LintSettings
 
-        return LintSettings.from_mapping(self.lint, where="lint")
+        lint = self.lint
+        exclusions = tuple(
+            Exclusion(rule=e.rule, reason=e.reason.strip(), dashboard=_text(e.dashboard), panel=_text(e.panel))
+            for e in lint.exclusions
+        )
+        try:
+            return LintSettings(rules=lint.rules, exclusions=exclusions, strict=lint.strict)
+        except ValueError as exc:
+            raise ValueError(f"lint.{exc}") from None
 
     def folder(self, directory: str) -> FolderSpec:
         """The folder for a first-level source directory, with the default title."""
@@ -217,7 +251,7 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
         data = {}
     try:
         config = from_mapping(data)
-        if config.lint:  # only then is the lint engine worth importing here
+        if config.lint != Lint():  # only then is the lint engine worth importing here
             config.lint_settings()
     except ValueError as exc:
         raise DashgenError(str(exc), path=str(path)) from None
@@ -239,8 +273,10 @@ def _validate_push(config: Config) -> None:
     push = config.push
     tag = push.marker_tag
     if not tag.strip() or tag != tag.strip() or len(tag) > 50 or "," in tag:
-        raise ValueError("key 'push.marker_tag': expected a Grafana tag (1 to 50 characters, no commas, "
-                         f"no surrounding spaces), got {tag!r}")
+        raise ValueError(
+            "key 'push.marker_tag': expected a Grafana tag (1 to 50 characters, no commas, "
+            f"no surrounding spaces), got {tag!r}"
+        )
     if not 1 <= push.concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"key 'push.concurrency': expected 1 to {MAX_CONCURRENCY}, got {push.concurrency}")
     if not 0 < push.timeout <= 600:
@@ -254,14 +290,17 @@ def _validate_push(config: Config) -> None:
         if not re.match(r"^https?://[^/?#]+", target.url):
             raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
         if "@" in target.url.split("://", 1)[1].split("/", 1)[0]:
-            raise ValueError(f"key '{key}.url': must not hold credentials (user:password@); name environment "
-                             "variables with 'token_env' or 'user_env'/'password_env' instead")
+            raise ValueError(
+                f"key '{key}.url': must not hold credentials (user:password@); name environment "
+                "variables with 'token_env' or 'user_env'/'password_env' instead"
+            )
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
             if not ENV_NAME_RE.fullmatch(getattr(target, attr)):
-                raise ValueError(f"key '{key}.{attr}': expected the name of an environment variable, "
-                                 f"got {getattr(target, attr)!r}")
+                raise ValueError(
+                    f"key '{key}.{attr}': expected the name of an environment variable, got {getattr(target, attr)!r}"
+                )
         if target.insecure and target.ca_cert:
             raise ValueError(f"key '{key}': set either 'ca_cert' or 'insecure', not both")
 
@@ -269,14 +308,15 @@ def _validate_push(config: Config) -> None:
 def _convert(tp: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     where = f"key '{key}'" if key else "the top level"
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if tp is FolderSpec and isinstance(value, str):
             return FolderSpec(title=value)
         if tp is SecretRef and not isinstance(value, dict):
             # Never echo the value: it may be the very secret that must not be in the repository.
             raise ValueError(
                 f"{where}: expected a reference to a Kubernetes Secret like {{secret: NAME, key: KEY}}, "
-                f"got {_kind(value)}; dashgen never writes secret values into the repository")
+                f"got {_kind(value)}; dashgen never writes secret values into the repository"
+            )
         if not isinstance(value, dict):
             expected = "a folder title or a mapping with 'title' and 'uid'" if tp is FolderSpec else "a mapping"
             raise ValueError(f"{where}: expected {expected}, got {_kind(value)}")
@@ -287,10 +327,8 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         for name, item in value.items():
             sub = f"{key}.{name}" if key else str(name)
             if name not in fields:
-                import difflib
-
-                close = difflib.get_close_matches(str(name), list(fields), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
+                close = did_you_mean(str(name), fields)
+                hint = f"did you mean '{close}'? " if close else ""
                 known = ", ".join(sorted(fields))
                 raise ValueError(f"unknown key '{sub}' ({hint}known keys here: {known})")
             kwargs[fields[name].name] = _convert(hints[fields[name].name], item, sub)
@@ -301,6 +339,10 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         return tp(**kwargs)
     if origin is Literal:
         choices = typing.get_args(tp)
+        if value is False and "off" in choices:
+            value = "off"  # YAML 1.1 reads an unquoted off as false
+        elif isinstance(value, str) and value.strip().lower() in choices:
+            value = value.strip().lower()
         if value not in choices:
             raise ValueError(f"{where}: expected one of {', '.join(map(str, choices))}, got {value!r}")
         return value
@@ -345,11 +387,21 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
     raise TypeError(f"unsupported config type {tp!r}")  # a bug in the schema, not user input
 
 
+def _text(value: str | int | float | None) -> str | None:
+    return None if value is None else str(value)
+
+
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

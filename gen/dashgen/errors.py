@@ -1,4 +1,4 @@
-"""The one exception type users see.
+"""The one exception type users see, and the exit codes of every command.
 
 Every problem caused by input (a source file, the config, the output directory, a
 remote server) is raised as :class:`DashgenError`; the CLI prints it as one line and
@@ -6,6 +6,11 @@ exits 1. Anything else is a bug and gets a traceback only with ``--debug``.
 """
 
 from __future__ import annotations
+
+EXIT_OK = 0  # success; nothing differs
+EXIT_ERROR = 1  # bad input, failed checks, unreachable server
+EXIT_DIFFERS = 2  # differences found (build --check, diff)
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class DashgenError(Exception):

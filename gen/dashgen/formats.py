@@ -165,9 +165,9 @@ class _LibyamlRulesDumper(yaml.SafeDumper):
         return len(self.prepared_tag.encode("utf-8"))
 
 
-def _block_dumper(base: type) -> type:
+def _block_dumper(base: type[Any]) -> type[yaml.SafeDumper]:
     """A safe dumper that writes multi-line strings as literal blocks."""
-    dumper = type(f"Block{base.__name__}", (base,), {})
+    dumper: type[yaml.SafeDumper] = type(f"Block{base.__name__}", (base,), {})
     dumper.add_representer(str, _str)
     return dumper
 
@@ -214,8 +214,15 @@ _WIDTH = 2**31 - 1
 
 def dump_yaml(obj: Any, *, dumper: type | None = None) -> str:
     """``obj`` as YAML; ``dumper`` (PURE_DUMPER or LIBYAML_DUMPER) only for tests."""
-    return yaml.dump(obj, Dumper=dumper or _BlockDumper, sort_keys=True, default_flow_style=False,
-                     allow_unicode=True, width=_WIDTH, indent=2)
+    return yaml.dump(
+        obj,
+        Dumper=dumper or _BlockDumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=_WIDTH,
+        indent=2,
+    )
 
 
 def dump_configmap(obj: dict[str, Any]) -> str:

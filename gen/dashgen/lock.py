@@ -60,8 +60,10 @@ class OutputLock:
             except BlockingIOError:
                 os.close(fd)
                 if time.monotonic() >= deadline:
-                    raise DashgenError(f"another dashgen build is running{self._holder()}; wait for it to finish, "
-                                       "or stop it", path=str(self.output)) from None
+                    raise DashgenError(
+                        f"another dashgen build is running{self._holder()}; wait for it to finish, or stop it",
+                        path=str(self.output),
+                    ) from None
                 time.sleep(_POLL_SECONDS)
                 continue
             except OSError:  # a filesystem without flock: readers carry on unlocked

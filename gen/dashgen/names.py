@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -68,7 +69,8 @@ def is_qualified_name(key: object) -> bool:
 def is_label_value(value: object) -> bool:
     """A label value: empty, or at most 63 characters shaped like a qualified name."""
     return isinstance(value, str) and (
-        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value) is not None))
+        value == "" or (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value) is not None)
+    )
 
 
 def is_configmap_key(value: object) -> bool:
@@ -100,6 +102,27 @@ def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
     return data_bytes, object_bytes
 
 
+def configmap_size_problem(data_bytes: float, object_bytes: float | None) -> str | None:
+    """ "error" when a ConfigMap's data is over 1 MiB (Kubernetes rejects it), "warning" when the
+    whole object is over what client-side ``kubectl apply`` can annotate, else None."""
+    if data_bytes > CONFIGMAP_MAX_BYTES:
+        return "error"
+    if object_bytes is not None and object_bytes > ANNOTATIONS_MAX_BYTES:
+        return "warning"
+    return None
+
+
+# --------------------------------------------------------------------- did you mean
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str | None:
+    """The one of ``known`` that ``word`` is probably a typo of (difflib's closest match), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return close[0] if close else None
+
+
 # --------------------------------------------------------------------- Prometheus
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -115,6 +138,7 @@ ENV_REF_RE = re.compile(rf"\A\$(?:\{{({_IDENTIFIER})\}}|({_IDENTIFIER}))\Z")
 
 
 # ------------------------------------------------------------- names dashgen gives
+
 
 def dashboard_configmap_name(uid: str) -> str:
     """The ConfigMap holding dashboard ``uid`` for Grafana's sidecar."""

@@ -21,22 +21,9 @@ VOLATILE_KEYS = ("id", "version", "iteration")
 # (schemaVersion 16) or for datasources other than Prometheus.
 _LEGACY_DASHBOARD_KEYS = ("hideControls", "sharedCrosshair", "style")
 _LEGACY_PANEL_KEYS = ("span", "height", "minSpan", "error", "editable")
-_LEGACY_TARGET_KEYS = ("step", "metric", "target")
-
-
-def unwrap(document: Any) -> Any:
-    """The dashboard model inside what Grafana tools save, or ``document`` itself.
-
-    Two wrappers are common: ``{"dashboard": ..., "meta": ...}`` (the response of
-    ``GET /api/dashboards/uid/<uid>``) and a ``kind: Dashboard`` resource (Grafana 12's
-    dashboard.grafana.app API, gcx, Grizzly), whose v0/v1 ``spec`` is the classic model.
-    """
-    if isinstance(document, dict):
-        if isinstance(document.get("dashboard"), dict) and "meta" in document:
-            return document["dashboard"]
-        if document.get("kind") == "Dashboard" and isinstance(document.get("spec"), dict) and "panels" not in document:
-            return document["spec"]
-    return document
+_LEGACY_TARGET_KEYS = ("step",)
+# grafanalib writes these empty on every target; set, they are a query (Graphite's ``target``).
+_EMPTY_TARGET_KEYS = ("metric", "target")
 
 
 def dashboard(model: dict[str, Any]) -> dict[str, Any]:
@@ -80,25 +67,38 @@ def from_grafanalib(source: Any) -> dict[str, Any]:
     if model.get("schemaVersion", 0) < SCHEMA_VERSION:
         model["schemaVersion"] = SCHEMA_VERSION
     for panel in _panels(model.get("panels", [])):
-        for key in _LEGACY_PANEL_KEYS:
-            panel.pop(key, None)
+        clean_panel(panel)
         targets = panel.get("targets")
         if isinstance(targets, list):
-            _clean_targets(targets)
+            _name_targets(targets)
     return dashboard(model)
 
 
-def _clean_targets(targets: list[Any]) -> None:
+def clean_panel(panel: dict[str, Any]) -> None:
+    """Drop from one panel (not those nested in it) and its targets what grafanalib emits for old Grafanas."""
+    for key in _LEGACY_PANEL_KEYS:
+        panel.pop(key, None)
+    targets = panel.get("targets")
+    for target in targets if isinstance(targets, list) else ():
+        if isinstance(target, dict):
+            clean_target(target)
+
+
+def clean_target(target: dict[str, Any]) -> None:
+    for key in _LEGACY_TARGET_KEYS:
+        target.pop(key, None)
+    for key in _EMPTY_TARGET_KEYS:
+        if target.get(key) == "":
+            del target[key]
+    if "expr" in target and target.get("query") == target["expr"]:
+        del target["query"]  # grafanalib duplicates expr into query
+
+
+def _name_targets(targets: list[Any]) -> None:
     used = {t.get("refId") for t in targets if isinstance(t, dict)}
     free = (c for c in _REF_IDS if c not in used)
     for target in targets:
-        if not isinstance(target, dict):
-            continue
-        for key in _LEGACY_TARGET_KEYS:
-            target.pop(key, None)
-        if "expr" in target and target.get("query") == target["expr"]:
-            del target["query"]  # grafanalib duplicates expr into query
-        if not target.get("refId"):
+        if isinstance(target, dict) and not target.get("refId"):
             target["refId"] = next(free)
 
 
@@ -128,8 +128,11 @@ def plain(obj: Any) -> Any:
     """
     t = type(obj)
     if t is dict:
-        return {(k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
-                for k, v in obj.items() if v is not None}
+        return {
+            (k if type(k) is str else _key(k)): (v if type(v) in _SCALARS else plain(v))
+            for k, v in obj.items()
+            if v is not None
+        }
     if t is list or t is tuple:
         return [v if type(v) in _SCALARS else plain(v) for v in obj]
     if t in _SCALARS:
@@ -158,7 +161,7 @@ def _key(k: Any) -> str:
 
 def _number_panels(model: dict[str, Any]) -> None:
     """Give panels without an id one, in grafanalib's ``auto_panel_ids`` order."""
-    order = []
+    order: list[dict[str, Any]] = []
     for row in model.get("rows") or []:
         order.extend(p for p in row.get("panels") or [] if isinstance(p, dict))
     for panel in model.get("panels") or []:

@@ -45,8 +45,9 @@ def check_rules(files: dict[str, dict[str, Any]]) -> Result:
     promtool = find()
     what = f"'promtool check rules' on the rule groups of {len(files)} file{'s' if len(files) != 1 else ''}"
     if promtool is None:
-        result.note = (f"promtool not found: skipped {what} (expressions were parsed with promql-parser only); "
-                       f"{INSTALL_HINT}")
+        result.note = (
+            f"promtool not found: skipped {what} (expressions were parsed with promql-parser only); {INSTALL_HINT}"
+        )
         return result
     import subprocess  # here, not at the top: builds without rules never start a process
     import tempfile
@@ -58,8 +59,13 @@ def check_rules(files: dict[str, dict[str, Any]]) -> Result:
             path.write_text(dump_yaml(doc), encoding="utf-8")
             paths[str(path)] = source
         try:
-            proc = subprocess.run([promtool, "check", "rules", *paths], capture_output=True, text=True,
-                                  timeout=TIMEOUT, env={**os.environ, "NO_COLOR": "1"})
+            proc = subprocess.run(
+                [promtool, "check", "rules", *paths],
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                env={**os.environ, "NO_COLOR": "1"},
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             result.note = f"could not run {promtool}: {exc}; skipped {what}"
             return result
@@ -80,7 +86,7 @@ def _errors(output: str, paths: dict[str, str]) -> list[tuple[str, str]]:
         for path, source in paths.items():
             if line.startswith(path + ":"):
                 # Drop promtool's line:col: they point into the rendered file, not the source.
-                message = re.sub(r"^\d+:\d+:\s*", "", line[len(path) + 1:].strip())
+                message = re.sub(r"^\d+:\d+:\s*", "", line[len(path) + 1 :].strip())
                 errors.append((source, f"promtool check rules: {message}"))
                 break
     return errors

@@ -27,6 +27,7 @@ from typing import Any
 
 from . import normalise, values
 from .config import Config
+from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
 
@@ -41,7 +42,9 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     """
     root = config.sources_dir
     if not root.is_dir():
-        raise DashgenError(f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root))
+        raise DashgenError(
+            f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root)
+        )
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
@@ -53,8 +56,10 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
             try:
                 name = module_name(path, root)
                 if path.suffix == ".py" and names.setdefault(name, path) != path:
-                    raise DashgenError(f"module name '{name}' is also taken by {_rel(names[name], config.root)}; "
-                                       "rename one", path=_rel(path, config.root))
+                    raise DashgenError(
+                        f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
+                        path=_rel(path, config.root),
+                    )
                 _load_file(path, root, config, resources)
             except DashgenErrors as exc:
                 errors.extend(exc.errors)
@@ -144,26 +149,14 @@ def folder_uid(directory: str) -> str:
 
 def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
     try:
-        model = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
-    except _NotJSON as exc:
-        raise DashgenError(f"invalid JSON: {exc} is not a JSON number (JSON has no NaN or Infinity)",
-                           path=source) from None
-    except json.JSONDecodeError as exc:
-        raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
-    model = normalise.unwrap(model)
-    if not _looks_like_dashboard(model):
+    doc = read_document(text, source)
+    model = doc.dashboards[0]
+    if doc.kind == "configmap" or not _looks_like_dashboard(model):
         raise DashgenError("defines no dashboard: expected a JSON object with 'title' and 'panels'", path=source)
     return normalise.dashboard(model)
-
-
-class _NotJSON(ValueError):
-    pass
-
-
-def _not_json(constant: str) -> Any:
-    raise _NotJSON(constant)  # NaN, Infinity, -Infinity: Python's json reads them, JSON has none
 
 
 def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:
@@ -233,6 +226,7 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
         return module
     package_dir = [str(path.parent)] if path.name == "__init__.py" else None
     spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=package_dir)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and a loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

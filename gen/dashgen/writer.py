@@ -116,8 +116,9 @@ class OutputWriter:
                 self._resolved = self.output.resolve()
             inside = (self._resolved / path).resolve().is_relative_to(self._resolved)
         if not inside:
-            raise DashgenError(f"refusing to write {path!r}: it is not a plain path inside the output directory",
-                               path=str(self.output))
+            raise DashgenError(
+                f"refusing to write {path!r}: it is not a plain path inside the output directory", path=str(self.output)
+            )
 
     def finish(self) -> Changes:
         """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
@@ -131,7 +132,9 @@ class OutputWriter:
         if self._record:
             return self.changes
         if self._foreign:
-            listed = ", ".join(self._foreign[:3]) + (f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else "")
+            listed = ", ".join(self._foreign[:3]) + (
+                f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else ""
+            )
             raise DashgenError(
                 f"{listed} exist(s) but dashgen did not write them (not in {RECORD}); "
                 "move them away, dashgen never overwrites files it does not own",
@@ -271,16 +274,20 @@ class OutputWriter:
                 failed = exc
         return failed
 
-    def _error(self, exc: OSError, path: str, undo_failed: OSError | None = None, *,
-               verb: str = "write") -> DashgenError:
+    def _error(
+        self, exc: OSError, path: str, undo_failed: OSError | None = None, *, verb: str = "write"
+    ) -> DashgenError:
         """One line naming the file, and the state the output is left in."""
         if undo_failed is None:
             state = f"{self.output}/ is as it was before this build"
         else:
-            state = (f"undoing the build failed too ({undo_failed.filename or ''}: {undo_failed.strerror}); "
-                     "run dashgen build again once it can write, to complete the output")
-        return DashgenError(f"cannot {verb}: {exc.strerror or exc}; {state}",
-                            path=str(self.output / path) if path else str(self.output))
+            state = (
+                f"undoing the build failed too ({undo_failed.filename or ''}: {undo_failed.strerror}); "
+                "run dashgen build again once it can write, to complete the output"
+            )
+        return DashgenError(
+            f"cannot {verb}: {exc.strerror or exc}; {state}", path=str(self.output / path) if path else str(self.output)
+        )
 
     def _discard(self) -> None:
         if self._staging is not None:
@@ -318,8 +325,9 @@ def read_record(output: Path) -> Record:
         if not all(isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in (files, pending)):
             raise TypeError
     except (ValueError, KeyError, TypeError, AttributeError, OSError):
-        raise DashgenError(f"{RECORD} is damaged; restore it from git (it records which files dashgen owns)",
-                           path=str(path)) from None
+        raise DashgenError(
+            f"{RECORD} is damaged; restore it from git (it records which files dashgen owns)", path=str(path)
+        ) from None
     for name in [*files, *pending]:
         p = PurePosixPath(name)
         if p.is_absolute() or ".." in p.parts or not p.parts:
@@ -389,6 +397,6 @@ def _make_staging_dir(output: Path) -> Path:
 def _remove_stale_staging(output: Path) -> None:
     """Staging directories of builds that died (killed with -9): never one still in use."""
     for stale in output.glob(STAGING_PREFIX + "*"):
-        owner = stale.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        owner = stale.name[len(STAGING_PREFIX) :].split("-", 1)[0]
         if stale.is_dir() and not (owner.isdigit() and int(owner) != os.getpid() and pid_alive(int(owner))):
             shutil.rmtree(stale, ignore_errors=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from dashgen.lint import lint_dashboard, promql
+from dashgen.dashboard import promql
+from dashgen.lint import lint_dashboard
 
 from .builders import dashboard, panel, target
 

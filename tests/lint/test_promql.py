@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashgen.lint import promql
-from dashgen.lint.promql import analyze, find_vars, parse_prom_duration, var_name_of
+from dashgen.dashboard import promql
+from dashgen.dashboard.promql import analyze, parse_prom_duration
+from dashgen.dashboard.variables import find_vars, var_name_of
 
 
 @pytest.mark.parametrize("expr", [

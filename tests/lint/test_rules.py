@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dashgen.lint import RULES, LintSettings, lint_dashboard, lint_rule_groups
@@ -67,7 +69,7 @@ def test_finding_fields_and_to_dict():
     dd = f.to_dict()
     assert set(dd) == {"rule", "severity", "dashboard", "panel", "panel_id", "target", "message", "fix"}
     assert "rate" in dd["fix"]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         f.rule = "x"  # frozen
 
 

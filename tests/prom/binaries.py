@@ -47,3 +47,19 @@ def promtool_path() -> str:
 
 def prometheus_path() -> str:
     return require_prometheus_binaries("prometheus")["prometheus"]
+
+
+CHROMIUM_HINT = "sudo apt-get install chromium (or set DASHGEN_CHROMIUM to a Chrome or Chromium binary)"
+
+
+def require_chromium() -> str:
+    """Path of the headless browser ``dashgen preview --png`` uses; skips (fails when CI=true) without one."""
+    from dashgen.preview.chromium import find
+
+    path = find()
+    if not path:
+        msg = f"chromium not found: {CHROMIUM_HINT}"
+        if in_ci():
+            pytest.fail(f"CI=true and {msg}", pytrace=False)
+        pytest.skip(msg)
+    return path

@@ -17,7 +17,6 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Optional
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -100,10 +99,10 @@ class Node:
 class Container:
     name: str
     image: str
-    cpu_request: Optional[float] = 0.1  # cores; None = not set
-    cpu_limit: Optional[float] = None
-    memory_request: Optional[int] = 128 * MiB  # bytes
-    memory_limit: Optional[int] = None
+    cpu_request: float | None = 0.1  # cores; None = not set
+    cpu_limit: float | None = None
+    memory_request: int | None = 128 * MiB  # bytes
+    memory_limit: int | None = None
     cpu_usage: float = 0.02  # average cores used
     memory_usage: int = 64 * MiB  # average working set bytes
     throttled: float = 0.0  # fraction of CFS periods throttled (only with a cpu limit)
@@ -123,11 +122,11 @@ class Workload:
     unready_replicas: int = 0  # Running pods whose containers fail readiness
     crashlooping_replicas: int = 0  # pods whose first container is in CrashLoopBackOff
     generation: int = 3
-    observed_generation: Optional[int] = None  # None = generation
+    observed_generation: int | None = None  # None = generation
     rollout_stuck: bool = False  # Progressing=False (ProgressDeadlineExceeded)
     host_network: bool = False
     priority_class: str = ""
-    nodes: Optional[list[str]] = None  # restrict scheduling to these nodes
+    nodes: list[str] | None = None  # restrict scheduling to these nodes
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -136,8 +135,8 @@ class PodContainer:
     spec: Container
     id: str
     ready: bool
-    waiting_reason: Optional[str] = None
-    last_terminated_reason: Optional[str] = None
+    waiting_reason: str | None = None
+    last_terminated_reason: str | None = None
 
 
 @dataclass
@@ -222,18 +221,18 @@ class FluxObject:
     name: str
     namespace: str = "flux-system"
     ready: str = "True"  # True | False | Unknown (Ready condition status at the end)
-    suspended: Optional[bool] = False  # None: spec.suspend unset -> KSM emits no label
-    revision: Optional[str] = None  # None: derived (sha / chart version)
-    source_name: Optional[str] = None  # Kustomization / HelmRelease sourceRef
-    url: Optional[str] = None  # GitRepository / OCIRepository / HelmRepository
-    endpoint: Optional[str] = None  # Bucket
-    bucket_name: Optional[str] = None  # Bucket
-    chart_name: Optional[str] = None  # HelmRelease / HelmChart
-    chart_version: Optional[str] = None  # HelmChart spec.version
-    chart_app_version: Optional[str] = None  # HelmRelease
-    chart_ref_name: Optional[str] = None  # HelmRelease chartRef (OCIRepository)
-    chart_source_name: Optional[str] = None  # HelmRelease chart.spec.sourceRef
-    path: Optional[str] = None  # Kustomization spec.path; None: "./<name>"
+    suspended: bool | None = False  # None: spec.suspend unset -> KSM emits no label
+    revision: str | None = None  # None: derived (sha / chart version)
+    source_name: str | None = None  # Kustomization / HelmRelease sourceRef
+    url: str | None = None  # GitRepository / OCIRepository / HelmRepository
+    endpoint: str | None = None  # Bucket
+    bucket_name: str | None = None  # Bucket
+    chart_name: str | None = None  # HelmRelease / HelmChart
+    chart_version: str | None = None  # HelmChart spec.version
+    chart_app_version: str | None = None  # HelmRelease
+    chart_ref_name: str | None = None  # HelmRelease chartRef (OCIRepository)
+    chart_source_name: str | None = None  # HelmRelease chart.spec.sourceRef
+    path: str | None = None  # Kustomization spec.path; None: "./<name>"
     interval: float = 300.0  # reconcile interval, seconds
     duration: float = 1.0  # median reconcile duration, seconds
     history: list[Transition] = field(default_factory=list)
@@ -290,7 +289,7 @@ class FluxObject:
             lb.update(chart_name=self.chart_name or "", chart_version=self.chart_version or "")
         return lb
 
-    def operator_labels(self, seed: int, before: Optional[dict[str, str]] = None) -> dict[str, str]:
+    def operator_labels(self, seed: int, before: dict[str, str] | None = None) -> dict[str, str]:
         """Labels of the Flux Operator's flux_resource_info (internal/reporter/metrics.go):
         ``kind``, ``exported_namespace``, ``ready``/``reason`` from the Ready condition,
         ``suspended`` True/False (capitalised), ``revision``, ``url``, ``ref``, ``source_name``,
@@ -400,11 +399,11 @@ class Cluster:
     services: list[Service]
     flux_objects: list[FluxObject]
     flux_controllers: list[FluxController]
-    empulse: Optional[EmPulseApp]
+    empulse: EmPulseApp | None
     custom_series: list[CustomSeries] = field(default_factory=list)
     window: float = 2 * 3600.0  # seconds of data (3h takes ~50% longer to backfill)
     scrape_interval: float = 30.0
-    end: Optional[float] = None  # unix seconds; None = now, aligned to scrape_interval
+    end: float | None = None  # unix seconds; None = now, aligned to scrape_interval
     seed: int = 42
     ksm_namespace: str = "monitoring"
     # Where the state of Flux objects comes from: "kube-state-metrics" (gotk_resource_info, the
@@ -416,7 +415,7 @@ class Cluster:
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
 
-    def workload(self, name: str, namespace: Optional[str] = None) -> Workload:
+    def workload(self, name: str, namespace: str | None = None) -> Workload:
         return next(w for w in self.workloads if w.name == name and namespace in (None, w.namespace))
 
     def flux(self, kind: str, name: str) -> FluxObject:
@@ -491,7 +490,7 @@ class Cluster:
                 )
         return out
 
-    def pods_of(self, workload: str, namespace: Optional[str] = None) -> list[Pod]:
+    def pods_of(self, workload: str, namespace: str | None = None) -> list[Pod]:
         return [p for p in self.pods() if p.workload.name == workload and namespace in (None, p.namespace)]
 
     # ---- expectations useful to tests ----------------------------------------

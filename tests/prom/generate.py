@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence
 
-from .cluster import MiB, GiB, Cluster, FluxObject, Pod, rng_for
+from .cluster import Cluster, FluxObject, MiB, Pod, rng_for
 from .openmetrics import MetricSet, go_float, merge_labels, py_float
 
 # ---------------------------------------------------------------------------- buckets
@@ -242,7 +242,7 @@ class Dataset:
     def step(self) -> float:
         return self.grid.step
 
-    def write_openmetrics(self, path, lo: int = 0, hi: Optional[int] = None, families=None) -> int:
+    def write_openmetrics(self, path, lo: int = 0, hi: int | None = None, families=None) -> int:
         """Write one OpenMetrics file (grid indexes ``lo <= i < hi``); returns the sample count."""
         with open(path, "w", encoding="utf-8", buffering=1 << 20) as fh:
             return self.metrics.write(fh, self.grid.ts_strings(), lo, hi, families)
@@ -319,7 +319,7 @@ class _Gen:
         """Seconds a process had been running at the window start (1-9 days)."""
         return self.rng("uptime", *parts).uniform(1, 9) * 86400
 
-    def pod_of(self, workload: str, namespace: Optional[str] = None, index: int = 0) -> Optional[Pod]:
+    def pod_of(self, workload: str, namespace: str | None = None, index: int = 0) -> Pod | None:
         ps = [p for p in self.pods if p.workload.name == workload and namespace in (None, p.namespace)]
         return ps[index] if len(ps) > index else None
 
@@ -341,7 +341,7 @@ class _Gen:
         }
 
     def emit_ksm(self) -> None:
-        c, n, ms = self.c, self.n, self.ms
+        c, ms = self.c, self.ms
         tgt = self.ksm_target()
         self.up.append((tgt, True))
 

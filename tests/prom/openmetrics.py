@@ -10,8 +10,8 @@ Prometheus drops them at scrape time.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 INF = math.inf
 
@@ -171,8 +171,8 @@ class MetricSet:
         fh,
         timestamps: Sequence[str],
         lo: int = 0,
-        hi: Optional[int] = None,
-        families: Optional[Sequence[str]] = None,
+        hi: int | None = None,
+        families: Sequence[str] | None = None,
     ) -> int:
         """Write OpenMetrics text for grid indexes ``lo <= i < hi``.
 

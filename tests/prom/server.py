@@ -36,10 +36,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
 
 from .cluster import Cluster, default_cluster
 from .generate import Dataset, generate
@@ -54,7 +54,7 @@ class PrometheusHarnessError(RuntimeError):
     pass
 
 
-def find_binary(name: str) -> Optional[str]:
+def find_binary(name: str) -> str | None:
     """Path of ``prometheus`` / ``promtool`` on PATH, or None."""
     return shutil.which(name)
 
@@ -89,9 +89,9 @@ def backfill(
     dataset: Dataset,
     data_dir: os.PathLike | str,
     *,
-    promtool: Optional[str] = None,
-    work_dir: Optional[os.PathLike | str] = None,
-    workers: Optional[int] = None,
+    promtool: str | None = None,
+    work_dir: os.PathLike | str | None = None,
+    workers: int | None = None,
     keep_openmetrics: bool = False,
 ) -> BackfillStats:
     """Write ``dataset`` as OpenMetrics and turn it into TSDB blocks in ``data_dir``."""
@@ -153,7 +153,7 @@ class PromAPI:
             raise PrometheusHarnessError(f"GET {req}: {body}")
         return body["data"]
 
-    def query(self, expr: str, time: Optional[float] = None) -> list[dict]:
+    def query(self, expr: str, time: float | None = None) -> list[dict]:
         """Instant query at ``time`` (default: the data's end). Returns ``data.result``;
         a scalar result is returned as ``[{"metric": {}, "value": [t, v]}]``."""
         data = self._get("/api/v1/query", [("query", expr), ("time", str(self.end if time is None else time))])
@@ -167,17 +167,17 @@ class PromAPI:
         )
         return data["result"]
 
-    def value(self, expr: str, time: Optional[float] = None) -> float:
+    def value(self, expr: str, time: float | None = None) -> float:
         """The single value of an instant query (raises unless exactly one sample)."""
         res = self.query(expr, time)
         if len(res) != 1:
             raise PrometheusHarnessError(f"{expr!r} returned {len(res)} samples, expected 1: {res[:5]}")
         return float(res[0]["value"][1])
 
-    def vector(self, expr: str, time: Optional[float] = None) -> list[tuple[dict, float]]:
+    def vector(self, expr: str, time: float | None = None) -> list[tuple[dict, float]]:
         return [(r["metric"], float(r["value"][1])) for r in self.query(expr, time)]
 
-    def series(self, *match: str, start: Optional[float] = None, end: Optional[float] = None) -> list[dict]:
+    def series(self, *match: str, start: float | None = None, end: float | None = None) -> list[dict]:
         params = [("match[]", m) for m in match]
         if start is not None:
             params.append(("start", str(start)))
@@ -209,7 +209,7 @@ class PrometheusServer(PromAPI):
     process: subprocess.Popen
     stats: BackfillStats
     startup_seconds: float = 0.0
-    _owned_dir: Optional[Path] = None
+    _owned_dir: Path | None = None
 
     @property
     def scrape_interval(self) -> float:
@@ -232,7 +232,7 @@ class PrometheusServer(PromAPI):
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
 
-    def __enter__(self) -> "PrometheusServer":
+    def __enter__(self) -> PrometheusServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -253,13 +253,13 @@ def write_config(path: Path, scrape_interval: float, rule_files: Sequence[str] =
 
 
 def start_prometheus(
-    cluster: Optional[Cluster] = None,
+    cluster: Cluster | None = None,
     *,
-    workdir: Optional[os.PathLike | str] = None,
+    workdir: os.PathLike | str | None = None,
     rule_files: Sequence[str] = (),
     extra_flags: Sequence[str] = (),
     ready_timeout: float = 60.0,
-    dataset: Optional[Dataset] = None,
+    dataset: Dataset | None = None,
 ) -> PrometheusServer:
     """Generate ``cluster`` (default: :func:`default_cluster`), backfill it and start
     Prometheus on a free 127.0.0.1 port. Use as a context manager or call ``stop()``."""

@@ -9,15 +9,17 @@ A dashboard whose folder could not be made is not sent. Only ``create``, ``updat
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from ..names import ENV_REF_RE
+from .. import redact
 from ..errors import DashgenError, DashgenErrors
-from . import redact
+from ..names import ENV_REF_RE
 from .client import ApiError, Grafana
 from .plan import Action, Plan
+
 
 @dataclass
 class Outcome:
@@ -47,15 +49,22 @@ def resolve_secrets(plan: Plan, env: Mapping[str, str]) -> dict[str, dict[str, s
         for key, ref in sorted(secure.items()):
             m = ENV_REF_RE.match(ref) if isinstance(ref, str) else None
             if m is None:
-                errors.append(DashgenError(f"datasource '{a.title}': secureJsonData.{key} must be a ${{VAR}} reference",
-                                           path=a.source))
+                errors.append(
+                    DashgenError(
+                        f"datasource '{a.title}': secureJsonData.{key} must be a ${{VAR}} reference", path=a.source
+                    )
+                )
                 continue
             name = m.group(1) or m.group(2)
             value = env.get(name)
             if not value:
-                errors.append(DashgenError(
-                    f"datasource '{a.title}': secureJsonData.{key} refers to ${name}, which is not set in the "
-                    "environment; export it before dashgen push", path=a.source))
+                errors.append(
+                    DashgenError(
+                        f"datasource '{a.title}': secureJsonData.{key} refers to ${name}, which is not set in the "
+                        "environment; export it before dashgen push",
+                        path=a.source,
+                    )
+                )
                 continue
             redact.register(value)
             values[key] = value
@@ -68,8 +77,13 @@ def resolve_secrets(plan: Plan, env: Mapping[str, str]) -> dict[str, dict[str, s
 # ------------------------------------------------------------------------------------ apply
 
 
-def run(grafana: Grafana, plan: Plan, executor: Executor, secrets: dict[str, dict[str, str]],
-        on_done: Callable[[Outcome], None]) -> list[Outcome]:
+def run(
+    grafana: Grafana,
+    plan: Plan,
+    executor: Executor,
+    secrets: dict[str, dict[str, str]],
+    on_done: Callable[[Outcome], None],
+) -> list[Outcome]:
     outcomes: list[Outcome] = []
 
     def report(outcome: Outcome) -> None:
@@ -84,8 +98,10 @@ def run(grafana: Grafana, plan: Plan, executor: Executor, secrets: dict[str, dic
     failed_folders: dict[str, str] = {}
     phases: list[tuple[list[Action], Callable[[Action], None]]] = [
         ([a for a in plan.of("create", "update") if a.kind == "folder"], lambda a: _folder(grafana, a)),
-        ([a for a in plan.of("create", "update") if a.kind == "datasource"],
-         lambda a: _datasource(grafana, a, secrets.get(a.title, {}))),
+        (
+            [a for a in plan.of("create", "update") if a.kind == "datasource"],
+            lambda a: _datasource(grafana, a, secrets.get(a.title, {})),
+        ),
         ([a for a in plan.of("create", "update") if a.kind == "dashboard"], lambda a: _dashboard(grafana, a)),
         (plan.of("delete"), lambda a: _delete(grafana, a)),
     ]
@@ -93,8 +109,14 @@ def run(grafana: Grafana, plan: Plan, executor: Executor, secrets: dict[str, dic
         jobs = {}
         for a in actions:
             if a.kind == "dashboard" and a.op != "delete" and a.folder_uid in failed_folders:
-                report(Outcome(a, "failed", error=f"not sent: its folder '{a.folder}' could not be created",
-                               hint=failed_folders[a.folder_uid]))
+                report(
+                    Outcome(
+                        a,
+                        "failed",
+                        error=f"not sent: its folder '{a.folder}' could not be created",
+                        hint=failed_folders[a.folder_uid],
+                    )
+                )
                 continue
             jobs[executor.submit(do, a)] = a
         for job in as_completed(jobs):
@@ -122,8 +144,9 @@ def _error_text(exc: ApiError) -> str:
 def _folder(grafana: Grafana, a: Action) -> None:
     uid, title = a.payload["uid"], a.payload["title"]
     if a.op == "update":
-        grafana.call(f"update folder {uid}", lambda api: api.folder.update_folder(uid, title=title, overwrite=True),
-                     write=True)
+        grafana.call(
+            f"update folder {uid}", lambda api: api.folder.update_folder(uid, title=title, overwrite=True), write=True
+        )
         return
     try:
         grafana.call(f"create folder {uid}", lambda api: api.folder.create_folder(title, uid=uid), write=True)
@@ -133,8 +156,11 @@ def _folder(grafana: Grafana, a: Action) -> None:
         # The uid exists: created by an earlier attempt whose answer was lost, or concurrently.
         have = grafana.call(f"read folder {uid}", lambda api: api.folder.get_folder(uid))
         if isinstance(have, dict) and have.get("title") != title:
-            grafana.call(f"update folder {uid}", lambda api: api.folder.update_folder(uid, title=title, overwrite=True),
-                         write=True)
+            grafana.call(
+                f"update folder {uid}",
+                lambda api: api.folder.update_folder(uid, title=title, overwrite=True),
+                write=True,
+            )
 
 
 def _datasource(grafana: Grafana, a: Action, secure: dict[str, str]) -> None:
@@ -144,12 +170,14 @@ def _datasource(grafana: Grafana, a: Action, secure: dict[str, str]) -> None:
     if secure:
         body["secureJsonData"] = secure
     if a.op == "update":
-        grafana.call(f"update datasource {a.uid}", lambda api: api.datasource.update_datasource_by_uid(a.uid, body),
-                     write=True)
+        grafana.call(
+            f"update datasource {a.uid}", lambda api: api.datasource.update_datasource_by_uid(a.uid, body), write=True
+        )
         return
     try:
-        grafana.call(f"create datasource {a.uid or a.title}", lambda api: api.datasource.create_datasource(body),
-                     write=True)
+        grafana.call(
+            f"create datasource {a.uid or a.title}", lambda api: api.datasource.create_datasource(body), write=True
+        )
     except ApiError as exc:
         if exc.status != 409 or not a.uid:
             raise
@@ -198,26 +226,33 @@ def hint_for(a: Action, exc: ApiError) -> str:
             return "it is provisioned (read-only) in Grafana: change it where it is provisioned"
         if a.kind == "datasource":
             return "writing datasources needs the Admin role (datasources:write); this account does not have it"
-        return ("the account may not write here: it needs the Editor role in this organisation, or edit permission "
-                "on the folder")
+        return (
+            "the account may not write here: it needs the Editor role in this organisation, or edit permission "
+            "on the folder"
+        )
     if status == 412:
         if exc.grafana_status == "plugin-dashboard" or "plugin" in msg:
             return "the dashboard belongs to a plugin; give the source another uid"
         if exc.grafana_status == "name-exists":
             return "another dashboard in the folder has this title (Grafana before 11.3); rename one"
-        return ("version-mismatch: someone saved it while dashgen was pushing; run dashgen push again "
-                "(dashgen saves with overwrite, so this only happens in a race)")
+        return (
+            "version-mismatch: someone saved it while dashgen was pushing; run dashgen push again "
+            "(dashgen saves with overwrite, so this only happens in a race)"
+        )
     if status == 400:
         if "cannot save provisioned dashboard" in msg:
-            return ("the dashboard is provisioned from files (Grafana file provisioning or the Grafana sidecar, "
-                    "allowUiUpdates: false), so Grafana only takes changes there: change it through provisioning "
-                    "(dashgen build), or remove it from there to manage it with push")
+            return (
+                "the dashboard is provisioned from files (Grafana file provisioning or the Grafana sidecar, "
+                "allowUiUpdates: false), so Grafana only takes changes there: change it through provisioning "
+                "(dashgen build), or remove it from there to manage it with push"
+            )
         if "provisioned dashboard cannot be deleted" in msg:
-            return ("the dashboard is provisioned from files (file provisioning or the sidecar); remove it there "
-                    "instead")
+            return "the dashboard is provisioned from files (file provisioning or the sidecar); remove it there instead"
         if "folder not found" in msg:
-            return ("its folder does not exist in Grafana (deleted during the push?); run dashgen push again, which "
-                    "creates folders first")
+            return (
+                "its folder does not exist in Grafana (deleted during the push?); run dashgen push again, which "
+                "creates folders first"
+            )
         if exc.grafana_status == "name-match" or "same as folder" in msg:
             return "a folder at the top level has the same title (Grafana before 11.3); rename one"
         return "Grafana rejected the content; fix the source"
@@ -245,7 +280,9 @@ def _folder_hint(grafana: Grafana, a: Action, exc: ApiError) -> str:
         if isinstance(f, dict) and str(f.get("title", "")).lower() == a.title.lower() and f.get("uid") != a.uid:
             key = a.payload.get("key", "")
             where = f"folders.{key}.uid" if key else "the folder's uid in dashgen.yaml"
-            return (f"a folder titled '{f.get('title')}' already exists with uid '{f.get('uid')}' (Grafana before 11.3 "
-                    f"wants unique folder titles): set {where}: {f.get('uid')} in dashgen.yaml to use it, or retitle "
-                    "one of them")
+            return (
+                f"a folder titled '{f.get('title')}' already exists with uid '{f.get('uid')}' (Grafana before 11.3 "
+                f"wants unique folder titles): set {where}: {f.get('uid')} in dashgen.yaml to use it, or retitle "
+                "one of them"
+            )
     return "a folder with this title already exists (Grafana before 11.3 wants unique folder titles)"

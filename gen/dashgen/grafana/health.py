@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import redact
 from ..errors import DashgenError
-from . import redact
 from .client import ApiError, Grafana
 
 
@@ -40,11 +40,15 @@ def check(grafana: Grafana) -> ServerInfo:
         health = grafana.get("/health", "health check")
     except ApiError as exc:
         if exc.status == 503:
-            raise DashgenError(f"Grafana at {where} is up but reports its database failing (503 from /api/health); "
-                               "try again when it has recovered") from None
+            raise DashgenError(
+                f"Grafana at {where} is up but reports its database failing (503 from /api/health); "
+                "try again when it has recovered"
+            ) from None
         if exc.status == 404:
-            raise DashgenError(f"{where} answered 404 for /api/health: is it Grafana, and is the sub-path in the URL "
-                               "right (https://host/grafana when Grafana is served under /grafana)?") from None
+            raise DashgenError(
+                f"{where} answered 404 for /api/health: is it Grafana, and is the sub-path in the URL "
+                "right (https://host/grafana when Grafana is served under /grafana)?"
+            ) from None
         if exc.status:
             raise DashgenError(f"health check of {where} failed: {exc.status} {exc.grafana_message}") from None
         raise DashgenError(exc.grafana_message) from None
@@ -70,14 +74,18 @@ def _auth_message(exc: ApiError, grafana: Grafana) -> str:
     org = f"organisation {conn.org_id}" if conn.org_id else "its default organisation"
     said = f" (Grafana says: {exc.grafana_message})" if exc.grafana_message else ""
     if exc.status == 401:
-        return (f"Grafana at {redact.url(conn.url)} rejected the credentials from {creds} (401){said}: the token or "
-                "password is wrong, expired or revoked"
-                + (f", or the token belongs to another organisation than --org-id {conn.org_id}" if conn.org_id else "")
-                + ". 401 means Grafana does not know who you are; 403 would mean it does, but you may not do this")
+        return (
+            f"Grafana at {redact.url(conn.url)} rejected the credentials from {creds} (401){said}: the token or "
+            "password is wrong, expired or revoked"
+            + (f", or the token belongs to another organisation than --org-id {conn.org_id}" if conn.org_id else "")
+            + ". 401 means Grafana does not know who you are; 403 would mean it does, but you may not do this"
+        )
     if exc.status == 403:
-        return (f"Grafana at {redact.url(conn.url)} accepted the credentials from {creds} but refused access to "
-                f"{org} (403){said}: the account has no role there. push needs Editor for folders and dashboards "
-                "and Admin for datasources; diff needs Viewer")
+        return (
+            f"Grafana at {redact.url(conn.url)} accepted the credentials from {creds} but refused access to "
+            f"{org} (403){said}: the account has no role there. push needs Editor for folders and dashboards "
+            "and Admin for datasources; diff needs Viewer"
+        )
     if exc.status:
         return f"credentials check at {redact.url(conn.url)} failed: {exc.status} {exc.grafana_message}"
     return exc.grafana_message

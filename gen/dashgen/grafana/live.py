@@ -13,6 +13,7 @@ Reads only, as few as possible and in parallel:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ SEARCH_PAGE = 5000
 
 
 @dataclass
-class Hit:
+class SearchHit:
     uid: str
     title: str
     folder_uid: str
@@ -51,21 +52,31 @@ class LiveState:
     folders: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> folder (only those asked)
     datasources: list[dict[str, Any]] = field(default_factory=list)  # the list items
     datasource_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> GET by uid
-    hits: dict[str, Hit] = field(default_factory=dict)  # every dashboard the account can see
+    hits: dict[str, SearchHit] = field(default_factory=dict)  # every dashboard the account can see
     dashboards: dict[str, LiveDashboard] = field(default_factory=dict)  # the selected that exist
     versions: dict[str, LatestVersion | None] = field(default_factory=dict)  # None: could not tell
     version_errors: dict[str, str] = field(default_factory=dict)
 
 
-def fetch(grafana: Grafana, executor: ThreadPoolExecutor, *, folder_uids: list[str], datasource_uids: list[str],
-          datasource_names: list[str], dashboard_uids: list[str]) -> LiveState:
+def fetch(
+    grafana: Grafana,
+    executor: ThreadPoolExecutor,
+    *,
+    folder_uids: list[str],
+    datasource_uids: list[str],
+    datasource_names: list[str],
+    dashboard_uids: list[str],
+) -> LiveState:
     """Everything but the versions. Raises :class:`ApiError` when a read fails."""
     state = LiveState()
     folder_jobs = {uid: executor.submit(_folder, grafana, uid) for uid in folder_uids}
     search_job = executor.submit(search_all, grafana)
     want_datasources = bool(datasource_uids or datasource_names)
-    ds_job = executor.submit(grafana.call, "list datasources", lambda api: api.datasource.list_datasources()) \
-        if want_datasources else None
+    ds_job = (
+        executor.submit(grafana.call, "list datasources", lambda api: api.datasource.list_datasources())
+        if want_datasources
+        else None
+    )
     state.hits = search_job.result()
     dash_jobs = {uid: executor.submit(_dashboard, grafana, uid) for uid in dashboard_uids if uid in state.hits}
     for uid, job in folder_jobs.items():
@@ -75,15 +86,19 @@ def fetch(grafana: Grafana, executor: ThreadPoolExecutor, *, folder_uids: list[s
     if ds_job is not None:
         items = ds_job.result()
         state.datasources = items if isinstance(items, list) else []
-        wanted = {d.get("uid") for d in state.datasources
-                  if d.get("uid") in datasource_uids or d.get("name") in datasource_names}
-        detail_jobs = {uid: executor.submit(
-            grafana.call, f"read datasource {uid}", lambda api, u=uid: api.datasource.get_datasource_by_uid(u))
-            for uid in sorted(u for u in wanted if isinstance(u, str) and u)}
-        for uid, job in detail_jobs.items():
-            state.datasource_details[uid] = job.result()
-    for uid, job in dash_jobs.items():
-        live = job.result()
+        wanted = {
+            d.get("uid")
+            for d in state.datasources
+            if d.get("uid") in datasource_uids or d.get("name") in datasource_names
+        }
+        detail_jobs = {
+            uid: executor.submit(_datasource, grafana, uid)
+            for uid in sorted(u for u in wanted if isinstance(u, str) and u)
+        }
+        for uid, detail in detail_jobs.items():
+            state.datasource_details[uid] = detail.result()
+    for uid, dash_job in dash_jobs.items():
+        live = dash_job.result()
         if live is not None:
             state.dashboards[uid] = live
     return state
@@ -100,23 +115,34 @@ def fetch_versions(grafana: Grafana, executor: ThreadPoolExecutor, state: LiveSt
             state.version_errors[uid] = exc.grafana_message
 
 
-def search_all(grafana: Grafana) -> dict[str, Hit]:
-    hits: dict[str, Hit] = {}
+def search_all(grafana: Grafana) -> dict[str, SearchHit]:
+    hits: dict[str, SearchHit] = {}
     page = 1
     while True:
-        batch = grafana.call(
-            "search dashboards",
-            lambda api, p=page: api.search.search_dashboards(type_="dash-db", limit=SEARCH_PAGE, page=p))
+        batch = grafana.call("search dashboards", _search_page(page))
         if not isinstance(batch, list):
             raise ApiError("unexpected answer to /api/search (not a list)", what="search dashboards")
         for item in batch:
             if isinstance(item, dict) and item.get("type", "dash-db") == "dash-db" and item.get("uid"):
-                tags = item.get("tags") if isinstance(item.get("tags"), list) else []
-                hits[item["uid"]] = Hit(item["uid"], str(item.get("title") or ""), str(item.get("folderUid") or ""),
-                                        str(item.get("folderTitle") or ""), [str(t) for t in tags])
+                tags = item["tags"] if isinstance(item.get("tags"), list) else []
+                hits[item["uid"]] = SearchHit(
+                    item["uid"],
+                    str(item.get("title") or ""),
+                    str(item.get("folderUid") or ""),
+                    str(item.get("folderTitle") or ""),
+                    [str(t) for t in tags],
+                )
         if len(batch) < SEARCH_PAGE:
             return hits
         page += 1
+
+
+def _search_page(page: int) -> Callable[[Any], Any]:
+    return lambda api: api.search.search_dashboards(type_="dash-db", limit=SEARCH_PAGE, page=page)
+
+
+def _datasource(grafana: Grafana, uid: str) -> dict[str, Any]:
+    return grafana.call(f"read datasource {uid}", lambda api: api.datasource.get_datasource_by_uid(uid))
 
 
 def _folder(grafana: Grafana, uid: str) -> dict[str, Any] | None:
@@ -139,8 +165,9 @@ def _dashboard(grafana: Grafana, uid: str) -> LiveDashboard | None:
     meta = body.get("meta") if isinstance(body, dict) else None
     if not isinstance(model, dict) or not isinstance(meta, dict):
         raise ApiError(f"unexpected answer for dashboard {uid}", what=f"read dashboard {uid}")
-    return LiveDashboard(model=model, folder_uid=str(meta.get("folderUid") or ""),
-                         provisioned=bool(meta.get("provisioned")))
+    return LiveDashboard(
+        model=model, folder_uid=str(meta.get("folderUid") or ""), provisioned=bool(meta.get("provisioned"))
+    )
 
 
 def _latest_version(grafana: Grafana, uid: str) -> LatestVersion | None:
@@ -150,5 +177,9 @@ def _latest_version(grafana: Grafana, uid: str) -> LatestVersion | None:
     if not isinstance(versions, list) or not versions or not isinstance(versions[0], dict):
         return None
     latest = max(versions, key=lambda v: v.get("version") if isinstance(v.get("version"), int) else -1)
-    return LatestVersion(version=latest.get("version") or 0, message=str(latest.get("message") or ""),
-                         created_by=str(latest.get("createdBy") or ""), created=str(latest.get("created") or ""))
+    return LatestVersion(
+        version=latest.get("version") or 0,
+        message=str(latest.get("message") or ""),
+        created_by=str(latest.get("createdBy") or ""),
+        created=str(latest.get("created") or ""),
+    )

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass
 
+from .. import http, redact
 from ..build import load_checked
-from ..cli import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK
 from ..config import Config
-from ..errors import DashgenError, DashgenErrors
-from . import apply, health, live, plan, redact, targets
-from .apply import Outcome
+from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
+from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter
+from .results import TargetResult
 from .select import Selected, Selection, select
 
 
@@ -37,30 +37,6 @@ class Options:
     output: str = "text"
 
 
-@dataclass
-class TargetResult:
-    connection: Connection
-    version: str | None = None
-    plan: plan.Plan | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-    error: str = ""
-    writes: int = 0
-    retries: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.error or self.failures)
-
-    @property
-    def differs(self) -> bool:
-        return self.plan is not None and self.plan.differs
-
-
 def run(config: Config, options: Options, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     concurrency = options.concurrency if options.concurrency is not None else config.push.concurrency
@@ -70,14 +46,20 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     started = time.perf_counter()
     resources, warnings = load_checked(config)
     selected = select(resources, options.selection, config, prune=options.prune)
-    reporter = Reporter(options.command, output=options.output, verbose=options.verbose,
-                        dry_run=options.dry_run, prune=options.prune, marker=config.push.marker_tag)
+    reporter = Reporter(
+        options.command,
+        output=options.output,
+        verbose=options.verbose,
+        dry_run=options.dry_run,
+        prune=options.prune,
+        marker=config.push.marker_tag,
+    )
     reporter.load_seconds = time.perf_counter() - started
     for warning in warnings:
         reporter.warning(str(warning))
     if any(c.verify is False for c in connections):
         reporter.warning("TLS certificate verification is off (--insecure): use it only against a test Grafana")
-        _quiet_insecure_warnings()
+        http.quiet_insecure_warnings()
     results = []
     for connection in connections:
         results.append(_run_target(connection, selected, config, options, concurrency, env, reporter))
@@ -89,8 +71,15 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     return EXIT_OK
 
 
-def _run_target(connection: Connection, selected: Selected, config: Config, options: Options, concurrency: int,
-                env: Mapping[str, str], reporter: Reporter) -> TargetResult:
+def _run_target(
+    connection: Connection,
+    selected: Selected,
+    config: Config,
+    options: Options,
+    concurrency: int,
+    env: Mapping[str, str],
+    reporter: Reporter,
+) -> TargetResult:
     result = TargetResult(connection)
     grafana = Grafana(connection)
     marker = config.push.marker_tag
@@ -102,7 +91,8 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 result.version = info.version
                 clock.lap("connect")
                 state = live.fetch(
-                    grafana, executor,
+                    grafana,
+                    executor,
                     folder_uids=[f.uid for f in selected.folders],
                     datasource_uids=[d.uid for d in selected.datasources if d.uid],
                     datasource_names=[d.name for d in selected.datasources if not d.uid],
@@ -110,15 +100,22 @@ def _run_target(connection: Connection, selected: Selected, config: Config, opti
                 )
                 live.fetch_versions(grafana, executor, state, plan.dashboards_to_explain(selected, state, marker))
                 clock.lap("read")
-                result.plan = plan.make(selected, state, marker=marker, prune=options.prune,
-                                        unique_titles=info.unique_titles, grafana_version=info.version,
-                                        adopt=options.adopt)
+                result.plan = plan.make(
+                    selected,
+                    state,
+                    marker=marker,
+                    prune=options.prune,
+                    unique_titles=info.unique_titles,
+                    grafana_version=info.version,
+                    adopt=options.adopt,
+                )
                 clock.lap("plan")
                 reporter.planned(result)
                 if options.command == "push" and not options.dry_run:
                     secrets = apply.resolve_secrets(result.plan, env)
-                    todo = sum(1 for a in result.plan.actions if a.op in ("create", "update", "delete", "conflict",
-                                                                          "skip"))
+                    todo = sum(
+                        1 for a in result.plan.actions if a.op in ("create", "update", "delete", "conflict", "skip")
+                    )
                     with reporter.applying(result, todo) as on_done:
                         result.outcomes = apply.run(grafana, result.plan, executor, secrets, on_done)
                     clock.lap("apply")
@@ -147,13 +144,3 @@ class _Clock:
         now = time.perf_counter()
         self.into[name] = round(now - self.last, 4)
         self.last = now
-
-
-def _quiet_insecure_warnings() -> None:
-    import warnings
-
-    try:
-        from urllib3.exceptions import InsecureRequestWarning
-    except ImportError:  # pragma: no cover - urllib3-future always has it
-        return
-    warnings.filterwarnings("ignore", category=InsecureRequestWarning)

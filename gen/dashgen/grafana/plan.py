@@ -43,8 +43,16 @@ _HASH_RE = re.compile(r"\[dashgen:([0-9a-f]{12})\]")
 
 # Datasource fields compared, with the value Grafana stores when the source leaves them out.
 DATASOURCE_FIELDS: dict[str, Any] = {
-    "name": "", "type": "", "url": "", "access": "proxy", "user": "", "database": "", "basicAuth": False,
-    "basicAuthUser": "", "withCredentials": False, "jsonData": {},
+    "name": "",
+    "type": "",
+    "url": "",
+    "access": "proxy",
+    "user": "",
+    "database": "",
+    "basicAuth": False,
+    "basicAuthUser": "",
+    "withCredentials": False,
+    "jsonData": {},
 }
 # Provisioning keys the HTTP API also takes (orgId, version and editable are provisioning-only).
 DATASOURCE_API_KEYS = (*DATASOURCE_FIELDS, "uid", "isDefault", "secureJsonData", "apiVersion")
@@ -143,8 +151,18 @@ def dashboards_to_explain(selected: Selected, live: LiveState, marker: str) -> l
 def _plan_dashboard(d: Dashboard, live: LiveState, marker: str, adopt: bool) -> Action:
     want = desired_dashboard(d, marker)
     fp = normalise.fingerprint(want)
-    action = Action("dashboard", "create", d.uid, d.title, source=d.source, folder=d.folder.title,
-                    folder_uid=d.folder.uid, payload=want, message=version_message(d.source, fp), wanted=want)
+    action = Action(
+        "dashboard",
+        "create",
+        d.uid,
+        d.title,
+        source=d.source,
+        folder=d.folder.title,
+        folder_uid=d.folder.uid,
+        payload=want,
+        message=version_message(d.source, fp),
+        wanted=want,
+    )
     have = live.dashboards.get(d.uid)
     if have is None:
         action.reason = "not in Grafana"
@@ -193,19 +211,26 @@ def _not_owned(action: Action, marker: str, latest: LatestVersion | None, adopt:
         return action
     action.op = "conflict"
     action.reason = f"a dashboard with this uid {what}: dashgen does not own it, so it is left alone"
-    action.hint = ("pass --adopt to take it over (push then tags it as dashgen's, so a later --prune may delete it), "
-                   "or give the source another uid")
+    action.hint = (
+        "pass --adopt to take it over (push then tags it as dashgen's, so a later --prune may delete it), "
+        "or give the source another uid"
+    )
     if provisioned:
-        action.hint = ("it is provisioned from files (file provisioning or the sidecar), and Grafana refuses API "
-                       "saves of it: change it there, or give the source another uid")
+        action.hint = (
+            "it is provisioned from files (file provisioning or the sidecar), and Grafana refuses API "
+            "saves of it: change it there, or give the source another uid"
+        )
     elif latest is not None and recorded_fingerprint(latest.message) is not None:
         action.hint += "; its latest version was pushed by dashgen: was push.marker_tag changed?"
     return action
 
 
 def _who(v: LatestVersion) -> str:
-    parts = [f"by {v.created_by}" if v.created_by else "", f"at {v.created}" if v.created else "",
-             f"(version {v.version})" if v.version else ""]
+    parts = [
+        f"by {v.created_by}" if v.created_by else "",
+        f"at {v.created}" if v.created else "",
+        f"(version {v.version})" if v.version else "",
+    ]
     return " ".join(p for p in parts if p)
 
 
@@ -229,11 +254,15 @@ def _title_conflicts(actions: list[Action], live: LiveState, grafana_version: st
             if hit.uid in leaving and not _stays(hit, actions):
                 continue  # one of ours, renamed or moved away in this push
             a.op = "conflict"
-            a.reason = (f"Grafana {grafana_version or '(version hidden)'} requires unique titles in a folder, and "
-                        f"dashboard '{hit.title}' ({hit.uid}) already has this title in '{a.folder}'; "
-                        "saving would replace it")
-            a.hint = ("rename one of the two, or move or delete the other dashboard; Grafana 11.3 and later allow "
-                      "duplicate titles")
+            a.reason = (
+                f"Grafana {grafana_version or '(version hidden)'} requires unique titles in a folder, and "
+                f"dashboard '{hit.title}' ({hit.uid}) already has this title in '{a.folder}'; "
+                "saving would replace it"
+            )
+            a.hint = (
+                "rename one of the two, or move or delete the other dashboard; Grafana 11.3 and later allow "
+                "duplicate titles"
+            )
             break
 
 
@@ -276,22 +305,28 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
             other_uid = other.get("uid", "")
             if other.get("readOnly"):
                 action.op = "skip"
-                action.reason = (f"a read-only (provisioned) datasource named '{ds.name}' exists with uid "
-                                 f"'{other_uid}': left alone")
+                action.reason = (
+                    f"a read-only (provisioned) datasource named '{ds.name}' exists with uid '{other_uid}': left alone"
+                )
             else:
                 action.op = "conflict"
                 action.reason = f"a datasource named '{ds.name}' already exists in Grafana with uid '{other_uid}'"
-                action.hint = (f"set uid: {other_uid} in {ds.source} to manage that one, or rename or delete it "
-                               "in Grafana")
+                action.hint = (
+                    f"set uid: {other_uid} in {ds.source} to manage that one, or rename or delete it in Grafana"
+                )
             return action
         action.reason = "not in Grafana"
         return action
-    detail = live.datasource_details.get(item.get("uid")) or item
+    uid = item.get("uid")
+    detail = (live.datasource_details.get(uid) if isinstance(uid, str) else None) or item
     if not ds.uid:
         action.uid = str(item.get("uid") or "")
     live_secure = [k for k, v in (detail.get("secureJsonFields") or {}).items() if v]
-    current = _ds_view(detail, payload, [k for k in live_secure if k in local_secure] + [
-        k for k in live_secure if k not in local_secure])
+    current = _ds_view(
+        detail,
+        payload,
+        [k for k in live_secure if k in local_secure] + [k for k in live_secure if k not in local_secure],
+    )
     action.current = current
     differences = [k for k in action.wanted if k != "secureJsonFields" and action.wanted[k] != current.get(k)]
     differences += [f"secureJsonData.{k} (not set in Grafana)" for k in local_secure if k not in live_secure]
@@ -303,8 +338,10 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
         return action
     if read_only:
         action.op = "skip"
-        action.reason = (f"read-only in Grafana (provisioned from a file or the sidecar), so left alone; it differs "
-                         f"in {', '.join(differences)}")
+        action.reason = (
+            f"read-only in Grafana (provisioned from a file or the sidecar), so left alone; it differs "
+            f"in {', '.join(differences)}"
+        )
         return action
     action.op = "update"
     action.reason = "differs in " + ", ".join(differences)
@@ -314,12 +351,26 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
 # ----------------------------------------------------------------------------------- plan
 
 
-def make(selected: Selected, live: LiveState, *, marker: str, prune: bool, unique_titles: bool,
-         grafana_version: str | None = None, adopt: bool = False) -> Plan:
+def make(
+    selected: Selected,
+    live: LiveState,
+    *,
+    marker: str,
+    prune: bool,
+    unique_titles: bool,
+    grafana_version: str | None = None,
+    adopt: bool = False,
+) -> Plan:
     actions: list[Action] = []
     for f in selected.folders:
-        a = Action("folder", "create", f.uid, f.title, payload={"uid": f.uid, "title": f.title, "key": f.key},
-                   wanted={"uid": f.uid, "title": f.title})
+        a = Action(
+            "folder",
+            "create",
+            f.uid,
+            f.title,
+            payload={"uid": f.uid, "title": f.title, "key": f.key},
+            wanted={"uid": f.uid, "title": f.title},
+        )
         have = live.folders.get(f.uid)
         if have is None:
             a.reason = "not in Grafana"
@@ -331,8 +382,10 @@ def make(selected: Selected, live: LiveState, *, marker: str, prune: bool, uniqu
                 a.op, a.reason = "update", f"titled '{have.get('title')}' in Grafana"
         actions.append(a)
     actions.extend(_plan_datasource(ds, live) for ds in sorted(selected.datasources, key=lambda d: d.name.lower()))
-    boards = [_plan_dashboard(d, live, marker, adopt)
-              for d in sorted(selected.dashboards, key=lambda d: (d.folder.key, d.title.lower(), d.uid))]
+    boards = [
+        _plan_dashboard(d, live, marker, adopt)
+        for d in sorted(selected.dashboards, key=lambda d: (d.folder.key, d.title.lower(), d.uid))
+    ]
     if unique_titles:
         _title_conflicts(boards, live, grafana_version)
     actions.extend(boards)
@@ -344,10 +397,19 @@ def make(selected: Selected, live: LiveState, *, marker: str, prune: bool, uniqu
                 continue
             if selected.prune_folder_uids is not None and hit.folder_uid not in selected.prune_folder_uids:
                 continue
-            a = Action("dashboard", "delete" if prune else "orphan", hit.uid, hit.title,
-                       folder=hit.folder_title or GENERAL.title, folder_uid=hit.folder_uid)
-            a.reason = (f"tagged '{marker}' and no longer in the sources" if prune
-                        else f"tagged '{marker}'; push --prune would delete it")
+            a = Action(
+                "dashboard",
+                "delete" if prune else "orphan",
+                hit.uid,
+                hit.title,
+                folder=hit.folder_title or GENERAL.title,
+                folder_uid=hit.folder_uid,
+            )
+            a.reason = (
+                f"tagged '{marker}' and no longer in the sources"
+                if prune
+                else f"tagged '{marker}'; push --prune would delete it"
+            )
             actions.append(a)
     return Plan(actions)
 
@@ -361,8 +423,16 @@ def unified_diff(action: Action) -> str:
         return ""
     before = _pretty(action.current)
     after = _pretty(action.wanted)
-    lines = list(difflib.unified_diff(before, after, fromfile=f"grafana/{action.kind}/{action.uid}",
-                                      tofile=action.source or "sources", lineterm="", n=3))
+    lines = list(
+        difflib.unified_diff(
+            before,
+            after,
+            fromfile=f"grafana/{action.kind}/{action.uid}",
+            tofile=action.source or "sources",
+            lineterm="",
+            n=3,
+        )
+    )
     return "\n".join(lines)
 
 

@@ -14,21 +14,29 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import redact
+from .. import redact
 from .plan import Action, unified_diff
 
 if TYPE_CHECKING:
     from .apply import Outcome
-    from .pipeline import TargetResult
+    from .results import TargetResult
 
 SIGNS = {"create": "+", "update": "~", "delete": "-", "unchanged": "=", "skip": "!", "conflict": "x", "orphan": "?"}
 DONE = {"create": "created", "update": "updated", "delete": "deleted"}
-PLANNED = {"create": "create", "update": "update", "delete": "delete", "unchanged": "unchanged", "skip": "skip",
-           "conflict": "cannot push", "orphan": "not in the sources"}
+PLANNED = {
+    "create": "create",
+    "update": "update",
+    "delete": "delete",
+    "unchanged": "unchanged",
+    "skip": "skip",
+    "conflict": "cannot push",
+    "orphan": "not in the sources",
+}
 
 
 def _echo(text: str = "", err: bool = False) -> None:
@@ -60,8 +68,10 @@ class Reporter:
             if a.drift and self.command == "push" and not self.dry_run:
                 self.warning(f"{a.label} was {a.drift}; overwriting it with the sources")
             if a.takeover and self.command == "push" and not self.dry_run:
-                self.warning(f"{a.label} {a.takeover}; taking it over (--adopt): it is overwritten with the sources "
-                             "and tagged as dashgen's")
+                self.warning(
+                    f"{a.label} {a.takeover}; taking it over (--adopt): it is overwritten with the sources "
+                    "and tagged as dashgen's"
+                )
         if self.command == "push" and not self.dry_run:
             for a in plan.of("orphan"):
                 _echo(_plan_line(a))
@@ -84,11 +94,14 @@ class Reporter:
             yield lambda outcome: _echo(_outcome_line(outcome))
             return
         done: list[Outcome] = []
-        with click.progressbar(length=total, label=f"pushing to {redact.url(result.connection.url)}",
-                               file=sys.stderr, show_pos=True) as bar:
+        with click.progressbar(
+            length=total, label=f"pushing to {redact.url(result.connection.url)}", file=sys.stderr, show_pos=True
+        ) as bar:
+
             def step(outcome: Outcome) -> None:
                 done.append(outcome)
                 bar.update(1)
+
             yield step
         for outcome in done:
             _echo(_outcome_line(outcome))
@@ -142,8 +155,9 @@ class Reporter:
             item = _action_doc(a)
             o = outcomes.get(id(a))
             if o is not None:
-                item.update(status=o.status, error=o.error or None, hint=o.hint or a.hint or None,
-                            http_status=o.http_status)
+                item.update(
+                    status=o.status, error=o.error or None, hint=o.hint or a.hint or None, http_status=o.http_status
+                )
             elif self.command == "push" and not self.dry_run and a.op in ("create", "update", "delete"):
                 item.update(status="not attempted")
             if self.command == "diff":
@@ -208,8 +222,12 @@ def _outcome_line(o: Outcome) -> str:
 
 
 def _plan_summary(label: str, counts: dict[str, int], command: str, result: TargetResult) -> str:
-    parts = [f"{counts['create']} to create", f"{counts['update']} to update", f"{counts['delete']} to delete",
-             f"{counts['unchanged']} unchanged"]
+    parts = [
+        f"{counts['create']} to create",
+        f"{counts['update']} to update",
+        f"{counts['delete']} to delete",
+        f"{counts['unchanged']} unchanged",
+    ]
     for key, word in (("skip", "skipped"), ("conflict", "conflicting"), ("orphan", "not in the sources")):
         if counts[key]:
             parts.append(f"{counts[key]} {word}")
@@ -225,24 +243,39 @@ def _plan_summary(label: str, counts: dict[str, int], command: str, result: Targ
 
 
 def _action_doc(a: Action) -> dict[str, Any]:
-    return {"kind": a.kind, "op": a.op, "uid": a.uid, "title": a.title, "source": a.source or None,
-            "folder": a.folder or None, "reason": a.reason, "drift": a.drift or None, "takeover": a.takeover or None, "notes": a.notes,
-            "hint": a.hint or None}
+    return {
+        "kind": a.kind,
+        "op": a.op,
+        "uid": a.uid,
+        "title": a.title,
+        "source": a.source or None,
+        "folder": a.folder or None,
+        "reason": a.reason,
+        "drift": a.drift or None,
+        "takeover": a.takeover or None,
+        "notes": a.notes,
+        "hint": a.hint or None,
+    }
 
 
 def _push_summary(label: str, result: TargetResult) -> str:
-    counts = {"done": {}, "failed": 0, "skipped": 0}
+    done: dict[str, int] = {}
+    counts = {"failed": 0, "skipped": 0}
     for o in result.outcomes:
         if o.status == "done":
-            counts["done"][o.action.op] = counts["done"].get(o.action.op, 0) + 1
-        elif o.status == "failed":
-            counts["failed"] += 1
-        elif o.status == "skipped":
-            counts["skipped"] += 1
-    done = counts["done"]
+            done[o.action.op] = done.get(o.action.op, 0) + 1
+        elif o.status in counts:
+            counts[o.status] += 1
+    assert result.plan is not None  # a summary is printed only for a target that got a plan
     c = result.plan.counts()
-    parts = [f"{done.get('create', 0)} created", f"{done.get('update', 0)} updated", f"{done.get('delete', 0)} deleted",
-             f"{c['unchanged']} unchanged", f"{counts['skipped']} skipped", f"{counts['failed']} failed"]
+    parts = [
+        f"{done.get('create', 0)} created",
+        f"{done.get('update', 0)} updated",
+        f"{done.get('delete', 0)} deleted",
+        f"{c['unchanged']} unchanged",
+        f"{counts['skipped']} skipped",
+        f"{counts['failed']} failed",
+    ]
     if c["orphan"]:
         parts.append(f"{c['orphan']} not in the sources (kept; --prune deletes them)")
     extra = f"{result.writes} write{'s' * (result.writes != 1)}"

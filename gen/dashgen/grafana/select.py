@@ -46,8 +46,10 @@ def select(resources: Resources, selection: Selection, config: Config, *, prune:
     if not selection.any:
         return Selected(list(resources.dashboards), list(resources.datasources), resources.folders, all_uids)
     if prune and selection.paths and not (selection.uids or selection.folders):
-        raise DashgenError("--prune with only --path cannot tell which dashboards in Grafana to consider (a removed "
-                           "dashboard has no source file); narrow it with --uid or --folder instead")
+        raise DashgenError(
+            "--prune with only --path cannot tell which dashboards in Grafana to consider (a removed "
+            "dashboard has no source file); narrow it with --uid or --folder instead"
+        )
     folder_uids = _folder_uids(selection.folders, resources) if selection.folders else None
     paths = [_source_pattern(p, config) for p in selection.paths]
 
@@ -55,28 +57,39 @@ def select(resources: Resources, selection: Selection, config: Config, *, prune:
         return not paths or any(_path_matches(source, p) for p in paths)
 
     dashboards = [
-        d for d in resources.dashboards
+        d
+        for d in resources.dashboards
         if (not selection.uids or d.uid in selection.uids)
         and (folder_uids is None or d.folder.uid in folder_uids)
         and path_ok(d.source)
     ]
-    datasources = [] if selection.folders else [
-        ds for ds in resources.datasources
-        if (not selection.uids or ds.uid in selection.uids) and path_ok(ds.source)
-    ]
+    datasources = (
+        []
+        if selection.folders
+        else [
+            ds
+            for ds in resources.datasources
+            if (not selection.uids or ds.uid in selection.uids) and path_ok(ds.source)
+        ]
+    )
     local_uids = all_uids | {ds.uid for ds in resources.datasources}
     unknown = [u for u in selection.uids if u not in local_uids]
     if unknown and not prune:
         raise DashgenError(f"--uid {', '.join(unknown)}: no dashboard or datasource with that uid in the sources")
     for pattern, given in zip(paths, selection.paths):
-        if not any(_path_matches(s, pattern) for s in [d.source for d in resources.dashboards]
-                   + [ds.source for ds in resources.datasources]):
+        if not any(
+            _path_matches(s, pattern)
+            for s in [d.source for d in resources.dashboards] + [ds.source for ds in resources.datasources]
+        ):
             raise DashgenError(f"--path {given}: matches no source file")
     if not dashboards and not datasources and not prune:
         raise DashgenError("the selection (--uid/--folder/--path together) matches nothing in the sources")
     seen = {d.folder.key: d.folder for d in dashboards if d.folder.key}
     return Selected(
-        dashboards, datasources, [seen[k] for k in sorted(seen)], all_uids,
+        dashboards,
+        datasources,
+        [seen[k] for k in sorted(seen)],
+        all_uids,
         prune_uids=set(selection.uids) if selection.uids else None,
         prune_folder_uids=folder_uids,
         live_scope=bool(selection.uids or selection.folders),
@@ -93,8 +106,10 @@ def _folder_uids(values: tuple[str, ...], resources: Resources) -> set[str]:
         match = [f for f in folders.values() if value in (f.key, f.uid) or value.lower() == f.title.lower()]
         if not match:
             known = ", ".join(f"{f.key} ({f.title})" for f in folders.values()) or "none"
-            raise DashgenError(f"--folder {value}: no such folder in the sources (folders: {known}; "
-                               "'General' for dashboards at the top)")
+            raise DashgenError(
+                f"--folder {value}: no such folder in the sources (folders: {known}; "
+                "'General' for dashboards at the top)"
+            )
         out.update(f.uid for f in match)
     return out
 
@@ -112,5 +127,9 @@ def _source_pattern(given: str, config: Config) -> str:
 
 def _path_matches(source: str, pattern: str) -> bool:
     pattern = pattern.rstrip("/")
-    return (source == pattern or source.startswith(pattern + "/") or pattern in (".", "")
-            or fnmatch.fnmatchcase(source, pattern))
+    return (
+        source == pattern
+        or source.startswith(pattern + "/")
+        or pattern in (".", "")
+        or fnmatch.fnmatchcase(source, pattern)
+    )

@@ -17,16 +17,16 @@ and the environment only, never from the command line: a URL with ``user:passwor
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
+from .. import credentials, redact
 from ..config import Config, GrafanaTarget
+from ..credentials import Credentials
 from ..errors import DashgenError
-from . import redact
-from .client import Connection, Credentials
+from .client import Connection
 
 
 @dataclass(frozen=True)
@@ -66,35 +66,51 @@ def resolve(config: Config, flags: ConnectionFlags, env: Mapping[str, str] | Non
         name, target = next(iter(config.targets.items()))
         return [_from_target(name, target, config, flags, env)]
     if config.targets:
-        raise DashgenError(f"{config.file} defines several targets ({', '.join(sorted(config.targets))}): "
-                           "choose with --target NAME (repeatable) or --all-targets")
-    raise DashgenError("no Grafana to talk to: pass --grafana-url URL, set GRAFANA_URL, or define 'targets' in "
-                       f"{config.file}")
+        raise DashgenError(
+            f"{config.file} defines several targets ({', '.join(sorted(config.targets))}): "
+            "choose with --target NAME (repeatable) or --all-targets"
+        )
+    raise DashgenError(
+        f"no Grafana to talk to: pass --grafana-url URL, set GRAFANA_URL, or define 'targets' in {config.file}"
+    )
 
 
 def _adhoc(url: str, config: Config, flags: ConnectionFlags, env: Mapping[str, str], from_flag: bool) -> Connection:
     where = "--grafana-url" if from_flag else "GRAFANA_URL"
-    clean = _clean_url(url, where, "set GRAFANA_TOKEN (or pass --token-file FILE), or GRAFANA_USER and "
-                                   "GRAFANA_PASSWORD")
+    clean = _clean_url(
+        url, where, "set GRAFANA_TOKEN (or pass --token-file FILE), or GRAFANA_USER and GRAFANA_PASSWORD"
+    )
     creds = _credentials(
-        token_file=flags.token_file, token_file_key="--token-file", env=env,
-        token_env="GRAFANA_TOKEN", user_env="GRAFANA_USER", password_env="GRAFANA_PASSWORD", who=clean,
+        token_file=flags.token_file,
+        token_file_key="--token-file",
+        env=env,
+        token_env="GRAFANA_TOKEN",
+        user_env="GRAFANA_USER",
+        password_env="GRAFANA_PASSWORD",
+        who=clean,
     )
     return _connection("", clean, creds, flags.org_id, flags.ca_cert, flags.insecure, config, flags)
 
 
-def _from_target(name: str, target: GrafanaTarget, config: Config, flags: ConnectionFlags,
-                 env: Mapping[str, str]) -> Connection:
-    clean = _clean_url(target.url, f"targets.{name}.url", f"set {target.token_env}, or {target.user_env} and "
-                                                          f"{target.password_env}")
+def _from_target(
+    name: str, target: GrafanaTarget, config: Config, flags: ConnectionFlags, env: Mapping[str, str]
+) -> Connection:
+    clean = _clean_url(
+        target.url, f"targets.{name}.url", f"set {target.token_env}, or {target.user_env} and {target.password_env}"
+    )
     token_file = flags.token_file
     key = "--token-file"
     if token_file is None and target.token_file:
         token_file = str(config.root / target.token_file)
         key = f"targets.{name}.token_file"
     creds = _credentials(
-        token_file=token_file, token_file_key=key, env=env, token_env=target.token_env,
-        user_env=target.user_env, password_env=target.password_env, who=f"target '{name}'",
+        token_file=token_file,
+        token_file_key=key,
+        env=env,
+        token_env=target.token_env,
+        user_env=target.user_env,
+        password_env=target.password_env,
+        who=f"target '{name}'",
     )
     ca_cert = flags.ca_cert or (str(config.root / target.ca_cert) if target.ca_cert else None)
     insecure = flags.insecure or target.insecure
@@ -104,8 +120,16 @@ def _from_target(name: str, target: GrafanaTarget, config: Config, flags: Connec
     return _connection(name, clean, creds, org_id, ca_cert, insecure, config, flags)
 
 
-def _connection(name: str, url: str, creds: Credentials, org_id: int | None, ca_cert: str | None, insecure: bool,
-                config: Config, flags: ConnectionFlags) -> Connection:
+def _connection(
+    name: str,
+    url: str,
+    creds: Credentials,
+    org_id: int | None,
+    ca_cert: str | None,
+    insecure: bool,
+    config: Config,
+    flags: ConnectionFlags,
+) -> Connection:
     if org_id is not None and org_id < 1:
         raise DashgenError(f"--org-id must be a positive organisation id, got {org_id}")
     if ca_cert and insecure:
@@ -120,8 +144,9 @@ def _connection(name: str, url: str, creds: Credentials, org_id: int | None, ca_
         verify = False
     timeout = flags.timeout if flags.timeout is not None else config.push.timeout
     retries = flags.retries if flags.retries is not None else config.push.retries
-    return Connection(name=name, url=url, credentials=creds, org_id=org_id, verify=verify,
-                      timeout=timeout, retries=retries)
+    return Connection(
+        name=name, url=url, credentials=creds, org_id=org_id, verify=verify, timeout=timeout, retries=retries
+    )
 
 
 def _clean_url(url: str, where: str, how: str) -> str:
@@ -135,8 +160,10 @@ def _clean_url(url: str, where: str, how: str) -> str:
     except ValueError:
         raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
     if "@" in parts.netloc:  # not registered for redaction: a short password would mangle this very message
-        raise DashgenError(f"{where} must not contain credentials (user:password@): they would show in process lists "
-                           f"and shell history; {how}")
+        raise DashgenError(
+            f"{where} must not contain credentials (user:password@): they would show in process lists "
+            f"and shell history; {how}"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DashgenError(f"{where}: expected an http:// or https:// URL, got {url}")
     if parts.query or parts.fragment:
@@ -144,36 +171,24 @@ def _clean_url(url: str, where: str, how: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def _credentials(*, token_file: str | None, token_file_key: str, env: Mapping[str, str], token_env: str,
-                 user_env: str, password_env: str, who: str) -> Credentials:
-    if token_file:
-        path = Path(token_file)
-        try:
-            token = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise DashgenError(f"{token_file_key}: cannot read token file {token_file}: {reason}") from None
-        if not token:
-            raise DashgenError(f"{token_file_key}: token file {token_file} is empty")
-        redact.register(token)
-        _check_token(token, f"token file {token_file}")
-        return Credentials("token", f"token file {token_file}", token=token)
-    token = (env.get(token_env) or "").strip()
-    if token:
-        redact.register(token)
-        _check_token(token, token_env)
-        return Credentials("token", token_env, token=token)
-    user, password = env.get(user_env) or "", env.get(password_env) or ""
-    if user or password:
-        redact.register_basic(user, password)
-        if not (user and password):
-            missing = password_env if user else user_env
-            raise DashgenError(f"{missing} is not set: basic authentication needs both {user_env} and {password_env}")
-        return Credentials("basic", f"{user_env}/{password_env}", user=user, password=password)
-    raise DashgenError(f"no credentials for {who}: set {token_env} to a service-account token (or pass --token-file "
-                       f"FILE), or set {user_env} and {password_env} for basic authentication")
-
-
-def _check_token(token: str, where: str) -> None:
-    if re.search(r"\s", token) or not token.isprintable():
-        raise DashgenError(f"{where}: the token holds whitespace or control characters; is it the right value?")
+def _credentials(
+    *,
+    token_file: str | None,
+    token_file_key: str,
+    env: Mapping[str, str],
+    token_env: str,
+    user_env: str,
+    password_env: str,
+    who: str,
+) -> Credentials:
+    found = credentials.resolve(
+        env,
+        token_env=token_env,
+        user_env=user_env,
+        password_env=password_env,
+        who=who,
+        token_file=token_file,
+        token_file_key=token_file_key,
+    )
+    assert found is not None  # required: resolve raises instead
+    return found

@@ -2,7 +2,7 @@
 
     from dashgen.lint import lint_dashboard, lint_rule_groups, LintSettings, RULES, has_failures
 
-    settings = LintSettings.from_mapping(config.get("lint"), where="dashgen.yaml: lint")
+    settings = config.lint_settings()              # dashgen.yaml's lint: section (config.Lint)
     findings = lint_dashboard(model, name="flux-cluster", settings=settings,
                               configmap_bytes=len(configmap_yaml.encode()))
     findings += lint_rule_groups(groups, name="flux-alerts", settings=settings)
@@ -12,18 +12,22 @@
 
 - ``RULES`` maps each rule name to ``RuleInfo(kind, severity, description)``; kind is
   "dashboard" or "rules", severity the default ("error", "warning" or "off").
-- ``LintSettings.from_mapping`` takes ``{rules: {name: error|warning|off}, exclusions:
-  [{rule, dashboard?, panel?, reason}], strict: bool}`` and raises ``ValueError`` with a one-line
-  message naming the bad key. An exclusion's ``dashboard`` matches the name passed to lint, the
-  uid or the title (the rule-file name for rule files); ``panel`` matches the panel title (the
+- ``LintSettings(rules={name: error|warning|off}, exclusions=(Exclusion(rule, reason,
+  dashboard?, panel?), ...), strict=bool)`` raises ``ValueError`` naming an unknown rule or an
+  empty reason. An exclusion's ``dashboard`` matches the name passed to lint, the uid or the
+  title (the rule-file name for rule files); ``panel`` matches the panel title (the
   alert/record name for rule files).
+- Modules: ``registry`` (RULES, register), ``rules/`` (the rules by concern), ``context`` (what
+  a rule sees), ``settings``, ``engine``, ``project`` (files and loaded sources to lint). The
+  dashboard model they read (panels, variables, datasources, PromQL) is ``dashgen.dashboard``.
 - ``strict`` is not applied by the engine; ``has_failures(findings, strict=True)`` treats
   warnings as errors.
 - Neither function raises on the content of the JSON they get.
 """
 
 from .engine import lint_dashboard, lint_rule_groups
-from .model import RULES, Exclusion, Finding, LintSettings, RuleInfo, Severity, has_failures
+from .registry import RULES, Finding, RuleInfo, Severity
+from .settings import Exclusion, LintSettings, has_failures
 
 __all__ = [
     "RULES",

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# The AngularJS panel table lives with the migration engine, which converts the panels
+# Grafana converts and refuses the rest; the lint rules read it from here.
+from ..migrate.angular import ANGULAR_PANELS  # noqa: F401
+
 # --------------------------------------------------------------------------- units
 
 GRAFANA_UNITS: frozenset[str] = frozenset(
@@ -78,86 +82,11 @@ UNIT_SUGGESTIONS: dict[str, str] = {
 
 # ------------------------------------------------------------------------ panels
 
-# Panel types that never carry queries, units or descriptions worth linting.
-NON_DATA_PANEL_TYPES: frozenset[str] = frozenset(
-    {
-        "row", "text", "news", "dashlist", "welcome", "gettingstarted", "alertlist", "annolist",
-        "grafana-clock-panel",
-    }
-)
-
 # dashboard-linter applies panel-units-rule to these types (+ bargauge, same options as gauge).
 UNIT_PANEL_TYPES: frozenset[str] = frozenset(
     {"stat", "singlestat", "graph", "table", "timeseries", "gauge", "bargauge"}
 )
 
-
-class AngularPanel(NamedTuple):
-    replacement: str  # what to use instead (goes into Finding.fix)
-    react_since: tuple[int, ...] | None = None  # None: every version is Angular
-
-
-# Panel plugins that need AngularJS (removed in Grafana 12). From Grafana's
-# "Plugins using AngularJS" table, plus the core ones (graph, singlestat, table-old).
-# Entries with react_since are Angular only before that plugin version; they are
-# flagged only when the panel's pluginVersion says it is older.
-ANGULAR_PANELS: dict[str, AngularPanel] = {
-    "graph": AngularPanel("timeseries (or barchart/histogram)"),
-    "singlestat": AngularPanel("stat (or gauge)"),
-    "grafana-singlestat-panel": AngularPanel("stat (or gauge)"),
-    "table-old": AngularPanel("table"),
-    "grafana-piechart-panel": AngularPanel("piechart"),
-    "grafana-worldmap-panel": AngularPanel("geomap"),
-    "natel-discrete-panel": AngularPanel("state-timeline"),
-    "vonage-status-panel": AngularPanel("stat or grafana-polystat-panel (>= 2.0)"),
-    "natel-plotly-panel": AngularPanel("nline-plotlyjs-panel (or xychart)"),
-    "agenty-flowcharting-panel": AngularPanel("canvas"),
-    "yesoreyeram-boomtable-panel": AngularPanel("table with transformations"),
-    "briangann-datatable-panel": AngularPanel("table"),
-    "flant-statusmap-panel": AngularPanel("status-history"),
-    "michaeldmoore-multistat-panel": AngularPanel("bargauge or stat"),
-    "michaeldmoore-annunciator-panel": AngularPanel("stat"),
-    "pr0ps-trackmap-panel": AngularPanel("geomap"),
-    "alexandra-trackmap-panel": AngularPanel("geomap"),
-    "snuids-trafficlights-panel": AngularPanel("heywesty-trafficlight-panel or stat with thresholds"),
-    "smartmakers-trafficlight-panel": AngularPanel("heywesty-trafficlight-panel or stat with thresholds"),
-    "petrslavotinek-carpetplot-panel": AngularPanel("heatmap"),
-    "ryantxu-ajax-panel": AngularPanel("text (HTML) or a table fed by the Infinity datasource"),
-    "ryantxu-annolist-panel": AngularPanel("annolist"),
-    "novalabs-annotations-panel": AngularPanel("annolist"),
-    "marcuscalidus-svg-panel": AngularPanel("canvas"),
-    "neocat-cal-heatmap-panel": AngularPanel("heatmap"),
-    "blackmirror1-singlestat-math-panel": AngularPanel("stat with transformations"),
-    "blackmirror1-statusbygroup-panel": AngularPanel("stat or grafana-polystat-panel (>= 2.0)"),
-    "farski-blendstat-panel": AngularPanel("stat with transformations"),
-    "savantly-heatmap-panel": AngularPanel("heatmap"),
-    "mtanda-heatmap-epoch-panel": AngularPanel("heatmap"),
-    "mtanda-histogram-panel": AngularPanel("histogram"),
-    "snuids-radar-panel": AngularPanel("barchart (no core radar panel)"),
-    "fatcloud-windrose-panel": AngularPanel("operato-windrose-panel"),
-    "bessler-pictureit-panel": AngularPanel("larona-epict-panel (>= 2.0)"),
-    "pierosavi-imageit-panel": AngularPanel("larona-epict-panel (>= 2.0) or canvas"),
-    "corpglory-progresslist-panel": AngularPanel("bargauge"),
-    "aidanmountford-html-panel": AngularPanel("text (HTML mode)"),
-    "mxswat-separator-panel": AngularPanel("an empty text panel or a row"),
-    "natel-influx-admin-panel": AngularPanel("nothing equivalent; remove the panel"),
-    "satellogic-3d-globe-panel": AngularPanel("geomap"),
-    "zuburqan-parity-report-panel": AngularPanel("table"),
-    "citilogics-geoloop-panel": AngularPanel("geomap"),
-    "gretamosa-topology-panel": AngularPanel("nodeGraph"),
-    # Not in Grafana's table, but its source is an AngularJS MetricsPanelCtrl
-    # (addEditorTab/editor.html) in every published version.
-    "btplc-status-dot-panel": AngularPanel("grafana-polystat-panel (>= 2.0) or stat"),
-    # Angular only before the listed version:
-    "grafana-polystat-panel": AngularPanel("grafana-polystat-panel >= 2.0.0", (2, 0, 0)),
-    "briangann-gauge-panel": AngularPanel("briangann-gauge-panel >= 2.0.0 or gauge", (2, 0, 0)),
-    "digrich-bubblechart-panel": AngularPanel("digrich-bubblechart-panel >= 2.0.1", (2, 0, 1)),
-    "grafana-clock-panel": AngularPanel("grafana-clock-panel >= 1.1.0", (1, 1, 0)),
-    "jdbranham-diagram-panel": AngularPanel("jdbranham-diagram-panel >= 1.7.1 or canvas", (1, 7, 1)),
-    "larona-epict-panel": AngularPanel("larona-epict-panel >= 2.0.0", (2, 0, 0)),
-    "novatec-sdg-panel": AngularPanel("novatec-sdg-panel >= 4.0.3", (4, 0, 3)),
-    "scadavis-synoptic-panel": AngularPanel("scadavis-synoptic-panel >= 2.0", (2, 0)),
-}
 
 # --------------------------------------------------------------- unknown metrics
 
@@ -210,66 +139,5 @@ def _unknown_metrics() -> dict[str, UnknownMetric]:
 
 UNKNOWN_METRICS: dict[str, UnknownMetric] = _unknown_metrics()
 
-# ------------------------------------------------------------------- variables
-
-# Grafana global variables valid anywhere a variable can be used.
-GLOBAL_VARIABLES: frozenset[str] = frozenset(
-    {
-        "__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms",
-        "__range", "__range_s", "__range_ms", "__auto",
-        "__from", "__to", "__now", "__dashboard", "__name", "__org", "__user", "__timezone",
-    }
-)
-# Only meaningful in links / data links.
-LINK_VARIABLES: frozenset[str] = frozenset(
-    {"__all_variables", "__url_time_range", "__url", "__field", "__series", "__value", "__data", "__cell"}
-)
-# Only in the query of a query variable.
-VARIABLE_QUERY_VARIABLES: frozenset[str] = frozenset({"__searchFilter"})
-# Legacy InfluxQL macros (non-Prometheus targets only).
-NON_PROM_MACROS: frozenset[str] = frozenset({"timeFilter", "interval"})
-
-# Grafana built-ins by value type, for PromQL substitution.
-DURATION_BUILTINS: frozenset[str] = frozenset({"__interval", "__rate_interval", "__range", "__auto"})
-NUMBER_BUILTINS: frozenset[str] = frozenset(
-    {"__interval_ms", "__rate_interval_ms", "__range_s", "__range_ms", "__from", "__to", "__now", "__org"}
-)
-
-# ----------------------------------------------------------------- datasources
-
-PROMETHEUS_TYPES: frozenset[str] = frozenset(
-    {"prometheus", "grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource"}
-)
-# Built-in pseudo datasources: name or uid -> kind.
-SPECIAL_DATASOURCES: dict[str, str] = {
-    "-- grafana --": "grafana",
-    "grafana": "grafana",
-    "-- mixed --": "mixed",
-    "-- dashboard --": "dashboard",
-}
-# When only a datasource *name* is known, guess its type from the name.
-DATASOURCE_NAME_HINTS: tuple[tuple[str, str], ...] = (
-    ("loki", "loki"),
-    ("elastic", "elasticsearch"),
-    ("opensearch", "grafana-opensearch-datasource"),
-    ("influx", "influxdb"),
-    ("tempo", "tempo"),
-    ("jaeger", "jaeger"),
-    ("zipkin", "zipkin"),
-    ("testdata", "grafana-testdata-datasource"),
-    ("graphite", "graphite"),
-    ("mysql", "mysql"),
-    ("postgres", "grafana-postgresql-datasource"),
-    ("mssql", "mssql"),
-    ("cloudwatch", "cloudwatch"),
-    ("pyroscope", "grafana-pyroscope-datasource"),
-    ("alertmanager", "alertmanager"),
-    ("victoria", "victoriametrics-datasource"),
-    ("prom", "prometheus"),
-    ("mimir", "prometheus"),
-    ("thanos", "prometheus"),
-    ("cortex", "prometheus"),
-)
-SQL_TYPES: frozenset[str] = frozenset(
-    {"mysql", "postgres", "grafana-postgresql-datasource", "mssql", "grafana-clickhouse-datasource"}
-)
+# The fix for a query that does not parse because it calls holt_winters (Prometheus 3 renamed it).
+HOLT_WINTERS_FIX = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from ..normalise import unwrap
-from . import dashboard_rules as _dashboard_rules  # noqa: F401  (registers the rules)
-from . import rule_rules as _rule_rules  # noqa: F401
-from .context import DashboardCtx
-from .model import IMPLEMENTATIONS, RULES, Finding, Hit, LintSettings
-from .rule_rules import RuleFileCtx
-from .walk import text
+from ..dashboard.document import unwrap
+from ..dashboard.walk import text
+from . import rules as _rules  # noqa: F401  (fills the registry)
+from .context import DashboardCtx, RuleFileCtx
+from .registry import IMPLEMENTATIONS, RULES, Finding, Hit
+from .settings import LintSettings
 
 _DEFAULT = LintSettings()
 
@@ -67,17 +67,31 @@ def lint_dashboard(
     model = unwrap(model)
     if not isinstance(model, dict):
         kind = "null" if model is None else type(model).__name__
-        return _single("dashboard-json-rule", name, f"the dashboard JSON is {kind}, not an object",
-                       "pass the dashboard object (the JSON document's top level)", settings)
+        return _single(
+            "dashboard-json-rule",
+            name,
+            f"the dashboard JSON is {kind}, not an object",
+            "pass the dashboard object (the JSON document's top level)",
+            settings,
+        )
     if isinstance(model.get("elements"), dict) and isinstance(model.get("layout"), dict):
-        return _single("dashboard-json-rule", name,
-                       "this is a Grafana v2 (elements/layout) dashboard, which dashgen lint does not check",
-                       "lint the classic (v1) JSON model instead", settings)
+        return _single(
+            "dashboard-json-rule",
+            name,
+            "this is a Grafana v2 (elements/layout) dashboard, which dashgen lint does not check",
+            "lint the classic (v1) JSON model instead",
+            settings,
+        )
     try:
         ctx = DashboardCtx(model, name)
     except Exception as exc:  # pragma: no cover - defensive
-        return _single("dashboard-json-rule", name, f"internal error reading the dashboard: {type(exc).__name__}: {exc}",
-                       "please report this dashgen bug", settings)
+        return _single(
+            "dashboard-json-rule",
+            name,
+            f"internal error reading the dashboard: {type(exc).__name__}: {exc}",
+            "please report this dashgen bug",
+            settings,
+        )
     ctx.configmap_bytes = configmap_bytes
     ctx.configmap_object_bytes = configmap_object_bytes if configmap_object_bytes is not None else configmap_bytes
     return _run("dashboard", ctx, name, settings, ctx.dashboard_keys)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..dashboard.document import Document, document_of
 from ..names import configmap_sizes
-from ..normalise import unwrap
-from . import lint_dashboard, lint_rule_groups
-from .model import RULES, Finding, LintSettings, RuleInfo
+from .engine import lint_dashboard, lint_rule_groups
+from .registry import RULES, Finding, RuleInfo
+from .settings import LintSettings
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ class Located:
         return ": ".join([*where, f"{f.rule}: {f.message}; fix: {f.fix}"])
 
 
-def lint_resources(resources, settings: LintSettings, *,
-                   sizes: dict[str, tuple[int, int]] | None = None) -> list[Located]:
+def lint_resources(
+    resources, settings: LintSettings, *, sizes: dict[str, tuple[int, int]] | None = None
+) -> list[Located]:
     """Findings for loaded project resources.
 
     ``sizes`` maps a uid to its ConfigMap's ``(data_bytes, object_bytes)``
@@ -55,8 +57,12 @@ def lint_resources(resources, settings: LintSettings, *,
     out = []
     for d in resources.dashboards:
         data, whole = (sizes or {}).get(d.uid, (None, None))
-        out += [Located(d.source, f) for f in lint_dashboard(d.model, name=d.uid or d.title, settings=settings,
-                                                              configmap_bytes=data, configmap_object_bytes=whole)]
+        out += [
+            Located(d.source, f)
+            for f in lint_dashboard(
+                d.model, name=d.uid or d.title, settings=settings, configmap_bytes=data, configmap_object_bytes=whole
+            )
+        ]
     by_source: dict[str, list[dict]] = {}
     for group in resources.rule_groups:
         by_source.setdefault(group.source, []).append(group.model)
@@ -79,8 +85,13 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Locat
     for path, explicit in _files(paths):
         source = str(path)
         if path.suffix not in (".json", ".yaml", ".yml"):
-            out.append(_unreadable(source, "not a JSON or YAML file; to lint the sources, run dashgen lint "
-                                           "without paths", rule="dashboard-json-rule"))
+            out.append(
+                _unreadable(
+                    source,
+                    "not a JSON or YAML file; to lint the sources, run dashgen lint without paths",
+                    rule="dashboard-json-rule",
+                )
+            )
             continue
         try:
             text = path.read_text(encoding="utf-8")
@@ -101,33 +112,39 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Locat
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 at = f" at line {mark.line + 1}" if mark is not None else ""
-                out.append(_unreadable(source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}",
-                                       rule="rule-format-rule"))
+                out.append(
+                    _unreadable(
+                        source, f"invalid YAML{at}: {getattr(exc, 'problem', None) or exc}", rule="rule-format-rule"
+                    )
+                )
                 continue
         for doc in documents:
             out += _lint_document(source, doc, settings, dump_json)
         if documents and all(_kind(doc) is None for doc in documents):
             if explicit:
-                out.append(_unreadable(source, "neither a dashboard nor rules (a rule file, PrometheusRule or "
-                                               "dashboard ConfigMap)", rule="dashboard-json-rule"))
+                out.append(
+                    _unreadable(
+                        source,
+                        "neither a dashboard nor rules (a rule file, PrometheusRule or dashboard ConfigMap)",
+                        rule="dashboard-json-rule",
+                    )
+                )
             else:
                 skipped.append(source)
     return out, skipped
 
 
 def _kind(doc: Any) -> str | None:
-    """What a document is to lint: "dashboard", "rules", "configmap", or None."""
+    """What a document is to lint: "rules", "dashboard" (any shape but a ConfigMap), "configmap", or None."""
     if isinstance(doc, list):
         return "rules"
     if not isinstance(doc, dict):
         return None
-    kind = doc.get("kind")
-    if kind == "PrometheusRule" or "groups" in doc:
+    if doc.get("kind") == "PrometheusRule" or "groups" in doc:
         return "rules"
-    if kind == "ConfigMap":
-        data = doc.get("data")
-        return "configmap" if isinstance(data, dict) and any(str(k).endswith(".json") for k in data) else None
-    if "panels" in doc or "rows" in doc or unwrap(doc) is not doc:
+    if doc.get("kind") == "ConfigMap":
+        return "configmap" if document_of(doc).kind == "configmap" else None
+    if "panels" in doc or "rows" in doc or document_of(doc).wrapped:
         return "dashboard"
     return None
 
@@ -140,21 +157,28 @@ def _lint_document(source: str, doc: Any, settings: LintSettings, dump_json) -> 
         size = _size(doc, dump_json)
         return [Located(source, f) for f in lint_dashboard(doc, name=source, settings=settings, configmap_bytes=size)]
     if kind == "configmap":
-        out = []
-        data, whole = configmap_sizes(doc)
-        for key, value in sorted(doc["data"].items()):
-            if not str(key).endswith(".json"):
-                continue
-            name = f"{source}#{key}"
-            try:
-                model = json.loads(value)
-            except (TypeError, json.JSONDecodeError) as exc:
-                out.append(_unreadable(name, f"invalid JSON in ConfigMap key {key}: {exc}"))
-                continue
-            out += [Located(name, f) for f in lint_dashboard(model, name=name, settings=settings,
-                                                             configmap_bytes=data, configmap_object_bytes=whole)]
-        return out
+        return _lint_configmap(source, document_of(doc), settings)
     return []
+
+
+def _lint_configmap(source: str, doc: Document, settings: LintSettings) -> list[Located]:
+    """Each dashboard of the ConfigMap, in key order; sizes are the ConfigMap's."""
+    data, whole = configmap_sizes(doc.original)
+    out = []
+    problems = dict(doc.errors)
+    models = dict(zip(doc.keys, doc.dashboards))
+    for key in sorted([*models, *problems], key=str):
+        name = f"{source}#{key}"
+        if key in problems:
+            out.append(_unreadable(name, problems[key]))
+            continue
+        out += [
+            Located(name, f)
+            for f in lint_dashboard(
+                models[key], name=name, settings=settings, configmap_bytes=data, configmap_object_bytes=whole
+            )
+        ]
+    return out
 
 
 def _size(model: Any, dump_json) -> int | None:
@@ -165,8 +189,16 @@ def _size(model: Any, dump_json) -> int | None:
 
 
 def _unreadable(source: str, message: str, rule: str = "dashboard-json-rule") -> Located:
-    finding = Finding(rule=rule, severity="error", dashboard=source, panel=None, panel_id=None,
-                      target=None, message=message, fix="fix or remove the file")
+    finding = Finding(
+        rule=rule,
+        severity="error",
+        dashboard=source,
+        panel=None,
+        panel_id=None,
+        target=None,
+        message=message,
+        fix="fix or remove the file",
+    )
     return Located(source, finding)
 
 
@@ -176,8 +208,11 @@ def _files(paths: Iterable[str]) -> Iterator[tuple[Path, bool]]:
         path = Path(raw)
         if path.is_dir():
             for p in sorted(path.rglob("*")):
-                if (p.is_file() and p.suffix in (".json", ".yaml", ".yml")
-                        and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                if (
+                    p.is_file()
+                    and p.suffix in (".json", ".yaml", ".yml")
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                ):
                     yield p, False
         else:
             yield path, True

@@ -26,12 +26,27 @@ SOURCE_ANNOTATION = "dashgen/source"
 NO_SUBSTITUTE = {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}
 CONFIG_SOURCE = "dashgen.yaml"
 # Kinds without a namespace; every other manifest defaults to the config's namespace.
-CLUSTER_SCOPED = frozenset({
-    "APIService", "ClusterIssuer", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
-    "PriorityClass", "RuntimeClass", "StorageClass", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeSnapshotClass",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "APIService",
+        "ClusterIssuer",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PriorityClass",
+        "RuntimeClass",
+        "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeSnapshotClass",
+    }
+)
 
 
 def dashboard_configmap(d: Dashboard, config: Config, text: str) -> dict[str, Any]:
@@ -91,8 +106,9 @@ def render_shared(resources: Resources, config: Config) -> dict[str, str]:
     return files
 
 
-def manifest_object(model: dict[str, Any], source: str, config: Config, *,
-                    annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def manifest_object(
+    model: dict[str, Any], source: str, config: Config, *, annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
     """An object as written: dashgen's labels (and the selector labels its kind needs),
     the source annotation, and the config's namespace unless it sets one or is cluster-scoped.
     What the object itself sets wins."""
@@ -100,8 +116,12 @@ def manifest_object(model: dict[str, Any], source: str, config: Config, *,
     meta = dict(obj.get("metadata") or {})
     if "namespace" not in meta and obj.get("kind") not in CLUSTER_SCOPED:
         meta["namespace"] = config.namespace
-    meta["labels"] = {**MANAGED_BY, **config.labels, **monitoring.selector_labels(obj, config),
-                      **(meta.get("labels") or {})}
+    meta["labels"] = {
+        **MANAGED_BY,
+        **config.labels,
+        **monitoring.selector_labels(obj, config),
+        **(meta.get("labels") or {}),
+    }
     meta["annotations"] = {SOURCE_ANNOTATION: source, **(annotations or {}), **(meta.get("annotations") or {})}
     obj["metadata"] = meta
     return obj
@@ -113,8 +133,9 @@ def manifest_path(model: dict[str, Any]) -> str:
     return f"{DIRECTORY}/{kind}-{name}.yaml"
 
 
-def _object(kind: str, name: str, config: Config, *, labels: dict[str, str], annotations: dict[str, str],
-            data: dict[str, str]) -> dict[str, Any]:
+def _object(
+    kind: str, name: str, config: Config, *, labels: dict[str, str], annotations: dict[str, str], data: dict[str, str]
+) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": kind,

@@ -63,12 +63,17 @@ def prometheus_rules(resources: Resources, config: Config) -> list[tuple[str, di
     """(source, PrometheusRule) for every source file that defines rule groups."""
     out = []
     for source, groups in resources.rule_groups_by_source().items():
-        out.append((source, {
-            "apiVersion": RULE_API,
-            "kind": "PrometheusRule",
-            "metadata": {"name": prometheus_rule_name(source, config.sources)},
-            "spec": {"groups": [g.model for g in groups]},
-        }))
+        out.append(
+            (
+                source,
+                {
+                    "apiVersion": RULE_API,
+                    "kind": "PrometheusRule",
+                    "metadata": {"name": prometheus_rule_name(source, config.sources)},
+                    "spec": {"groups": [g.model for g in groups]},
+                },
+            )
+        )
     return out
 
 
@@ -80,16 +85,25 @@ def _secret(ref: SecretRef) -> dict[str, str]:
 
 
 def _slack(s: SlackReceiver) -> dict[str, Any]:
-    out: dict[str, Any] = {"apiURL": _secret(s.api_url), "sendResolved": s.send_resolved,
-                           "title": SLACK_TITLE, "text": SLACK_TEXT}
+    out: dict[str, Any] = {
+        "apiURL": _secret(s.api_url),
+        "sendResolved": s.send_resolved,
+        "title": SLACK_TITLE,
+        "text": SLACK_TEXT,
+    }
     if s.channel:
         out["channel"] = s.channel
     return out
 
 
 def _email(e: EmailReceiver) -> dict[str, Any]:
-    out: dict[str, Any] = {"to": e.to, "from": e.sender, "smarthost": e.smarthost,
-                           "requireTLS": e.require_tls, "sendResolved": e.send_resolved}
+    out: dict[str, Any] = {
+        "to": e.to,
+        "from": e.sender,
+        "smarthost": e.smarthost,
+        "requireTLS": e.require_tls,
+        "sendResolved": e.send_resolved,
+    }
     if e.auth_username:
         out["authUsername"] = e.auth_username
     if e.auth_password:
@@ -98,8 +112,12 @@ def _email(e: EmailReceiver) -> dict[str, Any]:
 
 
 def _pagerduty(p: PagerDutyReceiver) -> dict[str, Any]:
-    return {"routingKey": _secret(p.routing_key), "sendResolved": p.send_resolved,
-            "severity": PAGERDUTY_SEVERITY, "description": PAGERDUTY_DESCRIPTION}
+    return {
+        "routingKey": _secret(p.routing_key),
+        "sendResolved": p.send_resolved,
+        "severity": PAGERDUTY_SEVERITY,
+        "description": PAGERDUTY_DESCRIPTION,
+    }
 
 
 def _severity_key(severity: str) -> tuple[int, str]:
@@ -128,12 +146,14 @@ def alertmanager_config(am: Alertmanager) -> dict[str, Any] | None:
     routes = []
     for severity in sorted(am.routes, key=_severity_key):
         for receiver in am.routes[severity]:
-            routes.append({
-                "receiver": receiver,
-                "matchers": [{"name": "severity", "value": severity, "matchType": "="}],
-                # An alert may go to several receivers; one matching none goes to the default.
-                "continue": True,
-            })
+            routes.append(
+                {
+                    "receiver": receiver,
+                    "matchers": [{"name": "severity", "value": severity, "matchType": "="}],
+                    # An alert may go to several receivers; one matching none goes to the default.
+                    "continue": True,
+                }
+            )
     route: dict[str, Any] = {
         "receiver": default,
         "groupBy": list(am.group_by),

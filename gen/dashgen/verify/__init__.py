@@ -4,20 +4,21 @@
     results = verify(config, VerifyOptions(prometheus_url="http://localhost:9090", start=..., end=...))
 
 Modules: ``grafana`` (time, intervals, variable formatting: Grafana's semantics),
-``client`` (Prometheus HTTP API on urllib), ``variables`` (template variable resolution),
+``client`` (Prometheus HTTP API on dashgen.http), ``variables`` (template variable resolution),
 ``runner`` (planning, concurrent execution, classification), ``report`` (text and JSON).
 """
 
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..config import Config
+from ..credentials import Credentials
 from ..errors import DashgenError
 from .client import PrometheusClient, PrometheusError, Unreachable
-from .runner import Datasources, DashboardResult, verify_dashboards
+from .runner import DashboardResult, Datasources, verify_dashboards
 
 __all__ = ["VerifyOptions", "verify", "DashboardResult"]
 
@@ -28,16 +29,16 @@ class VerifyOptions:
     start: float | None = None  # unix seconds; None: each dashboard's own time range
     end: float | None = None
     dashboards: list[str] = field(default_factory=list)  # uids; empty: all
-    token: str | None = None  # bearer token
-    basic: tuple[str, str] | None = None  # (user, password) for HTTP basic auth
+    credentials: Credentials | None = None  # a bearer token or a user and password (credentials.resolve)
     concurrency: int = 8
     timeout: float = 30.0
     scrape_interval: str | None = None  # overrides the datasource's jsonData.timeInterval
     now: float | None = None
 
 
-def verify(config: Config, options: VerifyOptions,
-           progress: Callable[[int, int], None] | None = None) -> list[DashboardResult]:
+def verify(
+    config: Config, options: VerifyOptions, progress: Callable[[int, int], None] | None = None
+) -> list[DashboardResult]:
     """Load the sources, then check the selected dashboards against Prometheus."""
     from ..build import load_checked
 
@@ -47,18 +48,45 @@ def verify(config: Config, options: VerifyOptions,
         known = {d.uid: d for d in boards}
         missing = [u for u in options.dashboards if u not in known]
         if missing:
-            raise DashgenError(f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})")
+            raise DashgenError(
+                f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})"
+            )
         boards = [known[u] for u in dict.fromkeys(options.dashboards)]
+    now = options.now if options.now is not None else _time.time()
+    client = connect(
+        options.prometheus_url,
+        credentials=options.credentials,
+        timeout=options.timeout,
+        at=options.end if options.end is not None else now,
+    )
     try:
-        client = PrometheusClient(options.prometheus_url, token=options.token, basic=options.basic,
-                                  timeout=options.timeout)
+        datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
+        return verify_dashboards(
+            [(d.model, d.source) for d in boards],
+            client,
+            datasources,
+            start=options.start,
+            end=options.end,
+            now=now,
+            concurrency=options.concurrency,
+            progress=progress,
+        )
+    finally:
+        client.close()
+
+
+def connect(url: str, *, credentials: Credentials | None, timeout: float, at: float) -> PrometheusClient:
+    """A client for ``url`` that has answered a query at ``at``; a clear error otherwise."""
+    try:
+        client = PrometheusClient(url, credentials=credentials, timeout=timeout)
     except ValueError as exc:
         raise DashgenError(str(exc)) from None
-    now = options.now if options.now is not None else _time.time()
-    _reachable(client, options.end if options.end is not None else now)
-    datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
-    return verify_dashboards([(d.model, d.source) for d in boards], client, datasources, start=options.start,
-                             end=options.end, now=now, concurrency=options.concurrency, progress=progress)
+    try:
+        _reachable(client, at)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def _reachable(client: PrometheusClient, at: float) -> None:

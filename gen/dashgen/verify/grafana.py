@@ -19,10 +19,10 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from ..dashboard.variables import VarRef, find_vars
 from ..errors import DashgenError
-from ..lint.promql import VarRef, find_vars
 
 # ----------------------------------------------------------------------------- time
 _UNITS_S = {"y": 365 * 86400, "M": 30 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -39,7 +39,7 @@ def parse_time(text: str, now: float, *, round_up: bool = False) -> float:
     if not s:
         raise DashgenError("empty time")
     if s.startswith("now"):
-        t = datetime.fromtimestamp(now, tz=timezone.utc)
+        t = datetime.fromtimestamp(now, tz=UTC)
         rest = s[3:]
         pos = 0
         for m in _DATE_MATH.finditer(rest):
@@ -61,7 +61,7 @@ def parse_time(text: str, now: float, *, round_up: bool = False) -> float:
     except ValueError:
         raise DashgenError(f"invalid time {text!r} (use now-6h, epoch seconds or milliseconds, or RFC 3339)") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -100,12 +100,36 @@ def _round(t: datetime, unit: str, up: bool) -> datetime:
 # The "nice interval" ladder. The frontend (rangeutil.roundInterval) compares with <, the
 # Go backend (gtime.RoundInterval) with <=; both are kept so that edge cases match.
 _LADDER = (
-    (10, 1), (15, 10), (35, 20), (75, 50), (150, 100), (350, 200), (750, 500), (1500, 1000),
-    (3500, 2000), (7500, 5000), (12500, 10000), (17500, 15000), (25000, 20000), (45000, 30000),
-    (90000, 60000), (210000, 120000), (450000, 300000), (750000, 600000), (1050000, 900000),
-    (1500000, 1200000), (2700000, 1800000), (5400000, 3600000), (9000000, 7200000),
-    (16200000, 10800000), (32400000, 21600000), (86400000, 43200000), (172800000, 86400000),
-    (604800000, 86400000), (1814400000, 604800000), (3628800000, 2592000000),
+    (10, 1),
+    (15, 10),
+    (35, 20),
+    (75, 50),
+    (150, 100),
+    (350, 200),
+    (750, 500),
+    (1500, 1000),
+    (3500, 2000),
+    (7500, 5000),
+    (12500, 10000),
+    (17500, 15000),
+    (25000, 20000),
+    (45000, 30000),
+    (90000, 60000),
+    (210000, 120000),
+    (450000, 300000),
+    (750000, 600000),
+    (1050000, 900000),
+    (1500000, 1200000),
+    (2700000, 1800000),
+    (5400000, 3600000),
+    (9000000, 7200000),
+    (16200000, 10800000),
+    (32400000, 21600000),
+    (86400000, 43200000),
+    (172800000, 86400000),
+    (604800000, 86400000),
+    (1814400000, 604800000),
+    (3628800000, 2592000000),
 )
 _YEAR_MS = 31536000000
 
@@ -125,8 +149,16 @@ def round_interval_backend(ms: float) -> int:
 
 
 _INTERVAL_RE = re.compile(r"(-?\d+(?:\.\d+)?)(ms|[Mwdhmsy])")  # used with fullmatch
-_INTERVAL_UNIT_MS = {"y": 31536000000, "M": 2592000000, "w": 604800000, "d": 86400000, "h": 3600000,
-                     "m": 60000, "s": 1000, "ms": 1}
+_INTERVAL_UNIT_MS = {
+    "y": 31536000000,
+    "M": 2592000000,
+    "w": 604800000,
+    "d": 86400000,
+    "h": 3600000,
+    "m": 60000,
+    "s": 1000,
+    "ms": 1,
+}
 
 
 def parse_interval_ms(text: str) -> int:
@@ -172,8 +204,14 @@ DEFAULT_SCRAPE = "15s"  # Grafana's Prometheus default when the datasource sets 
 SAFE_RESOLUTION = 11000  # Prometheus' limit of points per series, as Grafana guards it
 RATE_INTERVAL_VARS = ("$__rate_interval", "${__rate_interval}")
 INTERVAL_VARS = ("$__interval", "${__interval}")
-_VARIABLE_INTERVALS = (*INTERVAL_VARS, "$__interval_ms", "${__interval_ms}", *RATE_INTERVAL_VARS,
-                       "$__rate_interval_ms", "${__rate_interval_ms}")
+_VARIABLE_INTERVALS = (
+    *INTERVAL_VARS,
+    "$__interval_ms",
+    "${__interval_ms}",
+    *RATE_INTERVAL_VARS,
+    "$__rate_interval_ms",
+    "${__rate_interval_ms}",
+)
 
 
 @dataclass(frozen=True)
@@ -193,8 +231,15 @@ def frontend_interval_ms(range_ms: int, max_data_points: int, low_limit: str | N
     return max(round_interval_frontend(range_ms / max(max_data_points, 1)), low)
 
 
-def timing(range_ms: int, max_data_points: int, *, scrape_interval: str = "", panel_interval: str = "",
-           target_interval: str = "", interval_factor: int | None = None) -> Timing:
+def timing(
+    range_ms: int,
+    max_data_points: int,
+    *,
+    scrape_interval: str = "",
+    panel_interval: str = "",
+    target_interval: str = "",
+    interval_factor: int | None = None,
+) -> Timing:
     """Step, $__interval and $__rate_interval of one target, as Grafana 10-12 compute them.
 
     ``scrape_interval`` is the datasource's ``jsonData.timeInterval`` ("" when unset);
@@ -352,9 +397,15 @@ def named_format(values: list[str] | str, fmt: str) -> str:
     return vals[0] if len(vals) == 1 else "{" + ",".join(vals) + "}"  # glob
 
 
-def replace(text: str, variables: dict[str, Variable], *, time_from_ms: int | None = None,
-            time_to_ms: int | None = None, scoped: dict[str, str] | None = None,
-            formatter=prometheus_format) -> str:
+def replace(
+    text: str,
+    variables: dict[str, Variable],
+    *,
+    time_from_ms: int | None = None,
+    time_to_ms: int | None = None,
+    scoped: dict[str, str] | None = None,
+    formatter=prometheus_format,
+) -> str:
     """templateSrv.replace: substitute dashboard variables (and ``$__from``/``$__to``).
 
     Unknown variables and the interval built-ins are left alone: the backend substitutes
@@ -364,7 +415,7 @@ def replace(text: str, variables: dict[str, Variable], *, time_from_ms: int | No
         return text
     out, last = [], 0
     for ref in find_vars(text):
-        out.append(text[last:ref.start])
+        out.append(text[last : ref.start])
         last = ref.end
         value = _value_of(ref, variables, time_from_ms, time_to_ms, scoped or {}, formatter)
         out.append(ref.raw if value is None else value)
@@ -383,7 +434,7 @@ def _value_of(ref: VarRef, variables, time_from_ms, time_to_ms, scoped, formatte
             if sub == "seconds":
                 return str(ms // 1000)
             if sub in ("", "iso"):
-                return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+                return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
         return str(ms)
     var = variables.get(name)
     if var is None:

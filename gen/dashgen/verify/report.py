@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .runner import DATA, ERROR, NO_DATA, PARTIAL, SKIPPED, DashboardResult
 
@@ -39,7 +39,7 @@ def to_json(results: list[DashboardResult], *, prometheus: str, strict: bool) ->
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def to_text(results: list[DashboardResult], *, verbose: bool = False) -> str:
@@ -66,9 +66,11 @@ def to_text(results: list[DashboardResult], *, verbose: bool = False) -> str:
         parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         lines.append(f"{r.uid}: {len(r.panels)} panels ({parts or 'none'}) from {_iso(r.start)} to {_iso(r.end)}")
     s = summary(results)
-    lines.append(f"{s['dashboards']} dashboards, {s['panels']} panels: {s['data']} with data, "
-                 f"{s['partial']} partial, {s['no_data']} without data, {s['error']} errors, {s['skipped']} skipped"
-                 + (f", {s['variable_errors']} variable errors" if s["variable_errors"] else ""))
+    lines.append(
+        f"{s['dashboards']} dashboards, {s['panels']} panels: {s['data']} with data, "
+        f"{s['partial']} partial, {s['no_data']} without data, {s['error']} errors, {s['skipped']} skipped"
+        + (f", {s['variable_errors']} variable errors" if s["variable_errors"] else "")
+    )
     return "\n".join(lines)
 
 

@@ -21,18 +21,20 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from ..lint.data import PROMETHEUS_TYPES, SPECIAL_DATASOURCES
-from ..lint.walk import iter_panels
+from ..dashboard.datasources import PROMETHEUS_TYPES, plugin_type, reference
+from ..dashboard.promql import analyze
+from ..dashboard.walk import iter_panels
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .variables import Context, resolve
 
 DATA, NO_DATA, PARTIAL, ERROR, SKIPPED = "data", "no data", "partial", "error", "skipped"
-# What the special datasources (lint.data.SPECIAL_DATASOURCES: name or uid -> kind) stand for.
+# What the special datasources (dashboard.datasources.SPECIAL_DATASOURCES: name or uid -> kind) stand for.
 SPECIAL_USES = {"grafana": "the built-in Grafana datasource", "dashboard": "another panel's data"}
 # A panel without maxDataPoints gets its width in pixels from Grafana; verify assumes a 1440 px wide
 # dashboard, 60 px per grid column.
@@ -41,7 +43,7 @@ SAMPLES_KEPT = 20
 
 
 @dataclass
-class TargetResult:
+class QueryResult:
     ref_id: str
     expr: str  # as sent to Prometheus
     kind: str  # range | instant
@@ -52,6 +54,7 @@ class TargetResult:
     samples: list[dict] = field(default_factory=list)  # instant queries: labels and value (first few)
     problems: list[str] = field(default_factory=list)  # misspelled metrics or labels in the query
     notes: list[str] = field(default_factory=list)  # metrics or labels absent from Prometheus
+    data: dict | None = field(default=None, repr=False)  # Prometheus' answer, kept for preview (keep_data)
 
     def to_dict(self) -> dict:
         d = {"refId": self.ref_id, "expr": self.expr, "kind": self.kind, "status": self.status, "series": self.series}
@@ -75,11 +78,19 @@ class PanelResult:
     type: str
     status: str = NO_DATA
     detail: str = ""
-    targets: list[TargetResult] = field(default_factory=list)
+    targets: list[QueryResult] = field(default_factory=list)
+    model: dict | None = field(default=None, repr=False)  # the panel's JSON, for preview
+    scoped: dict = field(default_factory=dict, repr=False)  # its repeat variable's value, if repeated
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "type": self.type, "status": self.status, "detail": self.detail,
-                "targets": [t.to_dict() for t in self.targets]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "type": self.type,
+            "status": self.status,
+            "detail": self.detail,
+            "targets": [t.to_dict() for t in self.targets],
+        }
 
 
 @dataclass
@@ -92,10 +103,19 @@ class DashboardResult:
     variables: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     panels: list[PanelResult] = field(default_factory=list)
+    resolved: dict = field(default_factory=dict, repr=False)  # name -> grafana.Variable, for preview
 
     def to_dict(self) -> dict:
-        return {"uid": self.uid, "title": self.title, "source": self.source, "from": self.start, "to": self.end,
-                "variables": self.variables, "errors": self.errors, "panels": [p.to_dict() for p in self.panels]}
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "source": self.source,
+            "from": self.start,
+            "to": self.end,
+            "variables": self.variables,
+            "errors": self.errors,
+            "panels": [p.to_dict() for p in self.panels],
+        }
 
 
 @dataclass
@@ -113,13 +133,16 @@ class Datasources:
     scrape_override: str | None = None
 
     @classmethod
-    def from_models(cls, models: Iterable[dict], scrape_override: str | None = None) -> "Datasources":
+    def from_models(cls, models: Iterable[dict], scrape_override: str | None = None) -> Datasources:
         models = [m for m in models if isinstance(m, dict)]
-        proms = [m for m in models if _plugin(m.get("type")) in PROMETHEUS_TYPES]
+        proms = [m for m in models if plugin_type(m.get("type")) in PROMETHEUS_TYPES]
         default = next((m for m in proms if m.get("isDefault")), proms[0] if proms else {})
-        return cls(by_uid={m["uid"]: m for m in models if m.get("uid")},
-                   by_name={m["name"]: m for m in models if m.get("name")},
-                   default_uid=str(default.get("uid") or "prometheus"), scrape_override=scrape_override)
+        return cls(
+            by_uid={m["uid"]: m for m in models if m.get("uid")},
+            by_name={m["name"]: m for m in models if m.get("name")},
+            default_uid=str(default.get("uid") or "prometheus"),
+            scrape_override=scrape_override,
+        )
 
     def for_dashboard(self, model: dict) -> tuple[str, str]:
         """(uid, scrape interval) of the Prometheus datasource the dashboard shows by default."""
@@ -127,11 +150,11 @@ class Datasources:
         for var in (model.get("templating") or {}).get("list") or []:
             if not isinstance(var, dict) or var.get("type") != "datasource":
                 continue
-            if _plugin(var.get("query")) in PROMETHEUS_TYPES:
+            if plugin_type(var.get("query")) in PROMETHEUS_TYPES:
                 current = (var.get("current") or {}).get("value")
                 current = current[0] if isinstance(current, list) and current else current
                 known = self.by_uid.get(current) or self.by_name.get(current) if isinstance(current, str) else None
-                if known and _plugin(known.get("type")) in PROMETHEUS_TYPES:
+                if known and plugin_type(known.get("type")) in PROMETHEUS_TYPES:
                     uid = str(known.get("uid") or uid)
                 break
         if self.scrape_override is not None:
@@ -142,47 +165,30 @@ class Datasources:
     def type_of(self, ref: Any, variables: dict[str, grafana.Variable]) -> tuple[str | None, str | None]:
         """(plugin type in lower case or None if unknown, special kind) of a datasource reference.
 
-        The special kinds are those of ``lint.data.SPECIAL_DATASOURCES`` ("grafana", "mixed",
-        "dashboard"), matched without regard to case as the lint engine does; a datasource whose
-        uid happens to be "grafana" but whose type says otherwise is not the built-in one.
-        Plugin types are compared in lower case: Grafana finds a datasource by its uid, so a
-        reference typed "Prometheus" still queries Prometheus.
+        The reference is read as the lint engine reads it (``dashboard.datasources.reference``);
+        then a datasource variable stands for the type it resolved to, and a name or uid
+        without a type for the provisioned datasource it names.
         """
-        if ref is None:
-            return None, None
-        if isinstance(ref, str):
-            uid, typ = ref.strip(), None
-        elif isinstance(ref, dict):
-            uid, typ = str(ref.get("uid") or "").strip(), _plugin(ref.get("type"))
-        else:
-            return None, None
-        special = SPECIAL_DATASOURCES.get(uid.lower())
-        if special is not None and (typ in (None, "datasource", "grafana") or uid.lower() != "grafana"):
-            return typ or "datasource", special
-        from ..lint.promql import var_name_of
-
-        var = var_name_of(uid)
-        if var and var in variables and variables[var].type == "datasource":
-            return _plugin(variables[var].datasource_type), None
-        if typ and typ != "datasource":
-            return typ, None
-        known = self.by_uid.get(uid) or self.by_name.get(uid)
+        r = reference(ref)
+        if r.kind == "special":
+            return r.type or "datasource", r.special
+        if r.var is not None and r.var in variables and variables[r.var].type == "datasource":
+            return plugin_type(variables[r.var].datasource_type), None
+        if r.type and r.type != "datasource":
+            return r.type, None
+        known = (self.by_uid.get(r.name) or self.by_name.get(r.name)) if r.name else None
         if known:
-            return _plugin(known.get("type")), None
-        return typ, None
-
-
-def _plugin(value: Any) -> str | None:
-    """A plugin type as Grafana's plugin ids are written (lower case), None when not a string."""
-    return value.strip().lower() or None if isinstance(value, str) else None
+            return plugin_type(known.get("type")), None
+        return r.type, None
 
 
 @dataclass
 class Job:
     panel: PanelResult
-    target: TargetResult
+    target: QueryResult
     params: dict
-    schema: "Schema"
+    schema: Schema
+    keep_data: bool = False
 
 
 class Schema:
@@ -221,8 +227,6 @@ class Schema:
 
     def check(self, expr: str) -> tuple[list[str], list[str]]:
         """(misspellings, absences) of the metric and label names the query's selectors need."""
-        from ..lint.promql import analyze
-
         analysis = analyze(expr)
         names = self.names()
         if not analysis.ok or names is None:
@@ -297,17 +301,29 @@ def _requires_value(op: str, value: str) -> bool:
     return False
 
 
-def verify_dashboards(dashboards: list[tuple[dict, str]], client: PrometheusClient, datasources: Datasources, *,
-                      start: float | None, end: float | None, now: float, concurrency: int = 8,
-                      progress: Callable[[int, int], None] | None = None) -> list[DashboardResult]:
-    """Check each (dashboard model, source) pair; ``start``/``end`` None: the dashboard's own range."""
+def verify_dashboards(
+    dashboards: list[tuple[dict, str]],
+    client: PrometheusClient,
+    datasources: Datasources,
+    *,
+    start: float | None,
+    end: float | None,
+    now: float,
+    concurrency: int = 8,
+    progress: Callable[[int, int], None] | None = None,
+    keep_data: bool = False,
+) -> list[DashboardResult]:
+    """Check each (dashboard model, source) pair; ``start``/``end`` None: the dashboard's own range.
+
+    ``keep_data``: keep each answer on ``QueryResult.data`` (preview draws it; verify only classifies)."""
     results: list[DashboardResult] = []
     jobs: list[Job] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        planned = list(pool.map(lambda item: _plan(item[0], item[1], client, datasources, start, end, now),
-                                dashboards))
+        planned = list(pool.map(lambda item: _plan(item[0], item[1], client, datasources, start, end, now), dashboards))
         for result, dash_jobs in planned:
             results.append(result)
+            for job in dash_jobs:
+                job.keep_data = keep_data
             jobs.extend(dash_jobs)
         total, done = len(jobs), 0
         if progress:
@@ -322,18 +338,27 @@ def verify_dashboards(dashboards: list[tuple[dict, str]], client: PrometheusClie
     return results
 
 
-def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, start: float | None,
-          end: float | None, now: float) -> tuple[DashboardResult, list[Job]]:
+def _plan(
+    model: dict,
+    source: str,
+    client: PrometheusClient,
+    ds: Datasources,
+    start: float | None,
+    end: float | None,
+    now: float,
+) -> tuple[DashboardResult, list[Job]]:
     t = model.get("time") or {}
     t_from = start if start is not None else grafana.parse_time(str(t.get("from") or "now-6h"), now)
     t_to = end if end is not None else grafana.parse_time(str(t.get("to") or "now"), now, round_up=True)
-    result = DashboardResult(uid=str(model.get("uid") or ""), title=str(model.get("title") or ""), source=source,
-                             start=t_from, end=t_to)
+    result = DashboardResult(
+        uid=str(model.get("uid") or ""), title=str(model.get("title") or ""), source=source, start=t_from, end=t_to
+    )
     if t_to <= t_from:
         result.errors.append("the time range is empty (--from is not before --to)")
         return result, []
     ds_uid, scrape = ds.for_dashboard(model)
     variables = resolve(model, Context(client, t_from, t_to, ds_uid, scrape))
+    result.resolved = variables
     for name, var in variables.items():
         if var.error:
             result.errors.append(f"variable '{name}': {var.error}")
@@ -349,13 +374,17 @@ def _plan(model: dict, source: str, client: PrometheusClient, ds: Datasources, s
         repeat_var = variables.get(repeat) if isinstance(repeat, str) else None
         values = repeat_var.selected if repeat_var and repeat_var.selected else [None]
         for value in values:
-            scoped = {repeat: value} if value is not None else {}
+            scoped = {str(repeat): value} if value is not None else {}
             title = str(panel.get("title") or "")
             if value is not None and len(values) > 1:
                 title = f"{title} ({repeat}={value})"
-            pr = PanelResult(id=panel.get("id"), title=grafana.replace(title, variables, scoped=scoped,
-                                                                       formatter=_plain),
-                             type=str(panel.get("type") or ""))
+            pr = PanelResult(
+                id=panel.get("id"),
+                title=grafana.replace(title, variables, scoped=scoped, formatter=_plain),
+                type=str(panel.get("type") or ""),
+                model=panel,
+                scoped=scoped,
+            )
             result.panels.append(pr)
             jobs.extend(_panel_jobs(panel, pr, variables, ds, scrape, scoped, t_from, t_to, schema, ref.legacy))
     return result, jobs
@@ -365,8 +394,18 @@ def _plain(values, var) -> str:
     return values if isinstance(values, str) else ", ".join(values)
 
 
-def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape: str, scoped,
-                t_from: float, t_to: float, schema: Schema, legacy: bool = False) -> list[Job]:
+def _panel_jobs(
+    panel: dict,
+    pr: PanelResult,
+    variables,
+    ds: Datasources,
+    scrape: str,
+    scoped,
+    t_from: float,
+    t_to: float,
+    schema: Schema,
+    legacy: bool = False,
+) -> list[Job]:
     if panel.get("libraryPanel"):
         pr.status, pr.detail = SKIPPED, "library panel (its model lives in Grafana)"
         return []
@@ -399,16 +438,21 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
         if not isinstance(expr, str) or not expr.strip():
             continue
         try:
-            timing = grafana.timing(range_ms, int(points), scrape_interval=scrape,
-                                    panel_interval=panel_interval,
-                                    target_interval=str(target.get("interval") or ""),
-                                    interval_factor=_int(target.get("intervalFactor")))
+            timing = grafana.timing(
+                range_ms,
+                int(points),
+                scrape_interval=scrape,
+                panel_interval=panel_interval,
+                target_interval=str(target.get("interval") or ""),
+                interval_factor=_int(target.get("intervalFactor")),
+            )
         except Exception as exc:  # noqa: BLE001 - a bad interval string is the dashboard's problem
-            tr = TargetResult(str(target.get("refId") or "?"), expr, "range", status=ERROR, error=str(exc))
+            tr = QueryResult(str(target.get("refId") or "?"), expr, "range", status=ERROR, error=str(exc))
             pr.targets.append(tr)
             continue
-        text = grafana.replace(expr, variables, time_from_ms=int(t_from * 1000), time_to_ms=int(t_to * 1000),
-                               scoped=scoped)
+        text = grafana.replace(
+            expr, variables, time_from_ms=int(t_from * 1000), time_to_ms=int(t_to * 1000), scoped=scoped
+        )
         text = grafana.substitute_builtins(text, timing)
         kinds = []
         if target.get("instant") is True:
@@ -416,13 +460,16 @@ def _panel_jobs(panel: dict, pr: PanelResult, variables, ds: Datasources, scrape
         if target.get("range") is True or not kinds:
             kinds.append("range")
         for kind in kinds:
-            tr = TargetResult(str(target.get("refId") or "?"), text, kind)
+            tr = QueryResult(str(target.get("refId") or "?"), text, kind)
             params = {"time": t_to}
             if kind == "range":
                 step_ms = timing.step_ms
                 tr.step = step_ms / 1000
-                params = {"start": grafana.align(int(t_from * 1000), step_ms) / 1000,
-                          "end": grafana.align(int(t_to * 1000), step_ms) / 1000, "step": step_ms / 1000}
+                params = {
+                    "start": grafana.align(int(t_from * 1000), step_ms) / 1000,
+                    "end": grafana.align(int(t_to * 1000), step_ms) / 1000,
+                    "step": step_ms / 1000,
+                }
             pr.targets.append(tr)
             jobs.append(Job(pr, tr, params, schema))
     if not pr.targets and skipped:
@@ -440,8 +487,9 @@ def _width(panel: dict, legacy: bool) -> int:
         return int(width)
     if legacy:
         span = panel.get("span")
-        ok = isinstance(span, (int, float)) and not isinstance(span, bool) and span >= 1
-        return int(span if ok else 4) * 2
+        if isinstance(span, (int, float)) and not isinstance(span, bool) and span >= 1:
+            return int(span) * 2
+        return 4 * 2
     return 12
 
 
@@ -462,6 +510,8 @@ def _run(job: Job, client: PrometheusClient) -> None:
     except Unreachable as exc:
         t.status, t.error = ERROR, f"unreachable: {exc}"
         return
+    if job.keep_data:
+        t.data = data
     series, with_data, samples = _count(data)
     t.series = series
     t.samples = samples
@@ -483,8 +533,9 @@ def _count(data: dict) -> tuple[int, bool, list[dict]]:
         return len(rows), any(any(_finite(v[1]) for v in r.get("values") or []) for r in rows), []
     if kind == "vector":
         rows = result or []
-        samples = [{"labels": r.get("metric") or {}, "value": (r.get("value") or [0, None])[1]}
-                   for r in rows[:SAMPLES_KEPT]]
+        samples = [
+            {"labels": r.get("metric") or {}, "value": (r.get("value") or [0, None])[1]} for r in rows[:SAMPLES_KEPT]
+        ]
         return len(rows), any(_finite((r.get("value") or [0, None])[1]) for r in rows), samples
     if kind == "scalar":
         value = (result or [0, None])[1]
@@ -520,7 +571,7 @@ def _classify(panel: PanelResult) -> None:
         panel.detail += "; note: " + "; ".join(notes)
 
 
-def _why(t: TargetResult) -> str:
+def _why(t: QueryResult) -> str:
     if t.problems:
         return f"{t.ref_id}: " + "; ".join(t.problems)
     if t.series:

@@ -13,11 +13,12 @@ option.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..lint.data import PROMETHEUS_TYPES
-from ..lint.promql import find_vars
+from ..dashboard.datasources import PROMETHEUS_TYPES
+from ..dashboard.variables import find_vars, variable_text
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .grafana import ALL, Variable
@@ -37,15 +38,6 @@ class Context:
     scrape_interval: str  # its jsonData.timeInterval ("" when unset)
 
 
-def variable_query(var: dict) -> str:
-    q = var.get("query")
-    if isinstance(q, dict):
-        q = q.get("query")
-    if not isinstance(q, str) or not q.strip():
-        q = var.get("definition") if isinstance(var.get("definition"), str) else ""
-    return q or ""
-
-
 def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
     """Every variable of the dashboard, resolved; problems are recorded on ``Variable.error``."""
     defs = [v for v in (model.get("templating") or {}).get("list") or [] if isinstance(v, dict) and v.get("name")]
@@ -57,8 +49,9 @@ def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
         if name in resolved:
             return
         if name in visiting:
-            resolved[name] = Variable(name, by_name[name].get("type", "query"), [], [],
-                                      error="circular dependency between variables")
+            resolved[name] = Variable(
+                name, by_name[name].get("type", "query"), [], [], error="circular dependency between variables"
+            )
             return
         visiting.add(name)
         for dep in _dependencies(by_name[name]):
@@ -74,7 +67,7 @@ def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
 
 
 def _dependencies(var: dict) -> list[str]:
-    texts = [variable_query(var), var.get("regex") or "", str(var.get("allValue") or "")]
+    texts = [variable_text(var), var.get("regex") or "", str(var.get("allValue") or "")]
     ds = var.get("datasource")
     texts.append(ds.get("uid", "") if isinstance(ds, dict) else str(ds or ""))
     return [ref.name for t in texts if isinstance(t, str) for ref in find_vars(t)]
@@ -83,31 +76,35 @@ def _dependencies(var: dict) -> list[str]:
 def _resolve_one(var: dict, resolved: dict[str, Variable], ctx: Context) -> Variable:
     kind = var.get("type") or "query"
     out = Variable(
-        name=var["name"], type=kind, options=[], selected=[],
-        multi=bool(var.get("multi")), include_all=bool(var.get("includeAll")),
+        name=var["name"],
+        type=kind,
+        options=[],
+        selected=[],
+        multi=bool(var.get("multi")),
+        include_all=bool(var.get("includeAll")),
         all_value=var.get("allValue") if isinstance(var.get("allValue"), str) else None,
     )
     try:
         if kind == "query":
             out.options = _query_options(var, resolved, ctx)
         elif kind == "custom":
-            out.options = _custom_options(variable_query(var))
+            out.options = _custom_options(variable_text(var))
         elif kind in ("constant",):
-            out.options = [variable_query(var)]
+            out.options = [variable_text(var)]
         elif kind == "textbox":
             current = _current(var)
-            out.options = current or [variable_query(var)]
+            out.options = current or [variable_text(var)]
         elif kind == "interval":
-            out.options = _custom_options(variable_query(var))
+            out.options = _custom_options(variable_text(var))
         elif kind == "datasource":
-            out.datasource_type = variable_query(var).strip().lower() or "prometheus"
+            out.datasource_type = variable_text(var).strip().lower() or "prometheus"
             out.options = [ctx.datasource_uid] if out.datasource_type in PROMETHEUS_TYPES else []
             out.selected = list(out.options)
             return out
         else:  # adhoc, system, unknown: nothing to substitute
             return out
     except (PrometheusError, Unreachable, ValueError) as exc:
-        out.error = f"query {variable_query(var)!r} failed: {exc}"
+        out.error = f"query {variable_text(var)!r} failed: {exc}"
         return out
     _select(out, var)
     return out
@@ -138,14 +135,17 @@ def _select(out: Variable, var: dict) -> None:
 
 
 def _query_options(var: dict, resolved: dict[str, Variable], ctx: Context) -> list[str]:
-    query = variable_query(var)
+    query = variable_text(var)
     # metricFindQuery's scoped variables: the datasource interval and the time range
     interval = ctx.scrape_interval or grafana.DEFAULT_SCRAPE
     range_ms = int(round((ctx.end - ctx.start) * 1000))
     query = grafana.replace(query, resolved, time_from_ms=int(ctx.start * 1000), time_to_ms=int(ctx.end * 1000))
     builtins = {
-        "__interval_ms": str(grafana.parse_interval_ms(interval)), "__interval": interval,
-        "__range_ms": str(range_ms), "__range_s": str(round(range_ms / 1000)), "__range": f"{round(range_ms / 1000)}s",
+        "__interval_ms": str(grafana.parse_interval_ms(interval)),
+        "__interval": interval,
+        "__range_ms": str(range_ms),
+        "__range_s": str(round(range_ms / 1000)),
+        "__range": f"{round(range_ms / 1000)}s",
     }
     for name, value in builtins.items():
         query = query.replace("${" + name + "}", value).replace("$" + name, value)
@@ -204,8 +204,9 @@ def _js_regex(text: str) -> re.Pattern:
     flags = 0
     if m:
         text = m.group(1)
-        flags = (re.I if "i" in m.group(2) else 0) | (re.S if "s" in m.group(2) else 0) | (
-            re.M if "m" in m.group(2) else 0)
+        flags = (
+            (re.I if "i" in m.group(2) else 0) | (re.S if "s" in m.group(2) else 0) | (re.M if "m" in m.group(2) else 0)
+        )
     text = re.sub(r"\(\?<(?![=!])", "(?P<", text)  # JavaScript named groups
     try:
         return re.compile(text, flags)
@@ -226,7 +227,7 @@ def _postprocess(values: list[str], var: dict) -> list[str]:
                 continue
             groups = m.groupdict()
             if groups.get("value") is not None or groups.get("text") is not None:
-                value = groups.get("value") or groups.get("text")
+                value = groups.get("value") or groups.get("text")  # type: ignore[assignment]  # None for value=""
             elif m.groups():
                 value = next((g for g in m.groups() if g is not None), "")
         if value not in out:
@@ -242,8 +243,16 @@ def _sort(values: list[str], mode: int) -> list[str]:
     def natural(v: str):
         return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", v)]
 
-    keys = {1: (str, False), 2: (str, True), 3: (number, False), 4: (number, True),
-            5: (str.lower, False), 6: (str.lower, True), 7: (natural, False), 8: (natural, True)}
+    keys: dict[int, tuple[Callable[[str], Any], bool]] = {
+        1: (str, False),
+        2: (str, True),
+        3: (number, False),
+        4: (number, True),
+        5: (str.lower, False),
+        6: (str.lower, True),
+        7: (natural, False),
+        8: (natural, True),
+    }
     if mode not in keys:
         return values
     key, reverse = keys[mode]

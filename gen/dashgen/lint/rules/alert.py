@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
-from .data import UNKNOWN_METRICS
-from .model import Hit, register
-from .promql import analyze, parse_prom_duration
-from .walk import as_dict, as_list, kind_name, text
-
-R = "rules"
+from ...dashboard.promql import analyze, parse_prom_duration
+from ...dashboard.walk import as_dict, as_list, kind_name, text
+from ..context import R, RuleEntry, RuleFileCtx
+from ..data import HOLT_WINTERS_FIX, UNKNOWN_METRICS
+from ..registry import Hit, register
 
 GROUP_NAME_MAX = 40
 GROUP_RULES_MAX = 20
@@ -28,43 +27,20 @@ SEVERITIES = ("critical", "warning", "info")
 
 _GROUP_KEYS = frozenset(
     {
-        "name", "interval", "limit", "rules", "query_offset", "labels",
+        "name",
+        "interval",
+        "limit",
+        "rules",
+        "query_offset",
+        "labels",
         # Thanos / Cortex / Mimir extensions
-        "partial_response_strategy", "source_tenants", "evaluation_delay", "align_evaluation_time_on_interval",
+        "partial_response_strategy",
+        "source_tenants",
+        "evaluation_delay",
+        "align_evaluation_time_on_interval",
     }
 )
 _RULE_KEYS = frozenset({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"})
-
-
-class RuleEntry(NamedTuple):
-    group: str | None  # group name
-    path: str  # "groups[0].rules[3]"
-    rule: dict
-    kind: str | None  # "alert" | "record" | None
-    name: str | None  # alert or record name
-
-
-class RuleFileCtx:
-    def __init__(self, groups: Any, name: str) -> None:
-        self.name = name
-        self.raw = groups
-        self.groups: list[tuple[int, dict]] = []
-        self.entries: list[RuleEntry] = []
-        for gi, g in enumerate(as_list(groups)):
-            if not isinstance(g, dict):
-                continue
-            self.groups.append((gi, g))
-            gname = text(g.get("name"))
-            for ri, r in enumerate(as_list(g.get("rules"))):
-                if not isinstance(r, dict):
-                    continue
-                alert, record = text(r.get("alert")), text(r.get("record"))
-                kind = "alert" if alert is not None and record is None else "record" if record is not None and alert is None else None
-                self.entries.append(RuleEntry(gname, f"groups[{gi}].rules[{ri}]", r, kind, alert or record))
-
-    @property
-    def alerts(self) -> list[RuleEntry]:
-        return [e for e in self.entries if e.kind == "alert"]
 
 
 def _rhit(e: RuleEntry | None, message: str, fix: str, group: str | None = None) -> Hit:
@@ -88,7 +64,9 @@ def _scalar_str(v: Any) -> str | None:
 
 
 @register(
-    "rule-format-rule", R, "error",
+    "rule-format-rule",
+    R,
+    "error",
     "The rule file has the rulefmt shape: groups with unique names and a rules list; each rule has "
     "exactly one of alert/record, an expr, valid label/annotation names, no unknown keys.",
 )
@@ -107,15 +85,26 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         if gname is None or not gname.strip():
             yield _rhit(None, f"{where} has no name", "give the group a name", group=gname)
         elif gname in seen_groups:
-            yield _rhit(None, f"group name {gname!r} is repeated in the same file", "rename one of the groups", group=gname)
+            yield _rhit(
+                None, f"group name {gname!r} is repeated in the same file", "rename one of the groups", group=gname
+            )
         else:
             seen_groups[gname] = gi
         for key in g:
             if key not in _GROUP_KEYS:
-                yield _rhit(None, f"{where} has unknown key {key!r}", f"remove {key!r} (Prometheus rejects unknown fields)", group=gname)
+                yield _rhit(
+                    None,
+                    f"{where} has unknown key {key!r}",
+                    f"remove {key!r} (Prometheus rejects unknown fields)",
+                    group=gname,
+                )
         if "interval" in g and parse_prom_duration(_scalar_str(g.get("interval"))) is None:
-            yield _rhit(None, f"{where} interval {g.get('interval')!r} is not a Prometheus duration",
-                        "use a duration like 30s or 1m", group=gname)
+            yield _rhit(
+                None,
+                f"{where} interval {g.get('interval')!r} is not a Prometheus duration",
+                "use a duration like 30s or 1m",
+                group=gname,
+            )
         rules = g.get("rules")
         if rules is None:
             yield _rhit(None, f"{where} has no 'rules' list", "add rules: [...]", group=gname)
@@ -125,7 +114,9 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
             continue
         for ri, r in enumerate(rules):
             if not isinstance(r, dict):
-                yield _rhit(None, f"{where}.rules[{ri}] is {kind_name(r)}, not an object", "each rule is an object", group=gname)
+                yield _rhit(
+                    None, f"{where}.rules[{ri}] is {kind_name(r)}, not an object", "each rule is an object", group=gname
+                )
     for e in ctx.entries:
         r = e.rule
         has_alert, has_record = r.get("alert") is not None, r.get("record") is not None
@@ -136,31 +127,45 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         elif e.name is None or not e.name.strip():
             yield _rhit(e, f"{e.path} has an empty {'alert' if has_alert else 'record'} name", "set a name")
         if has_record and e.name and not re.match(_METRIC_NAME, e.name):
-            yield _rhit(e, f"record name {e.name!r} is not a valid metric name", "use [a-zA-Z_:][a-zA-Z0-9_:]* (level:metric:operations)")
+            yield _rhit(
+                e,
+                f"record name {e.name!r} is not a valid metric name",
+                "use [a-zA-Z_:][a-zA-Z0-9_:]* (level:metric:operations)",
+            )
         if has_record and not has_alert:
             for key in ("for", "keep_firing_for", "annotations"):
                 if key in r:
-                    yield _rhit(e, f"recording rule {e.name!r} has '{key}', which only alerting rules accept", f"remove '{key}'")
+                    yield _rhit(
+                        e, f"recording rule {e.name!r} has '{key}', which only alerting rules accept", f"remove '{key}'"
+                    )
         for key in r:
             if key not in _RULE_KEYS:
-                yield _rhit(e, f"{e.path} has unknown key {key!r}", f"remove {key!r} (Prometheus rejects unknown fields)")
+                yield _rhit(
+                    e, f"{e.path} has unknown key {key!r}", f"remove {key!r} (Prometheus rejects unknown fields)"
+                )
         expr = r.get("expr")
         if expr is None or (isinstance(expr, str) and not expr.strip()):
             yield _rhit(e, f"{e.path} has no expr", "write the PromQL expression")
         elif _scalar_str(expr) is None:
-            yield _rhit(e, f"{e.path} expr is {kind_name(expr)}, not a string", "write the PromQL expression as a string")
+            yield _rhit(
+                e, f"{e.path} expr is {kind_name(expr)}, not a string", "write the PromQL expression as a string"
+            )
         for field in ("labels", "annotations"):
             val = r.get(field)
             if val is None:
                 continue
             if not isinstance(val, dict):
-                yield _rhit(e, f"{e.path} {field} is {kind_name(val)}, not a mapping", f"write {field} as key: value pairs")
+                yield _rhit(
+                    e, f"{e.path} {field} is {kind_name(val)}, not a mapping", f"write {field} as key: value pairs"
+                )
                 continue
             for k, v in val.items():
                 if not isinstance(k, str) or not re.match(_LABEL_NAME, k):
                     yield _rhit(e, f"{field} name {k!r} is not a valid label name", "use [a-zA-Z_][a-zA-Z0-9_]*")
                 elif _scalar_str(v) is None:
-                    yield _rhit(e, f"{field} {k!r} is {kind_name(v)}, not a string", f"make the {field[:-1]} value a string")
+                    yield _rhit(
+                        e, f"{field} {k!r} is {kind_name(v)}, not a string", f"make the {field[:-1]} value a string"
+                    )
 
 
 @register("rule-promql-rule", R, "error", "Every rule expr parses as PromQL (promql_parser).")
@@ -173,12 +178,14 @@ def rule_promql_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         if not a.ok:
             fix = "fix the PromQL syntax"
             if "holt_winters" in (a.error or ""):
-                fix = "holt_winters was renamed double_exponential_smoothing in Prometheus 3 (experimental functions flag)"
+                fix = HOLT_WINTERS_FIX
             yield _rhit(e, f"PromQL does not parse: {a.error}", fix)
 
 
 @register(
-    "rule-unknown-metric-rule", R, "error",
+    "rule-unknown-metric-rule",
+    R,
+    "error",
     "Rule expressions do not use metric names known not to exist (same table as target-unknown-metric-rule).",
 )
 def rule_unknown_metric_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
@@ -196,7 +203,9 @@ def rule_unknown_metric_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
 
 
 @register(
-    "alert-for-duration-rule", R, "error",
+    "alert-for-duration-rule",
+    R,
+    "error",
     "Alert 'for' and 'keep_firing_for' are Prometheus durations (e.g. 5m, 1h30m, 0).",
 )
 def alert_for_duration_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
@@ -206,8 +215,11 @@ def alert_for_duration_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
                 continue
             val = e.rule.get(key)
             if parse_prom_duration(_scalar_str(val)) is None:
-                yield _rhit(e, f"'{key}: {val!r}' is not a Prometheus duration",
-                            "use integers with units in order y w d h m s ms, e.g. 5m or 1h30m")
+                yield _rhit(
+                    e,
+                    f"'{key}: {val!r}' is not a Prometheus duration",
+                    "use integers with units in order y w d h m s ms, e.g. 5m or 1h30m",
+                )
 
 
 # ======================================================================= mixtool
@@ -218,12 +230,18 @@ def alert_group_name_length(ctx: RuleFileCtx) -> Iterator[Hit]:
     for _, g in ctx.groups:
         name = text(g.get("name"))
         if name and len(name) > GROUP_NAME_MAX:
-            yield _rhit(None, f"group name {name!r} is {len(name)} characters (max {GROUP_NAME_MAX})",
-                        "shorten the group name", group=name)
+            yield _rhit(
+                None,
+                f"group name {name!r} is {len(name)} characters (max {GROUP_NAME_MAX})",
+                "shorten the group name",
+                group=name,
+            )
 
 
 @register(
-    "alert-group-rule-count", R, "warning",
+    "alert-group-rule-count",
+    R,
+    "warning",
     f"Rule groups have at most {GROUP_RULES_MAX} rules (one group is evaluated sequentially). Warning: "
     "large groups still work, they are slower to evaluate.",
 )
@@ -232,8 +250,12 @@ def alert_group_rule_count(ctx: RuleFileCtx) -> Iterator[Hit]:
         rules = as_list(g.get("rules"))
         if len(rules) > GROUP_RULES_MAX:
             name = text(g.get("name"))
-            yield _rhit(None, f"group {name!r} has {len(rules)} rules (max {GROUP_RULES_MAX})",
-                        "split the group by component", group=name)
+            yield _rhit(
+                None,
+                f"group {name!r} has {len(rules)} rules (max {GROUP_RULES_MAX})",
+                "split the group by component",
+                group=name,
+            )
 
 
 @register("alert-name-camelcase", R, "error", "Alert names are CamelCase (mixtool: ^([A-Z]+[a-z0-9]+)+$).")
@@ -244,7 +266,9 @@ def alert_name_camelcase(ctx: RuleFileCtx) -> Iterator[Hit]:
 
 
 @register(
-    "alert-name-length", R, "error",
+    "alert-name-length",
+    R,
+    "error",
     f"Alert names are at most {ALERT_NAME_MAX} characters (mixtool's exact limit is unverified; 40 is dashgen's).",
 )
 def alert_name_length(ctx: RuleFileCtx) -> Iterator[Hit]:
@@ -259,7 +283,11 @@ def alert_severity_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         sev = as_dict(e.rule.get("labels")).get("severity")
         if sev not in SEVERITIES:
             now = "no severity label" if sev is None else f"severity {sev!r}"
-            yield _rhit(e, f"alert has {now}; expected critical, warning or info", "set labels.severity to critical, warning or info")
+            yield _rhit(
+                e,
+                f"alert has {now}; expected critical, warning or info",
+                "set labels.severity to critical, warning or info",
+            )
 
 
 def _annotation(e: RuleEntry, key: str) -> tuple[bool, str | None]:
@@ -282,11 +310,15 @@ def alert_description_missing_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         present, val = _annotation(e, "description")
         if not present or not (val or "").strip():
-            yield _rhit(e, "alert has no 'description' annotation", "add annotations.description with {{ $labels.* }} details")
+            yield _rhit(
+                e, "alert has no 'description' annotation", "add annotations.description with {{ $labels.* }} details"
+            )
 
 
 @register(
-    "alert-summary-templating", R, "error",
+    "alert-summary-templating",
+    R,
+    "error",
     "The 'summary' annotation is static (no {{ ... }}), so notifications group and read the same.",
 )
 def alert_summary_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
@@ -297,19 +329,26 @@ def alert_summary_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
 
 
 @register(
-    "alert-summary-style", R, "warning",
+    "alert-summary-style",
+    R,
+    "warning",
     "The 'summary' starts with a capital letter and ends with a period (mixtool). Warning: style only.",
 )
 def alert_summary_style(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         _, val = _annotation(e, "summary")
         if val and val.strip() and not re.match(_SENTENCE, val):
-            yield _rhit(e, f"summary {val!r} should start with a capital letter and end with a period",
-                        "write the summary as one sentence")
+            yield _rhit(
+                e,
+                f"summary {val!r} should start with a capital letter and end with a period",
+                "write the summary as one sentence",
+            )
 
 
 @register(
-    "alert-description-templating", R, "warning",
+    "alert-description-templating",
+    R,
+    "warning",
     "The 'description' uses templates ({{ $labels.x }}, {{ $value }}) to say which object fires (mixtool). "
     "Warning: a static description still works.",
 )
@@ -317,12 +356,17 @@ def alert_description_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         _, val = _annotation(e, "description")
         if val and val.strip() and not re.search(_TEMPLATE, val):
-            yield _rhit(e, "the 'description' annotation uses no templates",
-                        "name the failing object, e.g. {{ $labels.namespace }}/{{ $labels.name }}")
+            yield _rhit(
+                e,
+                "the 'description' annotation uses no templates",
+                "name the failing object, e.g. {{ $labels.namespace }}/{{ $labels.name }}",
+            )
 
 
 @register(
-    "alert-name-unique-rule", R, "error",
+    "alert-name-unique-rule",
+    R,
+    "error",
     "No two alerting rules in a file share the same name and labels (their alerts would be "
     "indistinguishable). The same name with different severities is fine.",
 )
@@ -335,5 +379,8 @@ def alert_name_unique_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
         if other is None:
             seen[key] = e
             continue
-        yield _rhit(e, f"alert {e.name!r} ({e.path}) repeats {other.path} with the same labels",
-                    "rename one alert or give it distinguishing labels (e.g. a different severity)")
+        yield _rhit(
+            e,
+            f"alert {e.name!r} ({e.path}) repeats {other.path} with the same labels",
+            "rename one alert or give it distinguishing labels (e.g. a different severity)",
+        )

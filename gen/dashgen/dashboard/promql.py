@@ -1,4 +1,4 @@
-"""Grafana variable handling and cached PromQL analysis.
+"""Cached PromQL analysis of Grafana queries.
 
 ``analyze(expr)`` substitutes Grafana variables with placeholders that keep the query valid
 in context, parses the result with ``promql_parser`` and summarises the AST into plain Python
@@ -28,54 +28,13 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .data import DURATION_BUILTINS, NUMBER_BUILTINS
+from . import variables
+from .variables import DURATION_BUILTINS, NUMBER_BUILTINS, VarRef, find_vars
 
 if TYPE_CHECKING:
     from datetime import timedelta
-
-# Grafana's variableRegex (public/app/features/variables/utils.ts), ASCII \w like JavaScript.
-VAR_RE = re.compile(
-    r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}",
-    re.ASCII,
-)
-
-
-class VarRef(NamedTuple):
-    name: str
-    path: str | None  # ${var.path}
-    fmt: str | None  # ${var:fmt} / [[var:fmt]]
-    start: int
-    end: int
-    raw: str
-
-
-@lru_cache(maxsize=8192)
-def find_vars(s: str) -> tuple[VarRef, ...]:
-    if "$" not in s and "[[" not in s:
-        return ()
-    out = []
-    for m in VAR_RE.finditer(s):
-        if m.group(1) is not None:
-            out.append(VarRef(m.group(1), None, None, m.start(), m.end(), m.group(0)))
-        elif m.group(2) is not None:
-            out.append(VarRef(m.group(2), None, m.group(3), m.start(), m.end(), m.group(0)))
-        else:
-            out.append(VarRef(m.group(4), m.group(5), m.group(6), m.start(), m.end(), m.group(0)))
-    return tuple(out)
-
-
-def var_name_of(ref: object) -> str | None:
-    """The variable named by a string that is exactly one variable reference ($x, ${x:fmt}, [[x]])."""
-    if not isinstance(ref, str):
-        return None
-    s = ref.strip()
-    refs = find_vars(s)
-    if len(refs) == 1 and refs[0].start == 0 and refs[0].end == len(s):
-        return refs[0].name
-    return None
-
 
 # ------------------------------------------------------------------ durations
 
@@ -85,7 +44,7 @@ _PROM_DURATION = r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d
 
 def parse_prom_duration(s: object) -> timedelta | None:
     """Prometheus model.ParseDuration: "0", or units y w d h m s ms in that order, integers only."""
-    from datetime import timedelta  # only rule files need it: keep it out of `import dashgen.lint`
+    from datetime import timedelta  # only rule files need it: keep it out of the import
 
     if not isinstance(s, str):
         return None
@@ -283,15 +242,16 @@ def _micros(td: timedelta) -> int:
     return (td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds
 
 
-def _summarise(ast: object, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
+def _summarise(ast: Any, restore: dict[str, str], ranges: dict[int, str]) -> tuple[Selector, ...]:
     """``ranges``: magic range in microseconds -> the variable it stands for."""
+
     def rs(s: str) -> str:
         if "__" not in s:
             return s
         return _PLACEHOLDER_RE.sub(lambda m: restore.get(m.group(0), m.group(0)), s)
 
     out: list[Selector] = []
-    stack: list[tuple[object, tuple[tuple[str, str | None], ...], object]] = [(ast, (), None)]
+    stack: list[tuple[Any, tuple[tuple[str, str | None], ...], Any]] = [(ast, (), None)]  # promql_parser nodes
     while stack:
         node, parents, matrix = stack.pop()
         t = type(node).__name__
@@ -497,7 +457,7 @@ def _fill(template: Analysis, filled: tuple[bool, ...], values: dict[str, str]) 
 
 
 def _parse(text: str) -> tuple[object, str | None]:
-    import promql_parser  # imported on first use: `import dashgen.lint` stays cheap
+    import promql_parser  # imported on first use: `import dashgen.dashboard.promql` stays cheap
 
     try:
         return promql_parser.parse(text), None
@@ -515,4 +475,4 @@ def _clean_error(exc: BaseException) -> str:
 def cache_clear() -> None:
     analyze.cache_clear()
     _analyze_shape.cache_clear()
-    find_vars.cache_clear()
+    variables.cache_clear()

@@ -32,7 +32,7 @@ def register_basic(user: str, password: str) -> None:
     import base64  # only when there is a password: cli imports this module for every command
 
     register(password)
-    pair = f"{user}:{password}".encode("utf-8")
+    pair = f"{user}:{password}".encode()
     register(base64.b64encode(pair).decode("ascii"))
 
 

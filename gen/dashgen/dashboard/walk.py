@@ -10,7 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .data import NON_DATA_PANEL_TYPES
+# Panel types that never carry queries, units or descriptions worth linting.
+NON_DATA_PANEL_TYPES: frozenset[str] = frozenset(
+    {
+        "row",
+        "text",
+        "news",
+        "dashlist",
+        "welcome",
+        "gettingstarted",
+        "alertlist",
+        "annolist",
+        "grafana-clock-panel",
+    }
+)
 
 
 def kind_name(v: Any) -> str:
@@ -83,7 +96,19 @@ class PanelRef:
       unresolved library panel reference, and with a type)
     """
 
-    __slots__ = ("panel", "path", "title", "id", "type", "row", "legacy", "library_ref", "library_uid", "is_row", "is_data")
+    __slots__ = (
+        "panel",
+        "path",
+        "title",
+        "id",
+        "type",
+        "row",
+        "legacy",
+        "library_ref",
+        "library_uid",
+        "is_row",
+        "is_data",
+    )
 
     def __init__(
         self,
@@ -127,7 +152,9 @@ def _library_elements(model: dict) -> dict[str, dict]:
     return out
 
 
-def _make(panel: dict, path: str, elements: dict[str, dict], row: PanelRef | None = None, legacy: bool = False) -> PanelRef:
+def _make(
+    panel: dict, path: str, elements: dict[str, dict], row: PanelRef | None = None, legacy: bool = False
+) -> PanelRef:
     lib = panel.get("libraryPanel")
     library_ref = False
     library_uid = None

@@ -1,0 +1,101 @@
+"""``migrate_dashboard``: a dashboard's JSON as Grafana 12 saves it after loading it.
+
+Two stages, in Grafana 12's order: the schema steps from the dashboard's ``schemaVersion`` to
+:data:`TARGET_SCHEMA_VERSION` (:mod:`.schema`), then every AngularJS panel converted to its
+React replacement (:mod:`.panels`). Pure: the input is not modified, the same input gives
+the same output, and migrating the output again changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .angular import ANGULAR_PANELS, is_angular
+from .datasources import KnownDatasource, Resolver
+from .errors import MigrationError
+from .panels import CONVERTERS
+from .schema import STEPS, TARGET_SCHEMA_VERSION, Context
+from .walk import all_panels, label, library_models, schema_version
+
+
+@dataclass
+class Migrated:
+    """The migrated dashboard and one human-readable line per thing the migration did."""
+
+    model: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.notes)
+
+
+def _refusal(panel: dict[str, Any]) -> str:
+    kind = panel.get("type")
+    info = ANGULAR_PANELS.get(kind) if isinstance(kind, str) else None
+    fix = f"; replace it with {info.replacement}" if info else ""
+    version = (
+        f" {panel['pluginVersion']}"
+        if isinstance(panel.get("pluginVersion"), str) and info and info.react_since
+        else ""
+    )
+    return (
+        f"{label(panel)}: '{kind}'{version} is an AngularJS panel Grafana 12 cannot show and dashgen "
+        f"cannot migrate{fix}"
+    )
+
+
+def _convert_panels(model: dict[str, Any], ctx: Context) -> None:
+    panels = [*all_panels(model), *library_models(model)]
+    refused = [p for p in panels if is_angular(p, TARGET_SCHEMA_VERSION) and p.get("type") not in CONVERTERS]
+    if refused:
+        lines = [_refusal(p) for p in refused]
+        raise MigrationError("; ".join(lines), panels=[label(p) for p in refused])
+    annotations = []
+    for panel in panels:
+        if not is_angular(panel, TARGET_SCHEMA_VERSION):
+            continue
+        old_type = panel.get("type")
+        converted = CONVERTERS[old_type](panel)
+        ctx.notes.append(f"{label(panel)}: {old_type} → {converted.panel['type']}")
+        ctx.notes.extend(converted.notes)
+        annotations.extend(converted.annotations)
+        panel.clear()
+        panel.update(converted.panel)
+    if annotations:
+        holder = model.get("annotations")
+        if not isinstance(holder, dict):
+            holder = model["annotations"] = {}
+        if not isinstance(holder.get("list"), list):
+            holder["list"] = []
+        holder["list"].extend(annotations)
+
+
+def migrate_dashboard(model: Any, datasources: Iterable[KnownDatasource] = ()) -> Migrated:
+    """Migrate a dashboard's plain JSON to schemaVersion :data:`TARGET_SCHEMA_VERSION` with
+    no AngularJS panel left.
+
+    ``datasources`` are the datasources of the Grafana the dashboard is for; with them,
+    datasource names resolve to their uid and type and null datasources to the default one
+    (schemaVersion 33/36). Without them, names resolve as far as the dashboard itself
+    tells (see :mod:`dashgen.migrate.datasources`).
+
+    Raises :class:`MigrationError` when the input is not a JSON object or has an AngularJS
+    panel that has no migration (naming every such panel); nothing else.
+    """
+    if not isinstance(model, dict):
+        raise MigrationError(f"a dashboard is a JSON object, not {type(model).__name__}")
+    out = copy.deepcopy(model)
+    ctx = Context(Resolver(out, tuple(datasources)))
+    version = schema_version(out)
+    if version < TARGET_SCHEMA_VERSION:
+        for step in sorted(STEPS):
+            if version < step <= TARGET_SCHEMA_VERSION:
+                STEPS[step](out, ctx)
+        out["schemaVersion"] = TARGET_SCHEMA_VERSION
+        ctx.notes.insert(0, f"schemaVersion {model.get('schemaVersion', 'missing')} → {TARGET_SCHEMA_VERSION}")
+    _convert_panels(out, ctx)
+    return Migrated(out, ctx.notes)

@@ -1,0 +1,230 @@
+"""``dashgen import``: saved dashboards in, grafanalib modules under ``dashboards/`` out.
+
+Everything is read, converted and checked before anything is written: a bad input, a
+module that exists (without ``force``) or two inputs with one target stop the import with
+nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..dashboard.document import unwrap
+from ..errors import DashgenError, DashgenErrors
+from .code import identifier
+from .convert import Helpers
+from .module import Conversion, convert, ruff_binary
+
+GENERAL = "General"  # the folder of sources at the top of dashboards/
+SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass
+class Saved:
+    """One dashboard found in an input file."""
+
+    source: str  # the file (and ConfigMap key) it came from, for messages
+    path: Path  # the file
+    name: str  # the name hint: file stem or ConfigMap key
+    model: dict[str, Any]
+
+
+@dataclass
+class Imported:
+    saved: Saved
+    target: Path  # the module to write
+    folder: str
+    conversion: Conversion
+
+
+def read(path: Path, *, explicit: bool = True) -> list[Saved]:
+    """The dashboards in one saved file: UI export, API body, ``kind: Dashboard``, ConfigMap.
+
+    The one place input is read (it moves to the shared reader of saved dashboards when
+    that lands). A file named explicitly that holds no dashboard is an error; one found in
+    a directory is skipped (an empty list).
+    """
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DashgenError(f"cannot read: {exc}", path=source) from None
+    if path.suffix == ".json":
+        try:
+            documents = [json.loads(text, parse_constant=_not_json)]
+        except json.JSONDecodeError as exc:
+            raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
+        except ValueError as exc:
+            raise DashgenError(f"invalid JSON: {exc}", path=source) from None
+    else:
+        import yaml
+
+        try:
+            documents = [d for d in yaml.safe_load_all(text) if d is not None]
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise DashgenError(
+                f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                path=source,
+                line=mark.line + 1 if mark is not None else None,
+            ) from None
+    found: list[Saved] = []
+    for doc in documents:
+        found += _dashboards(doc, path, source)
+    if not found and explicit:
+        raise DashgenError(
+            "holds no dashboard: expected a dashboard JSON object with 'title' and 'panels' "
+            "(a Grafana export, an API response, a kind: Dashboard resource or a ConfigMap of them)",
+            path=source,
+        )
+    return found
+
+
+def _dashboards(doc: Any, path: Path, source: str) -> Iterator[Saved]:
+    if isinstance(doc, dict) and doc.get("kind") == "ConfigMapList" and isinstance(doc.get("items"), list):
+        for item in doc["items"]:
+            yield from _dashboards(item, path, source)
+        return
+    if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
+        for key, value in sorted(doc["data"].items()):
+            if not str(key).endswith(".json"):
+                continue
+            where = f"{source}#{key}"
+            try:
+                model = json.loads(value, parse_constant=_not_json)
+            except (TypeError, ValueError) as exc:
+                raise DashgenError(f"invalid JSON in ConfigMap key {key}: {exc}", path=source) from None
+            if _is_dashboard(unwrap(model)):
+                yield Saved(where, path, str(key)[: -len(".json")], unwrap(model))
+        return
+    model = unwrap(doc)
+    if model is doc and isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict) and "panels" not in doc:
+        model = doc["dashboard"]  # a POST /api/dashboards/db (or /import) body
+    if _is_dashboard(model) or (model is not doc and isinstance(model, dict)):
+        yield Saved(source, path, path.stem, model)  # a wrapped dashboard may have no panels yet
+
+
+def _is_dashboard(model: Any) -> bool:
+    return isinstance(model, dict) and "title" in model and ("panels" in model or "rows" in model)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def inputs(paths: list[str]) -> Iterator[tuple[Path, bool, str | None]]:
+    """(file, named explicitly, default folder) for each input; directories recurse."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                rel = p.relative_to(path).parts
+                if p.is_file() and p.suffix in SUFFIXES and not any(part.startswith(".") for part in rel):
+                    yield p, False, p.parent.name or None
+        elif path.exists():
+            yield path, True, (path.parent.name if len(Path(raw).parts) > 1 else None)
+        else:
+            raise DashgenError("no such file or directory", path=raw)
+
+
+def plan(
+    paths: list[str],
+    sources_dir: Path,
+    *,
+    folder: str | None = None,
+    force: bool = False,
+    helpers: Helpers | None = None,
+    config_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Imported]:
+    """Read and convert every input; raise every problem found, together, before any write."""
+    if folder is not None:
+        _check_folder(folder, "--folder")
+    errors: list[DashgenError] = []
+    found: list[tuple[Saved, str]] = []
+    for path, explicit, parent in inputs(paths):
+        try:
+            found += [(saved, folder or _folder(parent)) for saved in read(path, explicit=explicit)]
+        except DashgenError as exc:
+            errors.append(exc)
+    if errors:
+        raise DashgenErrors(errors)
+    if not found:
+        raise DashgenError("no dashboards found in " + ", ".join(paths))
+
+    formatter = ruff_binary()
+    taken: dict[Path, str] = {}
+    out: list[Imported] = []
+    for done, (saved, folder_name) in enumerate(found, 1):
+        target = _target(saved, folder_name, sources_dir, taken)
+        taken[target] = saved.source
+        if target.exists() and not force:
+            errors.append(DashgenError(f"{_shown(target)} exists; --force overwrites it", path=saved.source))
+        try:
+            conversion = convert(
+                saved.model, origin=saved.source, helpers=helpers, formatter=formatter, config_dir=config_dir
+            )
+        except DashgenError as exc:
+            errors.append(exc)
+            continue
+        except (TypeError, ValueError, RecursionError) as exc:  # JSON no Python source can hold
+            errors.append(DashgenError(f"cannot convert: {exc}", path=saved.source))
+            continue
+        out.append(Imported(saved, target, folder_name, conversion))
+        if progress is not None:
+            progress(done, len(found))
+    if errors:
+        raise DashgenErrors(errors)
+    return out
+
+
+def write(imported: list[Imported]) -> None:
+    """Write each module atomically (a temporary file moved into place)."""
+    for item in imported:
+        item.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{item.target.name}.", dir=item.target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(item.conversion.text)
+            os.replace(tmp, item.target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _folder(parent: str | None) -> str:
+    if not parent or parent in (".", "..") or parent.startswith("."):
+        return GENERAL
+    return parent
+
+
+def _check_folder(name: str, what: str) -> None:
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("."):
+        raise DashgenError(f"{what} {name!r}: a folder is one directory name (no '/', not hidden)")
+
+
+def _target(saved: Saved, folder: str, sources_dir: Path, taken: dict[Path, str]) -> Path:
+    """``dashboards/<folder>/<name>.py``; General is the top of ``dashboards/``."""
+    directory = sources_dir if folder == GENERAL else sources_dir / folder
+    name = identifier(saved.name, "dashboard")
+    if name in ("dashboard", "dashboards", "index", "export") and saved.model.get("title"):
+        name = identifier(str(saved.model["title"]), "dashboard")
+    if name == "lib" or (directory / name).is_dir():
+        name += "_dashboard"  # a package of the same name would shadow it
+    candidate, n = directory / f"{name}.py", 2
+    while candidate in taken:
+        candidate, n = directory / f"{name}_{n}.py", n + 1
+    return candidate
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

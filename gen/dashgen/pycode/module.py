@@ -1,0 +1,237 @@
+"""A dashboard dict to the text of a grafanalib module, checked by building it.
+
+``convert()`` is pure (a dict in, module text and notes out): it fits grafanalib classes
+(:mod:`convert`), prints them (:mod:`code`), formats the module with ruff and then runs it
+and builds its dashboard as ``dashgen build`` would, comparing with the target. A module that
+does not reproduce the target exactly is never returned: the dashboard is then written as
+a dict, which always does, and that is reported.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import normalise
+from ..dashboard.document import unwrap
+from ..formats import dump_json
+from . import convert as fitting
+from .code import Lit, Names, Node, identifier, key, literal, string
+
+
+def canonical(model: dict[str, Any]) -> dict[str, Any]:
+    """The round-trip target: the JSON ``dashgen build`` writes for ``model`` as a JSON source.
+
+    The one place that says what "the same dashboard" means; it becomes ``dashgen fmt``'s
+    canonical form (and its ``--migrate``) when that lands.
+    """
+    return normalise.dashboard(unwrap(model))
+
+
+def reachable(target: dict[str, Any]) -> dict[str, Any]:
+    """What a Python source can build that is closest to ``target``.
+
+    A grafanalib dashboard is built through ``normalise.from_grafanalib``, which drops nulls
+    and legacy keys, numbers panels and raises ``schemaVersion``: no module can keep those.
+    """
+    return normalise.from_grafanalib(copy.deepcopy(target))
+
+
+@dataclass
+class Conversion:
+    """A module's text and what it could not write idiomatically."""
+
+    text: str
+    title: str
+    notes: list[fitting.Note] = field(default_factory=list)  # kept, but not idiomatically
+    lost: list[str] = field(default_factory=list)  # differences from the target no module can avoid
+    exact: bool = True  # the module builds byte for byte to canonical(model)
+    as_dict: bool = False  # the whole dashboard had to be written as a dict
+
+
+def convert(
+    model: dict[str, Any],
+    *,
+    origin: str,
+    helpers: fitting.Helpers | None = None,
+    formatter: str | None = None,
+    config_dir: Path | None = None,
+) -> Conversion:
+    """The grafanalib module for ``model`` (a dashboard dict, any saved shape).
+
+    ``origin`` is named in the docstring. ``formatter`` is the ruff binary (default: the
+    one installed with dashgen); ``config_dir`` is where ruff looks for its configuration.
+    """
+    target = canonical(model)
+    want = reachable(target)
+    title = str(want.get("title", ""))
+    lost = [f"{path}: {how}" for path, how in _differences(target, want)]
+    converter = fitting.Converter(helpers)
+    as_dict = False
+    try:
+        root = converter.dashboard(want)
+    except ValueError:
+        root, as_dict = Lit(want), True
+    names = _names(want, helpers)
+    text = format_source(_module(root, names, title, origin), formatter, config_dir)
+    built = build(text)
+    notes = converter.notes
+    if as_dict or key(built) != key(want):
+        # A bug in the fitting must never cost a field: fall back to the dict, which is exact.
+        notes = [fitting.Note("dashboard", "the whole dashboard", "written as a dict")]
+        text = format_source(
+            _module(Lit(want), _names(want, helpers), title, origin, as_dict=True), formatter, config_dir
+        )
+        built = build(text)
+        as_dict = True
+    return Conversion(text, title, notes, lost, exact=dump_json(built) == dump_json(target), as_dict=as_dict)
+
+
+def build(text: str) -> dict[str, Any]:
+    """Run a module's text and build its ``dashboard`` as ``dashgen build`` does."""
+    namespace: dict[str, Any] = {"__name__": "dashboards._imported"}
+    exec(compile(text, "<imported module>", "exec"), namespace)  # noqa: S102 - text we just generated
+    board = namespace["dashboard"]
+    if isinstance(board, dict):
+        return normalise.dashboard(board)
+    return normalise.from_grafanalib(board)
+
+
+def format_source(text: str, formatter: str | None = None, config_dir: Path | None = None) -> str:
+    """``ruff format`` of a module's text (the project's ruff configuration applies)."""
+    if formatter is None:
+        formatter = ruff_binary()
+    result = subprocess.run(
+        [formatter, "format", "--stdin-filename", "dashboard.py", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=config_dir,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"ruff format failed: {result.stderr.strip().splitlines()[-1:]}")
+    return result.stdout
+
+
+def ruff_binary() -> str:
+    try:
+        from ruff.__main__ import find_ruff_bin
+    except ImportError:  # pragma: no cover - ruff is a dependency
+        return "ruff"
+    return str(find_ruff_bin())
+
+
+# ---------------------------------------------------------------------- the module
+def _module(root: Node, names: Names, title: str, origin: str, *, as_dict: bool = False) -> str:
+    body = f"dashboard = {root.code(names)}\n"
+    lines = [_docstring(title, origin, as_dict), ""]
+    imports = _imports(names.imports)
+    lines += imports + ([""] if imports else [])
+    constants = [f"{name} = {literal(value, Names())}" for name, value in names.defined() if name in names.used]
+    lines += constants + ([""] if constants else [])
+    lines.append(body)
+    return "\n".join(lines)
+
+
+def _docstring(title: str, origin: str, as_dict: bool) -> str:
+    text = f"{title or 'Untitled dashboard'}.\n\nImported by ``dashgen import`` from {origin}."
+    if as_dict:
+        text += "\nWritten as a dict: grafanalib's classes could not reproduce it exactly."
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return f'"""{text}\n"""'
+
+
+def _imports(imports: dict[str, set[str]]) -> list[str]:
+    both = imports.get(fitting.CORE, set()) & imports.get(fitting.EXTRA, set())
+    if both:  # one name, one class: the extraJson variant writes the same JSON for the rest
+        imports[fitting.CORE] -= both
+    groups = [
+        sorted(m for m in imports if not m.startswith("dashboards.")),
+        sorted(m for m in imports if m.startswith("dashboards.")),
+    ]
+    lines = []
+    for group in groups:
+        if lines and group:
+            lines.append("")
+        for module in group:
+            if imports[module]:
+                lines.append(f"from {module} import {', '.join(sorted(imports[module]))}")
+    return lines
+
+
+def _names(want: dict[str, Any], helpers: fitting.Helpers | None) -> Names:
+    """Constants for datasource references used more than once."""
+    names = Names()
+    counts = Counter(key(ref) for ref in _datasources(want))
+    values = {key(ref): ref for ref in _datasources(want)}
+    taken: set[str] = set()
+    for ref_key, count in counts.most_common():
+        if count < 2:
+            continue
+        imported = helpers.constants.get(ref_key) if helpers else None
+        if imported:
+            names.constant(ref_key, imported[1], values[ref_key], module=imported[0])
+            taken.add(imported[1])
+            continue
+        uid = str(values[ref_key].get("uid") or values[ref_key].get("type") or "datasource")
+        name = identifier(uid.strip("${}"), "datasource").upper()
+        if name in taken or name in _RESERVED:
+            name = f"DATASOURCE_{len(taken) + 1}"
+        taken.add(name)
+        names.constant(ref_key, name, values[ref_key])
+    return names
+
+
+_RESERVED = {"dashboard"}
+
+
+def _datasources(value: Any) -> Iterator[dict]:
+    if isinstance(value, dict):
+        ref = value.get("datasource")
+        if isinstance(ref, dict) and ref:
+            yield ref
+        for v in value.values():
+            yield from _datasources(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _datasources(v)
+
+
+def _differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Where ``b`` differs from ``a``, as (dotted path, what happened)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in a:
+            here = f"{path}.{k}" if path else k
+            if k not in b:
+                yield here, "null dropped" if a[k] is None else "dropped by dashgen's Python build"
+            else:
+                yield from _differences(a[k], b[k], here)
+        for k in b:
+            if k not in a:
+                yield (f"{path}.{k}" if path else k), "added by dashgen's Python build"
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from _differences(x, y, f"{path}[{i}]")
+    elif key(a) != key(b):
+        yield path, f"{string(_short(a))} became {string(_short(b))}"
+
+
+def _short(value: Any) -> str:
+    text = key(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+if __name__ == "__main__":  # pragma: no cover - a quick look: python -m dashgen.pycode.module FILE
+    import json
+
+    conversion = convert(json.loads(Path(sys.argv[1]).read_text()), origin=sys.argv[1])
+    print(conversion.text)
+    for note in conversion.notes:
+        print("#", note, file=sys.stderr)
