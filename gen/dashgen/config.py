@@ -173,6 +173,7 @@ class Config:
     """The whole of ``dashgen.yaml``."""
 
     sources: str = "dashboards"
+    sources_timeout: float = 60.0  # seconds each source file may take to load
     output: str = "provisioning"
     namespace: str = "monitoring"
     labels: dict[str, str] = field(default_factory=dict)
@@ -261,6 +262,10 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
 def from_mapping(data: Any) -> Config:
     """Build a Config from parsed YAML; ``ValueError`` names the offending key."""
     config = _convert(Config, data, "")
+    if not 0 < config.sources_timeout <= 86400:
+        raise ValueError(
+            f"key 'sources_timeout': expected seconds, more than 0 and at most 86400, got {config.sources_timeout:g}"
+        )
     _validate_push(config)
     return config
 

@@ -30,6 +30,7 @@ from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
+from .usercode import SourceTimeout, time_limit
 
 PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
@@ -60,7 +61,11 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                         f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
                         path=_rel(path, config.root),
                     )
-                _load_file(path, root, config, resources)
+                with time_limit(config.sources_timeout):
+                    _load_file(path, root, config, resources)
+            except SourceTimeout as exc:  # the next files may wait on the same thing: stop here
+                errors.append(_timed_out(exc, path, root, config))
+                break
             except DashgenErrors as exc:
                 errors.extend(exc.errors)
             except DashgenError as exc:
@@ -172,7 +177,7 @@ def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:
             return normalise.dashboard(json.loads(json.dumps(item, allow_nan=False)))
         return normalise.from_grafanalib(item)
     except BaseException as exc:  # noqa: BLE001 - to_json_data is user code and may raise anything
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, SourceTimeout)):
             raise
         message = str(exc).splitlines()[0] if str(exc) else ""
         detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -241,12 +246,9 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
         raise DashgenError(f"SyntaxError: {exc.msg}", path=where, line=exc.lineno) from exc
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
         sys.modules.pop(name, None)
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, SourceTimeout)):
             raise
-        where, line = source, None
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if _inside(frame.filename, root):
-                where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+        where, line = _innermost(exc, root, source, base)
         message = str(exc).splitlines()[0] if str(exc) else ""
         detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
         raise DashgenError(f"failed to import: {detail}", path=where, line=line) from exc
@@ -278,6 +280,25 @@ class _package:
     def _forget() -> None:
         for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
             del sys.modules[name]
+
+
+def _innermost(exc: BaseException, root: Path, source: str, base: Path) -> tuple[str, int | None]:
+    """The last place under the sources the traceback passes: (file, line), else (source, None)."""
+    where, line = source, None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if _inside(frame.filename, root):
+            where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+    return where, line
+
+
+def _timed_out(exc: SourceTimeout, path: Path, root: Path, config: Config) -> DashgenError:
+    source = _rel(path, config.root)
+    where, line = _innermost(exc, root, source, config.root)
+    limit = f"still running after {config.sources_timeout:g} s (sources_timeout in {config.file})"
+    fix = "a source must finish loading by then: make it faster or raise the limit"
+    if where == source:
+        return DashgenError(f"{limit}; {fix}", path=source, line=line)
+    return DashgenError(f"{limit}, in {where}:{line}; {fix}", path=source)
 
 
 def _inside(filename: str, root: Path) -> bool:
