@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -897,38 +897,78 @@ def _main(argv: list[str] | None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    failed = _Failure(args)
     try:
         cli.main(args=args, prog_name="dashgen", standalone_mode=False)
     except click.exceptions.Abort as exc:
         # Outside standalone mode click turns Ctrl-C (KeyboardInterrupt) into Abort, raised from it.
         if isinstance(exc.__cause__, _Terminated):
-            click.echo("terminated", err=True)
-            sys.exit(128 + signal.SIGTERM)
+            failed.report(["terminated"], 128 + signal.SIGTERM, prefix="")
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_ERROR)
+            failed.report(["interrupted"], EXIT_INTERRUPTED, prefix="")
+        failed.report(["aborted"], EXIT_ERROR, prefix="")
     except click.ClickException as exc:
+        if failed.json and exc.exit_code != 0:
+            failed.report([DashgenError(exc.format_message())], EXIT_ERROR)
         exc.show()
         sys.exit(EXIT_ERROR if exc.exit_code != 0 else 0)
     except DashgenErrors as exc:
         if debug:
             raise
-        for line in exc.lines():
-            click.echo(f"error: {_scrub(line)}", err=True)
-        sys.exit(EXIT_ERROR)
+        failed.report(exc.errors, EXIT_ERROR)
     except DashgenError as exc:
         if debug:
             raise
-        click.echo(f"error: {_scrub(str(exc))}", err=True)
-        sys.exit(EXIT_ERROR)
+        failed.report([exc], EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line unless --debug
         if debug:
             raise
-        first = _scrub(str(exc).splitlines()[0]) if str(exc) else ""
-        click.echo(f"error: internal error ({type(exc).__name__}: {first}); rerun with --debug and report it", err=True)
-        sys.exit(EXIT_ERROR)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        failed.report([f"internal error ({type(exc).__name__}: {first}); rerun with --debug and report it"], EXIT_ERROR)
+
+
+class _Failure:
+    """How a command that failed says so: ``error:`` lines on stderr and, when the command
+    was given ``-o json``, one JSON document on stdout with the same errors."""
+
+    def __init__(self, args: list[str]):
+        self.command = next((a for a in args if a in cli.commands), None)
+        self.json = self.command is not None and _json_output(args[args.index(self.command) + 1 :])
+
+    def report(self, errors: list, code: int, *, prefix: str = "error: ") -> NoReturn:
+        items = [e if isinstance(e, DashgenError) else DashgenError(e) for e in errors]
+        for e in items:
+            click.echo(f"{prefix}{_scrub(str(e))}", err=True)
+        if self.json:
+            doc = {
+                "command": self.command,
+                "ok": False,
+                "exit_code": code,
+                "errors": [
+                    {
+                        "path": _scrub(e.path) if e.path else None,
+                        "line": e.line,
+                        "message": _scrub(e.message),
+                        "text": _scrub(str(e)),
+                    }
+                    for e in items
+                ],
+            }
+            click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        sys.exit(code)
+
+
+def _json_output(args: list[str]) -> bool:
+    """Whether a command's arguments ask for ``-o json`` (read before click parses them,
+    so a usage error still gets its document)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return False
+        if arg in ("-o", "--output") and args[i + 1 : i + 2] == ["json"]:
+            return True
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
 
 
 def _scrub(text: str) -> str:

@@ -30,7 +30,7 @@ from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
-from .usercode import SourceTimeout, time_limit
+from .usercode import SourceTimeout, stdout_to_stderr, time_limit
 
 PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
@@ -40,6 +40,7 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     """Load every source; all problems are collected and raised together.
 
     ``progress(done, total)`` is called after each file (the CLI draws a bar from it).
+    What the sources print goes to stderr, and each file has ``sources_timeout`` to load.
     """
     root = config.sources_dir
     if not root.is_dir():
@@ -49,7 +50,7 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values, config.file) as provided, _package(root):
+    with values.provide(config.values, config.file) as provided, _package(root), stdout_to_stderr():
         paths = discover(root)
         for done, path in enumerate(paths, 1):
             if progress is not None:

@@ -1,4 +1,5 @@
-"""Guards around running the sources' Python code: a time limit per file.
+"""Guards around running the sources' Python code: a time limit per file, and their
+output kept off stdout, which belongs to the command (``-o json``).
 
 The limit is a watchdog in the same process: ``setitimer`` arms SIGALRM and the handler
 raises :class:`SourceTimeout` in whatever Python frame is running, so the importing frame
@@ -12,7 +13,9 @@ call returns; sleeps, socket waits and regular expressions are interrupted.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -41,3 +44,24 @@ def time_limit(seconds: float) -> Iterator[None]:
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send what runs inside to stderr: ``print``, ``sys.stdout``, writes to file descriptor 1
+    and child processes alike, so a source's chatter never mixes with the command's output."""
+    sys.stdout.flush()
+    saved = None
+    with contextlib.suppress(OSError):
+        os.fstat(2)
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
