@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import checks, promtool, sources
 from .config import Config
@@ -18,6 +18,9 @@ from .render import dashboard_files, shared_files
 from .render.kubernetes import dashboard_configmap
 from .resources import Resources
 from .writer import Changes, OutputWriter
+
+if TYPE_CHECKING:
+    from .lint.project import Located
 
 
 @dataclass
@@ -74,6 +77,57 @@ def load_checked(
     return resources, [p for p in problems if p.severity == "warning"]
 
 
+@dataclass
+class ProjectLint:
+    """What ``dashgen lint`` reports for a sources directory: every check build runs."""
+
+    located: list[Located]
+    resources: Resources
+    notes: list[str] = field(default_factory=list)
+
+
+@_no_cyclic_gc()
+def lint_project(config: Config) -> ProjectLint:
+    """Every check that can fail (or warn in) a build, as lint findings, never raising on one.
+
+    The same functions as build's, on the same files: the structural checks (as
+    ``build-check`` findings), the lint rules with ConfigMap sizes, and promtool. Only a
+    source that cannot be loaded at all raises, as it does for build.
+    """
+    from .lint.project import lint_resources
+
+    resources = sources.load(config)
+    problems = checks.check(resources, config)
+    checked = _promtool(resources)
+    problems += [checks.Problem("error", source, message) for source, message in checked.errors]
+    located = [_as_finding(p) for p in problems]
+    located += lint_resources(resources, config.lint_settings(), sizes=configmap_sizes_by_uid(resources, config))
+    return ProjectLint(located, resources, [checked.note] if checked.note else [])
+
+
+def _as_finding(problem: checks.Problem) -> Located:
+    from .lint.project import Located
+    from .lint.registry import Finding
+
+    finding = Finding(
+        rule="build-check",
+        severity=problem.severity,
+        dashboard=problem.source,
+        panel=None,
+        panel_id=None,
+        target=None,
+        message=problem.message,
+        fix="",
+    )
+    return Located(problem.source, finding)
+
+
+def _promtool(resources: Resources) -> promtool.Result:
+    return promtool.check_rules(
+        {source: {"groups": [g.model for g in groups]} for source, groups in resources.rule_groups_by_source().items()}
+    )
+
+
 def configmap_sizes_by_uid(resources: Resources, config: Config) -> dict[str, tuple[int, int]]:
     """Each dashboard's ConfigMap ``(data_bytes, object_bytes)``, as build renders it."""
     sizes = {}
@@ -102,9 +156,7 @@ def build(
     """
     resources, warnings = load_checked(config, progress=progress)
     notes = []
-    checked = promtool.check_rules(
-        {source: {"groups": [g.model for g in groups]} for source, groups in resources.rule_groups_by_source().items()}
-    )
+    checked = _promtool(resources)
     _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
     if checked.note:
         notes.append(checked.note)

@@ -47,6 +47,15 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     """Structural problems of the loaded resources and the config."""
     problems: list[Problem] = []
     problems += _check_config(config)
+    problems += [
+        Problem(
+            "warning",
+            path,
+            f"not a source, so not built (dashgen reads *.py and *.json here); move it out of {config.sources}/ "
+            f"or list it under sources_ignore in {config.file}",
+        )
+        for path in resources.not_sources
+    ]
     problems += _check_dashboards(resources.dashboards)
     problems += _check_folders(resources, config)
     problems += _check_datasources(resources)

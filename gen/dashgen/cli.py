@@ -181,24 +181,28 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
 
     Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors found.
     """
+    from .build import lint_project
     from .lint import has_failures
-    from .lint.project import lint_paths, lint_resources
+    from .lint.project import lint_paths
 
     config = state.config()
     settings = config.lint_settings()
     strict = strict or settings.strict
     skipped: list[str] = []
-    if paths:
-        located, skipped = lint_paths(paths, settings)
+    located = []
+    checked = ""
+    project, sources_dirs, files = _lint_targets(config, paths)
+    for sources_config, within in [*([(config, project)] if project is not None else []), *sources_dirs]:
+        linted = lint_project(sources_config)
+        located += [loc for loc in linted.located if within is None or _under(sources_config, loc.source, within)]
+        for note in linted.notes:
+            click.echo(f"note: {note}", err=True)
+        rule_files = len({g.source for g in linted.resources.rule_groups})
+        checked = f" in {len(linted.resources.dashboards)} dashboards and {rule_files} rule files"
+    if files:
+        found, skipped = lint_paths(files, settings)
+        located += found
         checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
-    else:
-        from . import sources
-        from .build import configmap_sizes_by_uid
-
-        resources = sources.load(config)
-        located = lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, config))
-        rule_files = len({g.source for g in resources.rule_groups})
-        checked = f" in {len(resources.dashboards)} dashboards and {rule_files} rule files"
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":
@@ -223,6 +227,50 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
         sys.exit(EXIT_ERROR)
 
 
+def _lint_targets(config, paths: tuple[str, ...]):
+    """What ``dashgen lint PATHS`` reads, as build would: (the project's sources, restricted to
+    the paths under them, or None), [(config, None) for other directories of Python sources],
+    [other files and directories]. No paths: the whole project."""
+    import dataclasses
+    import os
+
+    if not paths:
+        return [], [], []
+    sources_dir = os.path.abspath(config.sources_dir)
+    within: list[str] = []
+    sources_dirs, files = [], []
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if path == sources_dir or path.startswith(sources_dir + os.sep):
+            within.append(path)
+        elif os.path.isdir(path) and _has_python(path):
+            sources_dirs.append((dataclasses.replace(config, sources=path), None))
+        else:
+            files.append(raw)
+    project = None if not within else ([] if sources_dir in within else within)
+    return project, sources_dirs, files
+
+
+def _has_python(directory: str) -> bool:
+    import os
+
+    for _, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        if any(n.endswith(".py") for n in names):
+            return True
+    return False
+
+
+def _under(config, source: str, within: list[str]) -> bool:
+    """Whether a finding's source is one of the paths given, or under one (all: ``within`` empty)."""
+    import os
+
+    if not within:
+        return True
+    path = os.path.abspath(config.root / source)
+    return any(path == w or path.startswith(w + os.sep) for w in within)
+
+
 def _print_findings(located) -> None:
     """Grouped by file and dashboard, then panel; each finding with its fix."""
     groups: dict[tuple[str, str], dict[str, list]] = {}
@@ -242,7 +290,8 @@ def _print_findings(located) -> None:
                 target = f"[{f.target}] " if f.target else ""
                 colour = "red" if f.severity == "error" else "yellow"
                 click.echo(f"    {click.style(f'{f.severity:<7}', fg=colour)} {f.rule}: {target}{f.message}")
-                click.echo(f"            fix: {f.fix}")
+                if f.fix:
+                    click.echo(f"            fix: {f.fix}")
 
 
 def _prometheus_options(fn):

@@ -174,6 +174,7 @@ class Config:
 
     sources: str = "dashboards"
     sources_timeout: float = 60.0  # seconds each source file may take to load
+    sources_ignore: list[str] = field(default_factory=list)  # glob patterns of files that are not sources
     output: str = "provisioning"
     namespace: str = "monitoring"
     labels: dict[str, str] = field(default_factory=dict)

@@ -77,6 +77,8 @@ class Resources:
     datasources: list[Datasource] = field(default_factory=list)
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
+    # Files under the sources directory that are not sources (nor ignored): never built.
+    not_sources: list[str] = field(default_factory=list)
 
     @property
     def any(self) -> bool:

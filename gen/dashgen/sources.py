@@ -15,9 +15,11 @@ with ``from dashboards.lib import panels``; grafanalib's ``*.dashboard.py`` file
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import importlib.util
 import json
+import os
 import sys
 import traceback
 import types
@@ -51,7 +53,9 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
     with values.provide(config.values, config.file) as provided, _package(root), stdout_to_stderr():
-        paths = discover(root)
+        others: list[Path] = []
+        paths = discover(root, config.sources_ignore, others=others, base=config.root)
+        resources.not_sources = [_rel(p, config.root) for p in others]
         for done, path in enumerate(paths, 1):
             if progress is not None:
                 progress(done, len(paths))
@@ -83,15 +87,46 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     return resources
 
 
-def discover(root: Path) -> list[Path]:
-    """The source files under ``root``, in a stable order (hidden and cache dirs skipped)."""
-    found = []
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).parts
-        if any(p.startswith(".") or p == "__pycache__" for p in rel):
-            continue
-        if path.suffix in (".py", ".json") and path.is_file():
-            found.append(path)
+SOURCE_SUFFIXES = (".py", ".json")
+
+
+def discover(
+    root: Path, ignore: tuple[str, ...] | list[str] = (), *, others: list[Path] | None = None, base: Path | None = None
+) -> list[Path]:
+    """The source files under ``root``, in a stable order (hidden and cache dirs skipped).
+
+    Symbolic links to directories are followed; one that leads back to a directory already
+    read (a loop, or the same files twice) is an error naming it. Files that are neither
+    a source nor matched by an ``ignore`` pattern (relative to ``root``) go into ``others``.
+    """
+    found: list[Path] = []
+    seen = {os.path.realpath(root): root}
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            path = directory / entry.name
+            rel = path.relative_to(root).as_posix()
+            if entry.is_dir():
+                real = os.path.realpath(path)
+                if real in seen:
+                    raise DashgenError(
+                        f"links to a directory already read ({_rel(seen[real], base or root)}); "
+                        "remove the link or point it elsewhere",
+                        path=_rel(path, base or root),
+                    )
+                seen[real] = path
+                pending.append(path)
+            elif any(fnmatch.fnmatchcase(rel, pattern) for pattern in ignore):
+                continue
+            elif path.suffix in SOURCE_SUFFIXES and entry.is_file():
+                found.append(path)
+            elif others is not None:
+                others.append(path)
+    if others is not None:
+        others.sort(key=lambda p: p.relative_to(root).parts)
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
@@ -303,11 +338,12 @@ def _timed_out(exc: SourceTimeout, path: Path, root: Path, config: Config) -> Da
 
 
 def _inside(filename: str, root: Path) -> bool:
-    try:
-        Path(filename).resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+    """Whether a file is under ``root``, as written (a linked directory) or resolved."""
+    path = Path(filename)
+    for p, r in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+        if p.is_relative_to(r):
+            return True
+    return False
 
 
 def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
@@ -317,7 +353,10 @@ def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` relative to ``base`` as written (through symbolic links), else as resolved."""
+    for p, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(base))), (path.resolve(), base.resolve())):
+        try:
+            return p.relative_to(b).as_posix()
+        except ValueError:
+            continue
+    return str(path)
