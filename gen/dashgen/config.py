@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from . import redact
 from .errors import DashgenError
 from .names import ENV_NAME_RE, did_you_mean
 
@@ -293,13 +294,13 @@ def _validate_push(config: Config) -> None:
         key = f"targets.{name}"
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
             raise ValueError(f"key '{key}': target names use letters, digits, '.', '_' and '-'")
-        if not re.match(r"^https?://[^/?#]+", target.url):
-            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
-        if "@" in target.url.split("://", 1)[1].split("/", 1)[0]:
+        if redact.has_userinfo(target.url):  # first: however malformed, such a URL is never repeated
             raise ValueError(
                 f"key '{key}.url': must not hold credentials (user:password@); name environment "
                 "variables with 'token_env' or 'user_env'/'password_env' instead"
             )
+        if not re.match(r"^https?://[^/?#]+", target.url):
+            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
