@@ -96,7 +96,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"__init__"},
     ],
     "grafana": [
-        {"__init__", "client"},
+        {"__init__", "client", "secrets"},
         {"targets", "health", "live", "select"},
         {"plan"},
         {"apply"},

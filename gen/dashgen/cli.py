@@ -621,6 +621,7 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
         dry_run=dry_run,
         prune=kw["prune"],
         adopt=kw["adopt"],
+        force_secrets=kw.get("force_secrets", False),
         concurrency=kw["concurrency"],
         verbose=kw["verbose"],
         output=kw["output_format"],
@@ -634,9 +635,14 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
 @click.option(
     "--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing."
 )
+@click.option(
+    "--force-secrets",
+    is_flag=True,
+    help="Rewrite every datasource secret, even those whose value matches what dashgen last pushed.",
+)
 @_grafana_options
 @click.pass_obj
-def push(state: _State, dry_run: bool, **kw) -> None:
+def push(state: _State, dry_run: bool, force_secrets: bool, **kw) -> None:
     """Upload the sources to Grafana through its HTTP API.
 
     \b
@@ -663,7 +669,7 @@ def push(state: _State, dry_run: bool, **kw) -> None:
 
     Exit codes: 0 success, 1 an error or any failed change (the others are still made).
     """
-    _grafana_run(state, "push", dry_run, kw)
+    _grafana_run(state, "push", dry_run, {**kw, "force_secrets": force_secrets})
 
 
 @cli.command()

@@ -32,6 +32,7 @@ class Options:
     dry_run: bool = False
     prune: bool = False
     adopt: bool = False  # take over dashboards with a source's uid that lack the ownership tag
+    force_secrets: bool = False  # rewrite every datasource secret, whatever the record says
     concurrency: int | None = None
     verbose: bool = False
     output: str = "text"
@@ -108,6 +109,8 @@ def _run_target(
                     unique_titles=info.unique_titles,
                     grafana_version=info.version,
                     adopt=options.adopt,
+                    env=env,
+                    force_secrets=options.force_secrets,
                 )
                 clock.lap("plan")
                 reporter.planned(result)
