@@ -73,8 +73,9 @@ def test_no_password_reaches_any_output(project, monkeypatch, secret):
          "targets": [{"expr": "sum(up)", "refId": "A"}]}]}))
     for args, result in _runs(project, monkeypatch, password):
         assert result.code != 0, (args, result)
+        escaped = json.dumps(password)[1:-1]  # how JSON output would spell it
         for text in (result.out, result.err):
-            assert password not in text and core not in text, (args, text)
+            assert password not in text and escaped not in text and core not in text, (args, text)
         if "json" in args:
             json.loads(result.out)  # one document, the error in it
 
@@ -116,3 +117,10 @@ def test_urls_in_any_text_lose_their_userinfo_however_malformed():
             assert redact.has_userinfo(url)
     assert redact.scrub("see https://grafana.example.com/d/x?orgId=1") == "see https://grafana.example.com/d/x?orgId=1"
     assert not redact.has_userinfo("https://grafana.example.com/grafana")
+
+
+def test_json_output_is_scrubbed_before_it_is_escaped():
+    secret = 'pa"ss\\word-0042'
+    redact.register(secret)
+    dumped = json.dumps(redact.scrub_data({"message": f"Prometheus said: {secret}", "list": [secret]}))
+    assert "word-0042" not in dumped and json.loads(dumped) == {"message": "Prometheus said: ***", "list": ["***"]}

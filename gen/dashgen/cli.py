@@ -405,9 +405,11 @@ def verify(
         if bar:
             bar.close()
     if output_format == "json":
-        click.echo(json.dumps(to_json(results, prometheus=prometheus_url, strict=strict), indent=2, sort_keys=True))
+        # the secrets dashgen read; label values with URLs are data, shown as they are
+        doc = redact.scrub_data(to_json(results, prometheus=prometheus_url, strict=strict), urls=False)
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
-        click.echo(to_text(results, verbose=verbose))
+        click.echo(redact.scrub(to_text(results, verbose=verbose), urls=False))
     if failed(results, strict):
         sys.exit(EXIT_ERROR)
 
@@ -818,7 +820,7 @@ def preview(
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if output_format == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        click.echo(json.dumps(redact.scrub_data(result.to_dict(), urls=False), indent=2, sort_keys=True))
     else:
         for page in result.pages:
             c = page.counts

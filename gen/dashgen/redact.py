@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 MASK = "***"
 # ``scheme://`` and everything up to the last ``@`` before the next space or quote: the
@@ -54,17 +55,32 @@ def has_userinfo(url: str) -> bool:
     return "@" in rest
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, *, urls: bool = True) -> str:
     """``text`` without URL credentials or any registered secret.
 
     A secret is masked where it stands as a whole token, never inside a longer word: a
     token ``tok`` leaves "token" alone (masking it there would spell the token out).
+    ``urls=False`` leaves URLs alone: for data shown as it is (verify's label values, where
+    ``ssh://git@github.com/...`` is a repository, not a credential).
     """
     if not text:
         return text
-    text = url(text)
+    if urls:
+        text = url(text)
     pattern = _secrets_pattern()
     return pattern.sub(MASK, text) if pattern is not None else text
+
+
+def scrub_data(obj: Any, *, urls: bool = True) -> Any:
+    """Every string of a JSON-ready value scrubbed, before it is dumped: in JSON text a
+    secret holding a quote or a backslash is escaped, and would no longer match."""
+    if isinstance(obj, str):
+        return scrub(obj, urls=urls)
+    if isinstance(obj, dict):
+        return {scrub(k, urls=urls) if isinstance(k, str) else k: scrub_data(v, urls=urls) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [scrub_data(v, urls=urls) for v in obj]
+    return obj
 
 
 def url(value: str) -> str:
