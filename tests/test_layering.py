@@ -28,7 +28,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
         {"lint"},
         {"config"},
-        {"sources", "checks", "render"},  # the stages of build, independent of each other
+        {"sources", "checks", "render", "environments"},  # the stages of build, independent of each other
         {"build"},
         {"verify", "grafana"},
         {"preview", "pycode"},
@@ -86,6 +86,7 @@ LAYERS: dict[str, list[set[str]]] = {
     "render": [
         {"dashboards", "grafana", "monitoring"},
         {"kubernetes"},
+        {"operator"},  # grafana-operator objects, beside the ConfigMaps
         {"__init__"},
     ],
     "verify": [

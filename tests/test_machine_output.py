@@ -85,11 +85,11 @@ def test_a_failed_command_still_prints_one_document_with_the_errors(project, gra
     assert done.returncode == 1
     errors = _error_document(done.stdout, command[0])
     assert errors == [
-        {"path": "dashboards/apps/also.json", "line": 1,
+        {"environment": None, "path": "dashboards/apps/also.json", "line": 1,
          "message": "invalid JSON: Expecting property name enclosed in double quotes (column 2)",
          "text": "dashboards/apps/also.json:1: invalid JSON: Expecting property name enclosed in double quotes "
                  "(column 2)"},
-        {"path": "dashboards/apps/broken.py", "line": 1,
+        {"environment": None, "path": "dashboards/apps/broken.py", "line": 1,
          "message": "failed to import: ModuleNotFoundError: No module named 'nothing_such_module'",
          "text": "dashboards/apps/broken.py:1: failed to import: ModuleNotFoundError: No module named "
                  "'nothing_such_module'"},
@@ -103,7 +103,8 @@ def test_verify_errors_are_a_document_too(project):
                     "-o", "json")
     assert done.returncode == 1
     assert _error_document(done.stdout, "verify") == [
-        {"path": None, "line": None, "message": "--from must be before --to", "text": "--from must be before --to"}
+        {"environment": None, "path": None, "line": None, "message": "--from must be before --to",
+         "text": "--from must be before --to"}
     ]
 
 

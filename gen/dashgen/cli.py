@@ -18,7 +18,7 @@ from . import (
     __version__,
     redact,  # standard library only: every command's errors go through it
 )
-from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors
+from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors, in_environment
 
 PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
@@ -38,10 +38,12 @@ class _State:
     def __init__(self, config_path: str | None):
         self.config_path = config_path
 
-    def config(self):
+    def config(self, environment: str | None = None):
+        """dashgen.yaml; as ``environment`` has it when one is named (--env)."""
         from . import config
 
-        return config.load(self.config_path)
+        loaded = config.load(self.config_path)
+        return loaded.for_environment(environment) if environment else loaded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -83,9 +85,20 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     "that is an error: an empty checkout (a submodule not initialised) would empty the cluster.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
+@click.option(
+    "--env",
+    "-e",
+    "env_names",
+    metavar="NAME",
+    multiple=True,
+    help="Build only this environment of dashgen.yaml (repeatable). Default: every environment, each into "
+    "<output>/<NAME>/.",
+)
 @OUTPUT_OPTION
 @click.pass_obj
-def build(state: _State, check: bool, allow_empty: bool, verbose: bool, output_format: str) -> None:
+def build(
+    state: _State, check: bool, allow_empty: bool, verbose: bool, env_names: tuple[str, ...], output_format: str
+) -> None:
     """Render the sources into the output directory (default provisioning/).
 
     \b
@@ -101,15 +114,38 @@ def build(state: _State, check: bool, allow_empty: bool, verbose: bool, output_f
     rules` when promtool is on PATH (a note says so when it is not). Only files
     listed in dashgen-files.json are ever changed or deleted. On any error
     nothing is written.
-    """
-    from .build import build as run_build
 
+    With `environments:` in dashgen.yaml, each environment is a complete tree of
+    its own, <output>/<NAME>/ (docs/many-clusters.md).
+    """
+    config = state.config()
     bar = _ProgressBar("loading sources", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
     try:
-        result = run_build(state.config(), check=check, allow_empty=allow_empty, progress=bar.update if bar else None)
+        if config.environments:
+            from .build import build_environments
+
+            results = build_environments(
+                config,
+                list(env_names) or None,
+                check=check,
+                allow_empty=allow_empty,
+                progress=bar.update if bar else None,
+            )
+        elif env_names:
+            raise DashgenError(f"--env {env_names[0]}: {config.file} defines no environments")
+        else:
+            from .build import build as run_build
+
+            results = [run_build(config, check=check, allow_empty=allow_empty, progress=bar.update if bar else None)]
     finally:
         if bar:
             bar.close()
+    if config.environments:
+        _report_environments(results, check, verbose, output_format)
+        if check and any(r.changes.any for r in results):
+            sys.exit(EXIT_DIFFERS)
+        return
+    result = results[0]
     changes = result.changes
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -138,6 +174,58 @@ def build(state: _State, check: bool, allow_empty: bool, verbose: bool, output_f
         _print_changes(result, check, verbose or check)
     if check and changes.any:
         sys.exit(EXIT_DIFFERS)
+
+
+def _report_environments(results, check: bool, verbose: bool, output_format: str) -> None:
+    """build's report when dashgen.yaml has environments: one entry per tree."""
+    for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.environment}: {warning}", err=True)
+    for note in dict.fromkeys(n for r in results for n in r.notes):
+        click.echo(f"note: {note}", err=True)
+    if output_format == "json":
+        trees = [
+            {
+                "environment": r.environment,
+                "output": str(r.output),
+                "retired": r.retired,
+                "written": r.written,
+                "up_to_date": not r.changes.any,
+                **r.changes.to_dict(),
+                "counts": r.counts,
+                "warnings": [str(w) for w in r.warnings],
+            }
+            for r in results
+        ]
+        doc = {
+            "check": check,
+            "up_to_date": not any(r.changes.any for r in results),
+            "written": any(r.written for r in results),
+            "environments": trees,
+        }
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    for result in results:
+        if result.retired:
+            for path in result.changes.edited_by_hand:
+                fate = "build would delete it" if check else "deleted"
+                click.echo(f"warning: {result.output}/{path} was edited by hand; {fate} (nothing builds it)", err=True)
+            if result.changes.any:
+                verb = "would remove" if check else "removed"
+                what = (
+                    "the tree of the layout before environments"
+                    if result.environment is None
+                    else (f"the tree of environment '{result.environment}', no longer in the config")
+                )
+                click.echo(f"{result.output}/: {verb} {what} ({len(result.changes.removed)} files dashgen wrote)")
+            continue
+        for path in result.changes.edited_by_hand:
+            click.echo(
+                f"warning: {result.output}/{path} was edited by hand; "
+                + ("build would overwrite or delete it" if check else "overwritten or deleted"),
+                err=True,
+            )
+        _print_changes(result, check, verbose or check)
 
 
 class _LintCommand(click.Command):
@@ -169,9 +257,18 @@ class _LintCommand(click.Command):
 @cli.command(cls=_LintCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any finding).")
+@click.option(
+    "--env",
+    "-e",
+    "env_names",
+    metavar="NAME",
+    multiple=True,
+    help="Lint the sources as this environment of dashgen.yaml builds them (repeatable). Default: every "
+    "environment, each finding once.",
+)
 @OUTPUT_OPTION
 @click.pass_obj
-def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str) -> None:
+def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[str, ...], output_format: str) -> None:
     """Check dashboards and alert rules for problems before they ship.
 
     Without PATHS, lints the project's sources (dashboards/). PATHS may be dashboard
@@ -192,13 +289,20 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, output_format: str
     located = []
     checked = ""
     project, sources_dirs, files = _lint_targets(config, paths)
-    for sources_config, within in [*([(config, project)] if project is not None else []), *sources_dirs]:
-        linted = lint_project(sources_config)
+    chosen = env_names or tuple(config.environments)
+    project_configs = [(c, project) for c in [config.for_environment(name) for name in chosen] or [config]]
+    boards: set[tuple[str, str]] = set()
+    rule_files: set[str] = set()
+    for sources_config, within in [*(project_configs if project is not None else []), *sources_dirs]:
+        with in_environment(sources_config.environment):
+            linted = lint_project(sources_config)
         located += [loc for loc in linted.located if within is None or _under(sources_config, loc.source, within)]
         for note in linted.notes:
             click.echo(f"note: {note}", err=True)
-        rule_files = len({g.source for g in linted.resources.rule_groups})
-        checked = f" in {len(linted.resources.dashboards)} dashboards and {rule_files} rule files"
+        boards |= {(d.source, d.uid) for d in linted.resources.dashboards}
+        rule_files |= {g.source for g in linted.resources.rule_groups}
+        checked = f" in {len(boards)} dashboards and {len(rule_files)} rule files"
+    located = list({json.dumps(loc.to_dict(), sort_keys=True): loc for loc in located}.values())  # each finding once
     if files:
         found, skipped = lint_paths(files, settings)
         located += found
@@ -336,6 +440,13 @@ def _prometheus_options(fn):
             metavar="DURATION",
             help="Scrape interval for $__rate_interval (default: the Prometheus datasource's timeInterval).",
         ),
+        click.option(
+            "--env",
+            "-e",
+            "env_name",
+            metavar="NAME",
+            help="The sources as this environment of dashgen.yaml builds them (its values and folders).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -360,6 +471,7 @@ def verify(
     concurrency: int,
     timeout: float,
     scrape_interval: str | None,
+    env_name: str | None,
     verbose: bool,
     output_format: str,
 ) -> None:
@@ -400,7 +512,8 @@ def verify(
     )
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        results = run_verify(state.config(), options, progress=bar.update if bar else None)
+        with in_environment(env_name):
+            results = run_verify(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -593,6 +706,14 @@ def _grafana_options(fn):
             "(default: push.retries, 4). Other 4xx answers are never retried.",
         ),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
+        click.option(
+            "--env",
+            "-e",
+            "environment",
+            metavar="NAME",
+            help="The environment of dashgen.yaml to push (its values, folders and namespace). Default: each "
+            "target's own (targets.<name>.environment).",
+        ),
         OUTPUT_OPTION,
     ]
     for option in reversed(options):
@@ -627,6 +748,7 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
         concurrency=kw["concurrency"],
         verbose=kw["verbose"],
         output=kw["output_format"],
+        environment=kw["environment"],
     )
     code = pipeline.run(state.config(), options)
     if code:
@@ -755,6 +877,7 @@ def preview(
     concurrency: int,
     timeout: float,
     scrape_interval: str | None,
+    env_name: str | None,
     output_format: str,
 ) -> None:
     """Draw every dashboard with real data: an HTML page per dashboard, and PNGs.
@@ -808,12 +931,17 @@ def preview(
         from .preview.serve import serve as run_serve
 
         run_serve(
-            state.config, options, host=host, port=port, time_range=lambda: _time_range(time_from, time_to, time.time())
+            lambda: state.config(env_name),
+            options,
+            host=host,
+            port=port,
+            time_range=lambda: _time_range(time_from, time_to, time.time()),
         )
         return
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        result = run_preview(state.config(), options, progress=bar.update if bar else None)
+        with in_environment(env_name):
+            result = run_preview(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -1003,6 +1131,7 @@ class _Failure:
                 "exit_code": code,
                 "errors": [
                     {
+                        "environment": e.environment,
                         "path": _scrub(e.path) if e.path else None,
                         "line": e.line,
                         "message": _scrub(e.message),

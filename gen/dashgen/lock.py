@@ -29,8 +29,9 @@ _POLL_SECONDS = 0.05
 class OutputLock:
     """``with OutputLock(output):`` holds the lock; ``shared=True`` for readers.
 
-    An exclusive lock creates the output directory if needed (``created`` says whether it
-    did); a shared one never writes, and takes no lock when there is no lock file to take.
+    An exclusive lock creates the output directory if needed (``created`` lists the
+    directories it made, outermost first); a shared one never writes, and takes no lock
+    when there is no lock file to take.
     Filesystem errors (the directory cannot be made) raise ``OSError``.
     """
 
@@ -39,7 +40,7 @@ class OutputLock:
         self.path = output / LOCK_FILE
         self.shared = shared
         self.wait = wait
-        self.created = False
+        self.created: list[Path] = []
         self._fd: int | None = None
 
     def __enter__(self) -> OutputLock:
@@ -86,13 +87,19 @@ class OutputLock:
                 return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
             except OSError:  # no lock file (no build running), or not ours to read
                 return None
-        if not self.output.is_dir():
+        missing = []
+        directory = self.output
+        while not directory.is_dir():
+            missing.append(directory)
+            directory = directory.parent
+        for directory in reversed(missing):
             try:
-                self.output.parent.mkdir(parents=True, exist_ok=True)
-                self.output.mkdir()
-                self.created = True
+                directory.mkdir()
+                self.created.append(directory)
             except FileExistsError:
                 pass
+            except FileNotFoundError:  # a failed build removed a parent as we went: again
+                return self._open()
         try:
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except FileNotFoundError:  # the directory went away with a failed first build: make it again

@@ -17,6 +17,7 @@ class Folder:
     key: str  # first-level source directory ("" = General, the root)
     title: str
     uid: str
+    parent_uid: str = ""  # a nested folder's parent ("": at the top)
 
 
 GENERAL = Folder(key="", title="General", uid="")

@@ -52,7 +52,7 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values, config.file) as provided, _package(root), stdout_to_stderr():
+    with values.provide(config.values, config.file, config.environment) as provided, _package(root), stdout_to_stderr():
         others: list[Path] = []
         paths = discover(root, config.sources_ignore, others=others, base=config.root)
         resources.not_sources = [_rel(p, config.root) for p in others]
@@ -77,7 +77,9 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                 errors.append(exc)
         if not errors:
             errors.extend(
-                DashgenError(f"key 'values.{key}' is not read by any source (a typo?)", path=provided.where)
+                DashgenError(
+                    f"key '{_values_key(key, config)}' is not read by any source (a typo?)", path=provided.where
+                )
                 for key in values.unread_keys(provided)
             )
     if errors:
@@ -85,6 +87,15 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
         unique = list({str(e): e for e in errors}.values())
         raise DashgenErrors(unique)
     return resources
+
+
+def _values_key(key: str, config: Config) -> str:
+    """Where an unread value was set: the environment's ``values`` when it sets it."""
+    env = config.environments.get(config.environment or "")
+    node: Any = env.values if env is not None else None
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return f"environments.{config.environment}.values.{key}" if node is not None else f"values.{key}"
 
 
 SOURCE_SUFFIXES = (".py", ".json")
@@ -179,7 +190,7 @@ def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:
         )
     key = parts[0]
     spec = config.folder(key)
-    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key))
+    return Folder(key=key, title=spec.title, uid=spec.uid or folder_uid(key), parent_uid=spec.parent_uid or "")
 
 
 def folder_uid(directory: str) -> str:
@@ -273,6 +284,13 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
     try:
         spec.loader.exec_module(module)
         return module
+    except values.MissingValue as exc:  # name the file that reads it, and the line
+        sys.modules.pop(name, None)
+        where, line = source, None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if _inside(frame.filename, root):
+                where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+        raise DashgenError(exc.message, path=where, line=line) from None
     except DashgenError:  # a setting() problem: about dashgen.yaml, not the module
         sys.modules.pop(name, None)
         raise

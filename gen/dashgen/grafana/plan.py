@@ -408,18 +408,25 @@ def make(
             "create",
             f.uid,
             f.title,
-            payload={"uid": f.uid, "title": f.title, "key": f.key},
+            payload={"uid": f.uid, "title": f.title, "key": f.key, "parent_uid": f.parent_uid},
             wanted={"uid": f.uid, "title": f.title},
         )
         have = live.folders.get(f.uid)
+        parent = (have or {}).get("parentUid") or ""
+        if f.parent_uid or parent:  # nested folders only: flat ones read as before
+            a.wanted["parentUid"] = f.parent_uid
         if have is None:
             a.reason = "not in Grafana"
         else:
             a.current = {"uid": f.uid, "title": have.get("title")}
-            if have.get("title") == f.title:
+            if f.parent_uid or parent:
+                a.current["parentUid"] = parent
+            if have.get("title") == f.title and parent == f.parent_uid:
                 a.op = "unchanged"
-            else:
+            elif have.get("title") != f.title:
                 a.op, a.reason = "update", f"titled '{have.get('title')}' in Grafana"
+            else:
+                a.op, a.reason = "update", f"in folder '{parent or 'the top level'}' in Grafana"
         actions.append(a)
     actions.extend(
         _plan_datasource(ds, live, env, force_secrets)
