@@ -251,7 +251,8 @@ def _render(
 def _nothing_found(config: Config, doomed: int) -> DashgenError:
     sources = config.sources_dir.resolve()
     found, check = f"found no sources in {sources}", "that this is the sources directory"
-    if config.environment is not None:
+    folders = config.environments[config.environment].folders if config.environment is not None else None
+    if folders is not None and (folders.include is not None or folders.exclude):
         name = config.environment
         found = f"environment '{name}' ships nothing from {sources}"
         check = f"environments.{name}.folders, and {check}"
