@@ -342,6 +342,29 @@ def test_an_empty_checkout_is_refused_for_every_environment(project):
     assert project.tree() == before
 
 
+# -------------------------------------------------------------------- lint
+
+
+def test_lint_of_an_environment_fails_where_its_build_would(project):
+    """dev leaves out the folder with a uid Grafana refuses: its build passes, and so does its lint."""
+    project.write("dashgen.yaml", "environments:\n  dev: {folders: {exclude: [broken]}}\n  prod: {}\n")
+    project.write("dashboards/apps/a.json", _dashboard("a", "A"))
+    project.write("dashboards/broken/m.json", _dashboard("MixedCase", "M"))
+    for env, code in (("dev", 0), ("prod", 1)):
+        build = project.run("build", "--check", "--env", env)
+        lint = project.run("lint", "--env", env, "-o", "json")
+        assert (build.code == 1) == (code == 1) and lint.code == code, (env, build.err, lint.out)
+    lint = project.run("lint", "-o", "json")  # every environment: the finding once
+    assert lint.code == 1
+    assert [f["source"] for f in json.loads(lint.out)["findings"] if f["severity"] == "error"] == [
+        "dashboards/broken/m.json"]
+    project.write("dashgen.yaml", "environments:\n  dev: {folders: {include: [brokn]}}\n")
+    build, lint = project.run("build"), project.run("lint", "-o", "json")
+    assert build.code == lint.code == 1
+    (error,) = json.loads(lint.out)["errors"]
+    assert error["environment"] == "dev" and f"error: {error['text']}\n" == build.err
+
+
 # -------------------------------------------------- sources, once per environment
 
 

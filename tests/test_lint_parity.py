@@ -47,6 +47,7 @@ BROKEN = {
                             "annotations": {"summary": "s", "description": "d"}}]}]
         """,
     },
+    "nested folder in the sidecar": {"dashgen.yaml": "folders: {apps: {title: Apps, parent_uid: dashgen-team}}\n"},
     "configmap over 1 MiB": {"dashboards/apps/huge.json": json.dumps(
         {"title": "Huge", "uid": "huge", "editable": False,
          "panels": [{"type": "text", "title": "t", "options": {"content": "x" * (1024 * 1024 + 10)},
