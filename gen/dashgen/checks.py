@@ -49,6 +49,15 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     """Structural problems of the loaded resources and the config."""
     problems: list[Problem] = []
     problems += _check_config(config)
+    problems += [
+        Problem(
+            "warning",
+            path,
+            f"not a source, so not built (dashgen reads *.py and *.json here); move it out of {config.sources}/ "
+            f"or list it under sources_ignore in {config.file}",
+        )
+        for path in resources.not_sources
+    ]
     problems += _check_dashboards(resources.dashboards)
     problems += _check_folders(resources, config)
     problems += _check_datasources(resources)
@@ -56,6 +65,23 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     problems += check_rule_groups(resources)
     problems += _check_alertmanager(config)
     return problems
+
+
+def check_sidecar_folders(resources: Resources, config: Config) -> list[Problem]:
+    """What build refuses and push accepts: nested folders rendered for the sidecar
+    (Grafana's file provisioning makes one level of folders)."""
+    if "sidecar" not in config.output.kinds:
+        return []
+    return [
+        Problem(
+            "error",
+            config.file,
+            f"key 'folders.{folder.key}.parent_uid': the sidecar cannot nest folders; render nested folders "
+            "with output.kinds: [operator], or push them (dashgen push)",
+        )
+        for folder in resources.folders
+        if folder.parent_uid
+    ]
 
 
 def check_configmap_size(name: str, source: str, data_bytes: int, object_bytes: int) -> list[Problem]:
