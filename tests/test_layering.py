@@ -36,7 +36,7 @@ LAYERS: dict[str, list[set[str]]] = {
     ],
     "dashboard": [
         {"__init__", "walk", "document"},
-        {"variables"},
+        {"variables", "angular"},
         {"datasources", "promql"},
         {"view"},
     ],
@@ -53,10 +53,9 @@ LAYERS: dict[str, list[set[str]]] = {
         {"__init__"},
     ],
     "migrate": [
-        {"walk", "errors"},
+        {"numbers", "errors"},
         {"datasources", "grid", "mappings"},
         {"schema"},
-        {"angular"},
         {"panels"},
         {"engine"},
         {"__init__"},
