@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dashgen import config
+from dashgen.dashboard.angular import ANGULAR_PANELS, angular_panels
 from dashgen.lint import RULES, LintSettings, PathRules, has_failures, lint_dashboard, lint_rule_groups
 from dashgen.lint.settings import glob_regex
-from dashgen.migrate.angular import ANGULAR_PANELS, MIGRATED, angular_panels
 
 from .builders import alert, dashboard, panel, rule_groups, target, with_
 from .cases import CASES
@@ -135,7 +135,7 @@ def test_influxql_variable_on_the_default_datasource_is_not_promql():
 
 
 PANEL_SHAPES = (
-    [{"type": t} for t in sorted(set(ANGULAR_PANELS) | set(MIGRATED))]
+    [{"type": t} for t in sorted(ANGULAR_PANELS)]
     + [{"type": t, "pluginVersion": v} for t in ANGULAR_PANELS for v in ("0.9.0", "1.1.0", "2.0.1", "9.0.0")]
     + [{"type": "table", "styles": []}, {"type": "table", "styles": [], "table": "table2"}, {"type": "table"},
        {"type": "timeseries"}, {"type": "stat"}, {"type": "text"}]

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...dashboard.walk import PanelRef, as_dict, as_list, as_num, kind_name, text
+from ...dashboard.angular import ANGULAR_PANELS, is_angular
+from ...dashboard.walk import PanelRef, as_dict, as_list, as_num, kind_name, schema_version, text
 from ...names import did_you_mean
 from ..context import D, DashboardCtx, hit
 from ..data import (
-    ANGULAR_PANELS,
     CUSTOM_UNIT_PREFIXES,
     GRAFANA_UNITS,
-    MIGRATED,
     UNIT_PANEL_TYPES,
     UNIT_SUGGESTIONS,
-    is_angular,
 )
 from ..registry import Hit, register
 
@@ -28,9 +26,9 @@ from ..registry import Hit, register
     "...). Error: Grafana 11 disables Angular and Grafana 12 removed it; the fix names the replacement.",
 )
 def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    schema = ctx.schema_version or 0
+    schema = schema_version(ctx.model)
     for p in ctx.panels:
-        if p.type is None or not is_angular(p.panel, schema):
+        if not is_angular(p.panel, schema):
             continue
         if p.type == "table":
             yield hit(
@@ -40,13 +38,12 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                 "replace 'styles' with fieldConfig/overrides and set schemaVersion >= 24 (use the React table)",
             )
             continue
-        info = ANGULAR_PANELS.get(p.type)
-        detail = f" version {p.panel.get('pluginVersion')}" if info is not None and info.react_since else ""
-        replacement = info.replacement if info is not None else MIGRATED[p.type]
+        info = ANGULAR_PANELS[str(p.type)]
+        detail = f" version {p.panel.get('pluginVersion')}" if info.react_since is not None else ""
         yield hit(
             p,
             f"panel type '{p.type}'{detail} is an AngularJS plugin; Grafana 12 no longer renders it",
-            f"replace it with {replacement}",
+            f"replace it with {info.replacement}",
         )
 
 
