@@ -10,7 +10,7 @@ from dashgen.dashboard.angular import ANGULAR_PANELS, angular_panels
 from dashgen.lint import RULES, LintSettings, PathRules, has_failures, lint_dashboard, lint_rule_groups
 from dashgen.lint.settings import glob_regex
 
-from .builders import alert, dashboard, panel, rule_groups, target, with_
+from .builders import DS, alert, dashboard, panel, rule_groups, target, variables, with_
 from .cases import CASES
 
 # The decision, rule by rule: what breaks is an error, house style a warning. A new rule
@@ -115,6 +115,35 @@ def test_unknown_metrics_that_never_existed_are_errors(metric, severity):
     assert f.severity == severity
     [r] = run("rule-unknown-metric-rule", rule_groups([alert(expr=f"sum({metric}) > 0")]))
     assert r.severity == severity
+
+
+def test_undefined_variable_breaks_a_query_but_only_warns_in_links_and_custom_values():
+    # kube-prometheus' k8s-resources-node: a data link passes var-namespace=$namespace, and the
+    # dashboard has no namespace variable. The link opens all the same.
+    d = with_(dashboard(), "panels.0.fieldConfig.defaults.links", [{"title": "Pods", "url": "/d/x?var-ns=$nope"}])
+    d = with_(d, "panels.0.links", [{"title": "Drill down", "url": "/d/y?var-pod=$nope2"}])
+    d["links"] = [{"title": "Docs", "type": "link", "url": "https://example.com/?q=$nope3"}]
+    found = {(f.message.split(" references")[0], f.severity) for f in run("template-undefined-variable-rule", d)}
+    assert found == {("data link", "warning"), ("panel link url", "warning"), ("dashboard link url", "warning")}
+    [query] = run("template-undefined-variable-rule", dashboard([panel(targets=[target('up{pod="$nope"}')])]))
+    assert query.severity == "error"
+    # unpoller's InfluxDB dashboards: a custom variable of alias patterns Grafana keeps as written.
+    custom = {"name": "Identifier", "type": "custom", "query": "$tag_name, $tag_name $tag_mac"}
+    found = run("template-undefined-variable-rule", dashboard(vars=variables() + [custom]))
+    assert found and {f.severity for f in found} == {"warning"}
+    query_var = dict(custom, type="query", query='label_values(up{pod="$nope"}, pod)', datasource=dict(DS))
+    assert {f.severity for f in run("template-undefined-variable-rule", dashboard(vars=variables() + [query_var]))} == {
+        "error"}
+
+
+def test_influxdb_builder_query_text_is_not_what_grafana_sends():
+    influx = {"type": "influxdb", "uid": "influxdb"}
+    stale = {"refId": "A", "datasource": influx, "rawQuery": False, "measurement": "clients",
+             "select": [[{"type": "field", "params": ["ip"]}]], "query": 'SELECT "ip" FROM "clients" WHERE name =~ /$Client/'}
+    builder = dashboard([panel(targets=[stale], datasource=influx)])
+    assert run("template-undefined-variable-rule", builder) == []
+    raw = with_(builder, "panels.0.targets.0.rawQuery", True)
+    assert [f.severity for f in run("template-undefined-variable-rule", raw)] == ["error"]
 
 
 def test_empty_query_warns_unparsable_query_fails():
