@@ -349,15 +349,17 @@ def test_lint_of_an_environment_fails_where_its_build_would(project):
     """dev leaves out the folder with a uid Grafana refuses: its build passes, and so does its lint."""
     project.write("dashgen.yaml", "environments:\n  dev: {folders: {exclude: [broken]}}\n  prod: {}\n")
     project.write("dashboards/apps/a.json", _dashboard("a", "A"))
-    project.write("dashboards/broken/m.json", _dashboard("MixedCase", "M"))
+    project.write("dashboards/broken/m.json", _dashboard("not a uid", "M"))
     for env, code in (("dev", 0), ("prod", 1)):
         build = project.run("build", "--check", "--env", env)
         lint = project.run("lint", "--env", env, "-o", "json")
         assert (build.code == 1) == (code == 1) and lint.code == code, (env, build.err, lint.out)
-    lint = project.run("lint", "-o", "json")  # every environment: the finding once
+    lint = project.run("lint", "-o", "json")  # every environment: each finding once
     assert lint.code == 1
-    assert [f["source"] for f in json.loads(lint.out)["findings"] if f["severity"] == "error"] == [
-        "dashboards/broken/m.json"]
+    errors = [f for f in json.loads(lint.out)["findings"] if f["severity"] == "error"]
+    prod = json.loads(project.run("lint", "--env", "prod", "-o", "json").out)["findings"]
+    assert {f["source"] for f in errors} == {"dashboards/broken/m.json"}
+    assert len(errors) == len([f for f in prod if f["severity"] == "error"])
     project.write("dashgen.yaml", "environments:\n  dev: {folders: {include: [brokn]}}\n")
     build, lint = project.run("build"), project.run("lint", "-o", "json")
     assert build.code == lint.code == 1

@@ -42,7 +42,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"view"},
     ],
     "lint": [
-        {"data", "registry"},
+        {"data", "registry", "summary"},
         {"context"},
         {"rules"},
         {"settings"},

@@ -30,15 +30,16 @@ def test_clean_project_lints_clean_under_strict(project):
 
 
 def test_findings_are_grouped_by_file_dashboard_and_panel(project):
-    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="rate(http_requests_total[5m])")))
+    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="rate(http_requests_total[5m]) / $nope")))
     result = project.run("lint")
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == "dashboards/apps/bad.json (bad)"
     assert lines[1] == "  panel 'Requests' (id 1)"
-    assert "target-rate-interval-rule: [A]" in lines[2] and lines[2].lstrip().startswith("error")
+    assert "template-undefined-variable-rule: [A]" in lines[2] and lines[2].lstrip().startswith("error")
     assert lines[3].strip().startswith("fix:")
-    assert lines[-1].startswith("1 error, 0 warnings")
+    assert "target-rate-interval-rule: [A]" in lines[4] and lines[4].lstrip().startswith("warning")
+    assert lines[-1].startswith("1 error, 1 warning")
 
 
 def test_json_output_and_exit_codes(project):
@@ -107,11 +108,16 @@ def test_missing_path_is_reported_not_raised(project):
 
 
 def test_build_fails_on_lint_errors_and_prints_warnings(project):
-    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="rate(http_requests_total[5m])")))
+    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="sum(rate(http_requests_total[5m])")))
     result = project.run("build")
     assert result.code == 1
-    assert "error: dashboards/apps/bad.json: bad: panel 'Requests' (id 1): target A: target-rate-interval-rule:" in result.err
+    assert "error: dashboards/apps/bad.json: bad: panel 'Requests' (id 1): target A: target-promql-rule:" in result.err
     assert not (project.root / "provisioning").exists()
+
+    project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad", expr="rate(http_requests_total[5m])")))
+    result = project.run("build")
+    assert result.code == 0, result.err
+    assert "warning: dashboards/apps/bad.json: bad: panel 'Requests' (id 1): target A: target-rate-interval-rule:" in result.err
 
     project.write("dashboards/apps/bad.json", json.dumps(_dashboard("bad") | {"editable": True}))
     result = project.run("build")

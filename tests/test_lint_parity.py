@@ -26,10 +26,10 @@ def _board(uid: str, title: str | None = None) -> str:
 
 # Each case breaks the build in its own way; lint must fail on the same thing.
 BROKEN = {
-    "mixed-case uid": {"dashboards/apps/m.json": _board("MixedCase")},
+    "uid Grafana rejects": {"dashboards/apps/m.json": _board("not a uid", "M")},
+    "uids differing only in case": {"dashboards/apps/a.json": _board("Abc", "A"), "dashboards/apps/b.json": _board("abc", "B")},
     "duplicate uid": {"dashboards/apps/a.json": _board("same", "A"), "dashboards/ops/b.json": _board("same", "B")},
     "duplicate title": {"dashboards/apps/a.json": _board("a", "T"), "dashboards/apps/b.json": _board("b", "T")},
-    "no uid": {"dashboards/apps/n.json": json.dumps({"title": "N", "panels": [], "editable": False})},
     "literal secret": {"dashboards/datasources.py": """
         datasources = [{"name": "Loki", "uid": "loki", "type": "loki", "url": "http://loki:3100",
                         "basicAuth": True, "basicAuthUser": "u", "secureJsonData": {"basicAuthPassword": "hunter2"}}]
@@ -78,7 +78,7 @@ def test_every_build_error_is_a_lint_error(project, case):
 
 def test_lint_of_the_sources_directory_lints_the_python_sources(project):
     project.write("dashboards/apps/ok.py", grafanalib_dashboard("OK", "ok"))
-    project.write("dashboards/apps/bad.py", grafanalib_dashboard("Bad", "Bad_Case"))
+    project.write("dashboards/apps/bad.py", grafanalib_dashboard("Bad", "bad case"))
     whole = json.loads(project.run("lint", "-o", "json").out)
     for args in (["dashboards"], ["dashboards/"], [str(project.root / "dashboards")]):
         result = project.run("lint", *args, "-o", "json")
@@ -93,7 +93,7 @@ def test_lint_of_another_directory_of_python_sources_loads_it_as_build_would(pro
     other = project.root / "team-sources"
     (other / "lib").mkdir(parents=True)
     (other / "lib/__init__.py").write_text("")
-    (other / "lib/common.py").write_text("UID = 'Upper'\n")
+    (other / "lib/common.py").write_text("UID = 'Up per'\n")
     (other / "apps").mkdir()
     (other / "apps/d.py").write_text(grafanalib_dashboard("D", "placeholder").replace(
         "uid='placeholder'", "uid=UID").replace("from grafanalib.core", "from dashboards.lib.common import UID\n"
@@ -101,7 +101,7 @@ def test_lint_of_another_directory_of_python_sources_loads_it_as_build_would(pro
     result = project.run("lint", "team-sources", "-o", "json")
     assert result.code == 1, result.out
     findings = json.loads(result.out)["findings"]
-    assert [f for f in findings if f["source"] == "team-sources/apps/d.py" and "Upper" in f["message"]]
+    assert [f for f in findings if f["source"] == "team-sources/apps/d.py" and "Up per" in f["message"]]
 
 
 def test_files_that_are_not_sources_are_named_unless_ignored(project):

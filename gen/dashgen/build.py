@@ -74,7 +74,7 @@ def load_checked(
         severity: Literal["error", "warning"] = (
             "error" if settings.strict or located.finding.severity == "error" else "warning"
         )
-        problems.append(checks.Problem(severity, located.source, located.detail()))
+        problems.append(checks.Problem(severity, located.source, located.detail(), located.finding.rule))
     _raise_errors(problems)
     return resources, [p for p in problems if p.severity == "warning"]
 

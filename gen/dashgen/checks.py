@@ -21,6 +21,7 @@ from .names import (
     UID_RE,
     configmap_size_problem,
     dashboard_configmap_name,
+    dashboard_file_name,
     is_configmap_key,
     is_dns_label,
     is_dns_subdomain,
@@ -38,6 +39,7 @@ class Problem:
     severity: Literal["error", "warning"]
     source: str
     message: str
+    rule: str = ""  # a lint rule, or another stable key: what output summarises many of by
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
@@ -119,15 +121,18 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
         uid = d.model.get("uid")
         if not d.title:
             problems.append(Problem("error", d.source, "dashboard has no title; set 'title'"))
-        if uid is None or uid == "":
+        if d.uid_from_path:
             problems.append(
                 Problem(
-                    "error",
+                    "warning",
                     d.source,
-                    f"dashboard '{d.title}' has no uid; set a stable 'uid' (at most 40 of a-z A-Z 0-9 _ -)",
+                    (
+                        f"dashboard '{d.title}' has no uid; built with uid '{uid}', derived from its path "
+                        "(it changes if the file moves): set 'uid' in the source to keep links stable"
+                    ),
+                    rule=UID_FROM_PATH,
                 )
             )
-            continue
         if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
             problems.append(
                 Problem("error", d.source, f"uid {uid!r} has characters Grafana rejects; use only a-z A-Z 0-9 _ -")
@@ -138,18 +143,6 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
                 Problem("error", d.source, f"uid '{uid}' is {len(uid)} characters; Grafana allows at most {UID_MAX}")
             )
             continue
-        name = dashboard_configmap_name(uid)
-        if not is_dns_subdomain(name):
-            problems.append(
-                Problem(
-                    "error",
-                    d.source,
-                    (
-                        f"uid '{uid}' makes the ConfigMap name '{name}', which Kubernetes rejects; "
-                        "use lowercase letters, digits and '-' in the uid"
-                    ),
-                )
-            )
         by_uid[uid].append(d)
         if d.title:
             by_title[(d.folder.key, d.title.lower())].append(d)
@@ -159,6 +152,7 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
             problems.append(
                 Problem("error", group[0].source, f"uid '{uid}' is also used by {others}; uids must be unique")
             )
+    problems += _check_names({uid: group[0] for uid, group in by_uid.items()})
     for (_, _), group in by_title.items():
         if len(group) > 1:
             others = ", ".join(sorted({g.source for g in group[1:]}))
@@ -173,6 +167,36 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
                     ),
                 )
             )
+    return problems
+
+
+UID_FROM_PATH = "dashboard-uid-from-path"  # the key build's summary groups these warnings by
+
+
+def _check_names(by_uid: dict[str, Dashboard]) -> list[Problem]:
+    """Distinct uids must get distinct object and file names. ``names.kubernetes_name`` keeps
+    them apart (unless 32 bits of two sha256 agree); file names keep the uid's case, and
+    ``X.json`` and ``x.json`` in one folder are one file on macOS and Windows checkouts."""
+    problems = []
+    taken: dict[tuple[str, ...], tuple[str, Dashboard]] = {}
+    for uid, d in sorted(by_uid.items()):
+        configmap = dashboard_configmap_name(uid)
+        for key, clash in (
+            (("configmap", configmap), f"the ConfigMap name '{configmap}'"),
+            (
+                ("file", d.folder.key, dashboard_file_name(uid).lower()),
+                "file names that differ only in case (one file on case-insensitive file systems)",
+            ),
+        ):
+            other_uid, other = taken.setdefault(key, (uid, d))
+            if other_uid != uid:
+                problems.append(
+                    Problem(
+                        "error",
+                        d.source,
+                        f"uid '{uid}' and uid '{other_uid}' of {other.source} give {clash}; change one of the uids",
+                    )
+                )
     return problems
 
 

@@ -84,7 +84,13 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     help="Build even when the sources define nothing, deleting every file a previous build wrote. Without it "
     "that is an error: an empty checkout (a submodule not initialised) would empty the cluster.",
 )
-@click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="List every file added, changed or removed, and every warning (without it, a rule's warnings past 10 "
+    "are summarised).",
+)
 @click.option(
     "--env",
     "-e",
@@ -147,8 +153,7 @@ def build(
         return
     result = results[0]
     changes = result.changes
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    _print_warnings(result.warnings, verbose)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if output_format == "json":
@@ -179,8 +184,7 @@ def build(
 def _report_environments(results, check: bool, verbose: bool, output_format: str) -> None:
     """build's report when dashgen.yaml has environments: one entry per tree."""
     for result in results:
-        for warning in result.warnings:
-            click.echo(f"warning: {result.environment}: {warning}", err=True)
+        _print_warnings(result.warnings, verbose, f"{result.environment}: ")
     for note in dict.fromkeys(n for r in results for n in r.notes):
         click.echo(f"note: {note}", err=True)
     if output_format == "json":
@@ -228,6 +232,19 @@ def _report_environments(results, check: bool, verbose: bool, output_format: str
         _print_changes(result, check, verbose or check)
 
 
+def _print_warnings(warnings, verbose: bool, prefix: str = "") -> None:
+    """build's warnings on stderr; past 10 of one lint rule, a summary (``lint.summary``)."""
+    from .lint.summary import EXAMPLES, summarise
+
+    listed, summaries = summarise(warnings, lambda w: w.rule, lambda w: w.source, verbose=verbose)
+    for warning in listed:
+        click.echo(f"warning: {prefix}{warning}", err=True)
+    for s in summaries:
+        click.echo(f"warning: {prefix}{s.heading()}", err=True)
+        for warning in s.items[:EXAMPLES]:
+            click.echo(f"  {warning}", err=True)
+
+
 class _LintCommand(click.Command):
     """Lists the rules, their default severities and what they check under --help."""
 
@@ -244,19 +261,25 @@ class _LintCommand(click.Command):
                 formatter.write_dl(rows)
         formatter.write_paragraph()
         formatter.write_text(
-            "Defaults in brackets. The job/instance rules are off: they do not fit cluster-wide dashboards. "
-            "Change severities and exclude findings in dashgen.yaml:"
+            "Defaults in brackets: errors for what breaks Grafana, Kubernetes or the data, warnings for house "
+            "style. The job/instance rules are off: they do not fit cluster-wide dashboards. Change severities "
+            "(for every file, or per path glob; '*' is every rule on by default; the last match wins) and "
+            "exclude findings in dashgen.yaml:"
         )
         with formatter.indentation():
             formatter.write_text(
-                "lint: {rules: {target-job-rule: warning}, exclusions: [{rule: panel-units-rule, "
-                "dashboard: flux-gitops, panel: Info, reason: text panel}]}"
+                "lint: {rules: {target-job-rule: warning}, paths: [{glob: 'dashboards/team/**', rules: {'*': "
+                "error}}], exclusions: [{rule: panel-units-rule, dashboard: flux-gitops, panel: Info, "
+                "reason: text panel}]}"
             )
 
 
 @cli.command(cls=_LintCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any finding).")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="List every finding (without it, a rule's findings past 10 are summarised)."
+)
 @click.option(
     "--env",
     "-e",
@@ -268,7 +291,9 @@ class _LintCommand(click.Command):
 )
 @OUTPUT_OPTION
 @click.pass_obj
-def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[str, ...], output_format: str) -> None:
+def lint(
+    state: _State, paths: tuple[str, ...], strict: bool, verbose: bool, env_names: tuple[str, ...], output_format: str
+) -> None:
     """Check dashboards and alert rules for problems before they ship.
 
     Without PATHS, lints the project's sources (dashboards/). PATHS may be dashboard
@@ -324,7 +349,7 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[s
             )
         )
     else:
-        _print_findings(located)
+        _print_findings(located, verbose)
         summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         click.echo(summary + checked)
     if has_failures([loc.finding for loc in located], strict=strict):
@@ -375,8 +400,14 @@ def _under(config, source: str, within: list[str]) -> bool:
     return any(path == w or path.startswith(w + os.sep) for w in within)
 
 
-def _print_findings(located) -> None:
-    """Grouped by file and dashboard, then panel; each finding with its fix."""
+def _print_findings(located, verbose: bool = False) -> None:
+    """Grouped by file and dashboard, then panel; each finding with its fix. Past 10 findings
+    of one rule and severity, those are summarised at the end unless ``verbose``."""
+    from .lint.summary import EXAMPLES, summarise
+
+    located, summaries = summarise(
+        located, lambda loc: loc.finding.rule, lambda loc: loc.source, lambda loc: loc.finding.severity, verbose=verbose
+    )
     groups: dict[tuple[str, str], dict[str, list]] = {}
     for loc in located:
         f = loc.finding
@@ -396,6 +427,10 @@ def _print_findings(located) -> None:
                 click.echo(f"    {click.style(f'{f.severity:<7}', fg=colour)} {f.rule}: {target}{f.message}")
                 if f.fix:
                     click.echo(f"            fix: {f.fix}")
+    for s in summaries:
+        click.echo(f"{click.style(s.severity, fg='red' if s.severity == 'error' else 'yellow')} {s.heading()}")
+        for loc in s.items[:EXAMPLES]:
+            click.echo(f"  {loc.source}: {loc.detail()}")
 
 
 def _prometheus_options(fn):

@@ -240,11 +240,21 @@ class LintExclusion:
 
 
 @dataclass(frozen=True)
+class LintPath:
+    """Severities for the source files ``glob`` matches (``dashboards/vendor/**``), relative to
+    this file's directory; applied over ``lint.rules``, later entries over earlier ones."""
+
+    glob: str
+    rules: dict[str, Severity]  # rule name or "*" (every rule on by default) -> error | warning | off
+
+
+@dataclass(frozen=True)
 class Lint:
     """``dashgen lint`` and the lint step of build, push and diff. Rule names are checked
     against the lint registry when the settings are made (:meth:`Config.lint_settings`)."""
 
-    rules: dict[str, Severity] = field(default_factory=dict)  # rule name -> error | warning | off
+    rules: dict[str, Severity] = field(default_factory=dict)  # rule name or "*" -> error | warning | off
+    paths: list[LintPath] = field(default_factory=list)
     exclusions: list[LintExclusion] = field(default_factory=list)
     strict: bool = False  # warnings fail too
 
@@ -292,15 +302,16 @@ class Config:
 
     def lint_settings(self) -> LintSettings:
         """The ``lint:`` section as the lint engine's settings; ``ValueError`` names an unknown rule."""
-        from .lint import Exclusion, LintSettings
+        from .lint import Exclusion, LintSettings, PathRules
 
         lint = self.lint
         exclusions = tuple(
             Exclusion(rule=e.rule, reason=e.reason.strip(), dashboard=_text(e.dashboard), panel=_text(e.panel))
             for e in lint.exclusions
         )
+        paths = tuple(PathRules(p.glob, p.rules) for p in lint.paths)
         try:
-            return LintSettings(rules=lint.rules, exclusions=exclusions, strict=lint.strict)
+            return LintSettings(rules=lint.rules, exclusions=exclusions, strict=lint.strict, paths=paths)
         except ValueError as exc:
             raise ValueError(f"lint.{exc}") from None
 

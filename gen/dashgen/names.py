@@ -10,6 +10,7 @@ Every pattern is anchored with ``\\A`` and ``\\Z``, and the checks use ``fullmat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -145,9 +146,67 @@ ENV_REF_RE = re.compile(rf"\A\$(?:\{{({_IDENTIFIER})\}}|({_IDENTIFIER}))\Z")
 # ------------------------------------------------------------- names dashgen gives
 
 
+HASH_CHARS = 8  # hex digits of sha256 that keep lossy names apart
+
+
+def short_hash(value: str) -> str:
+    """The first :data:`HASH_CHARS` hex digits of the sha256 of ``value`` (UTF-8)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:HASH_CHARS]
+
+
+def kubernetes_name(value: str, prefix: str = "") -> str:
+    """``<prefix><value>`` as a Kubernetes object name (RFC 1123 subdomain), the one way
+    dashgen names objects after a uid or a name of the user's.
+
+    When ``<prefix><value>`` is a valid name it is the name, unchanged. Otherwise ``value``
+    is lowercased, each run of other characters than ``a-z 0-9`` becomes one ``-``, the ends
+    are trimmed, and ``-`` plus :func:`short_hash` of the original ``value`` is appended:
+    the mapping lost something (``ABC``, ``abc_`` and ``abc`` all clean to ``abc``), and the
+    hash keeps such values apart. The result is at most 253 characters.
+    """
+    name = prefix + value
+    if is_dns_subdomain(name):
+        return name
+    room = DNS_SUBDOMAIN_MAX - len(prefix) - HASH_CHARS - 1
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:room].strip("-") or "x"
+    return f"{prefix}{slug}-{short_hash(value)}"
+
+
 def dashboard_configmap_name(uid: str) -> str:
-    """The ConfigMap holding dashboard ``uid`` for Grafana's sidecar."""
-    return f"grafana-dashboard-{uid}"
+    """The ConfigMap holding dashboard ``uid`` for Grafana's sidecar: ``grafana-dashboard-<uid>``
+    when that is a valid name (every lowercase uid), else :func:`kubernetes_name`'s mapping.
+    The uid inside the dashboard is never changed."""
+    return kubernetes_name(uid, "grafana-dashboard-")
+
+
+def dashboard_file_name(uid: str) -> str:
+    """``<uid>.json``: the file a dashboard is written to (``dashboards/<Folder>/``) and the one
+    key of its ConfigMap, which the sidecar writes as a file. Every character a Grafana uid
+    may hold is valid in both; uids that differ only in case collide on case-insensitive
+    file systems, which checks.py refuses."""
+    return f"{uid}.json"
+
+
+UID_FROM_PATH_SLUG = UID_MAX - HASH_CHARS - 1
+
+
+def uid_from_path(relative: str) -> str:
+    """A stable uid for a dashboard that has none, from its source path relative to the
+    sources directory (``gitops/flux.json``; ``#<n>`` appended for the n-th dashboard of a
+    list, counted from 0, when n > 0).
+
+    The file name without its last suffix, lowercased, each run of characters other than
+    ``a-z 0-9`` as ``-``, cut to 31 characters, then ``-`` and :func:`short_hash` of the
+    path without its suffix (so ``x.json`` and the ``x.py`` that ``dashgen import`` makes of
+    it get the same uid): ``gitops/node-exporter.json`` -> ``node-exporter-<8 hex>``. At most
+    40 characters, valid for Grafana and as a Kubernetes name.
+    """
+    path, _, index = relative.replace("\\", "/").partition("#")
+    stem = PurePosixPath(path).with_suffix("")
+    key = str(stem) + (f"#{index}" if index else "")
+    name = stem.name + (f"-{index}" if index else "")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:UID_FROM_PATH_SLUG].strip("-") or "dashboard"
+    return f"{slug}-{short_hash(key)}"
 
 
 def prometheus_rule_name(source: str, sources_dir: str) -> str:

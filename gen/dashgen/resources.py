@@ -28,6 +28,7 @@ class Dashboard:
     model: dict[str, Any]  # normalised dashboard JSON
     folder: Folder
     source: str  # path of the file it came from, relative to the project root
+    uid_from_path: bool = False  # the source sets no uid: sources.py gave it names.uid_from_path's
 
     @property
     def uid(self) -> str:

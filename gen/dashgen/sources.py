@@ -31,6 +31,7 @@ from . import normalise, values
 from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
+from .names import uid_from_path
 from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
 from .usercode import SourceTimeout, stdout_to_stderr, time_limit
 
@@ -146,7 +147,7 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
     parts = path.relative_to(root).parts
     if path.suffix == ".json":
         folder = _folder(parts, source, config)
-        resources.dashboards.append(Dashboard(_json_dashboard(path, source), folder, source))
+        resources.dashboards.append(_dashboard(_json_dashboard(path, source), folder, source, parts, 0))
         return
 
     module = _import(path, root, source, config.root)
@@ -163,8 +164,8 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
         if not items:
             raise DashgenError("'dashboards' is empty: it defines no dashboard", path=source)
         folder = _folder(parts, source, config)
-        for item in items:
-            resources.dashboards.append(Dashboard(_python_dashboard(item, name, source), folder, source))
+        for index, item in enumerate(items):
+            resources.dashboards.append(_dashboard(_python_dashboard(item, name, source), folder, source, parts, index))
         # The plain JSON is all that is needed from here on: let the grafanalib objects
         # go (a module importing this one keeps its own reference).
         sys.modules.pop(module.__name__, None)
@@ -177,6 +178,14 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
 
 
 _NOTHING = object()
+
+
+def _dashboard(model: dict[str, Any], folder: Folder, source: str, parts: tuple[str, ...], index: int) -> Dashboard:
+    """A loaded dashboard; one without a uid gets a stable one from its path (the file is not changed)."""
+    if model.get("uid") is None or model.get("uid") == "":
+        model["uid"] = uid_from_path("/".join(parts) + (f"#{index}" if index else ""))
+        return Dashboard(model, folder, source, uid_from_path=True)
+    return Dashboard(model, folder, source)
 
 
 def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:

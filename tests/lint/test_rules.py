@@ -65,7 +65,7 @@ def test_off_rules_are_documented_as_not_fitting_cluster_dashboards():
 def test_finding_fields_and_to_dict():
     d = dashboard([panel(7, "Restarts", targets=[target("sum(kube_pod_container_status_restarts_total)", ref="B")])])
     [f] = [f for f in lint_dashboard(d, name="k8s") if f.rule == "target-counter-agg-rule"]
-    assert (f.dashboard, f.panel, f.panel_id, f.target, f.severity) == ("k8s", "Restarts", 7, "B", "error")
+    assert (f.dashboard, f.panel, f.panel_id, f.target, f.severity) == ("k8s", "Restarts", 7, "B", "warning")
     dd = f.to_dict()
     assert set(dd) == {"rule", "severity", "dashboard", "panel", "panel_id", "target", "message", "fix"}
     assert "rate" in dd["fix"]

@@ -124,5 +124,5 @@ def test_has_failures_and_strict():
     warnings = lint_dashboard(with_(dashboard(), "editable", True), name="d")
     assert warnings and not has_failures(warnings)
     assert has_failures(warnings, strict=True)
-    assert has_failures(lint_dashboard(BAD_UNITS, name="d"))
+    assert has_failures(lint_dashboard(BAD_UNITS, name="d", settings=settings({"rules": {"panel-units-rule": "error"}})))
     assert not has_failures([])

@@ -13,8 +13,10 @@
 - ``RULES`` maps each rule name to ``RuleInfo(kind, severity, description)``; kind is
   "dashboard" or "rules", severity the default ("error", "warning" or "off").
 - ``LintSettings(rules={name: error|warning|off}, exclusions=(Exclusion(rule, reason,
-  dashboard?, panel?), ...), strict=bool)`` raises ``ValueError`` naming an unknown rule or an
-  empty reason. An exclusion's ``dashboard`` matches the name passed to lint, the uid or the
+  dashboard?, panel?), ...), strict=bool, paths=(PathRules(glob, rules), ...))`` raises
+  ``ValueError`` naming an unknown rule or an empty reason. ``"*"`` in a rules map is every
+  rule on by default; ``settings.for_source(path)`` applies the ``paths`` entries matching
+  ``path`` (last match wins). An exclusion's ``dashboard`` matches the name passed to lint, the uid or the
   title (the rule-file name for rule files); ``panel`` matches the panel title (the
   alert/record name for rule files).
 - Modules: ``registry`` (RULES, register), ``rules/`` (the rules by concern), ``context`` (what
@@ -27,13 +29,14 @@
 
 from .engine import lint_dashboard, lint_rule_groups
 from .registry import RULES, Finding, RuleInfo, Severity
-from .settings import Exclusion, LintSettings, has_failures
+from .settings import Exclusion, LintSettings, PathRules, has_failures
 
 __all__ = [
     "RULES",
     "Exclusion",
     "Finding",
     "LintSettings",
+    "PathRules",
     "RuleInfo",
     "Severity",
     "has_failures",

@@ -88,6 +88,7 @@ UNIT_PANEL_TYPES: frozenset[str] = frozenset(
 class UnknownMetric(NamedTuple):
     why: str  # completes "queries '<name>', which ..."
     fix: str
+    severity: str = "error"  # "warning": removed in a release, so older exporters still have it
 
 
 def _unknown_metrics() -> dict[str, UnknownMetric]:
@@ -111,10 +112,12 @@ def _unknown_metrics() -> dict[str, UnknownMetric]:
         "gotk_reconcile_condition": UnknownMetric(
             "was deprecated in Flux 2.1 and removed from the controllers in Flux 2.5",
             'use gotk_resource_info{ready="False"} from kube-state-metrics CustomResourceState',
+            "warning",
         ),
         "gotk_suspend_status": UnknownMetric(
             "was deprecated in Flux 2.1 and removed from the controllers in Flux 2.5",
             'use gotk_resource_info{suspended="true"} from kube-state-metrics CustomResourceState',
+            "warning",
         ),
     }
     for suffix in ("", "_bucket", "_sum", "_count"):
@@ -127,6 +130,7 @@ def _unknown_metrics() -> dict[str, UnknownMetric]:
             table[f"kube_pod_container_resource_{kind}_{old}"] = UnknownMetric(
                 "was removed in kube-state-metrics v2.0.0",
                 f'use kube_pod_container_resource_{kind}{{resource="{resource}",unit="{unit}"}}',
+                "warning",
             )
     return table
 

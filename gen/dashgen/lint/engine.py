@@ -24,7 +24,7 @@ def _run(kind: str, ctx: Any, name: str, settings: LintSettings, keys: Iterable[
         sev = settings.severity(rule)
         if sev == "off":
             continue
-        overridden = rule in settings.rules
+        overridden = settings.overrides(rule)
         try:
             hits = list(IMPLEMENTATIONS[rule](ctx))
         except Exception as exc:  # a rule bug must not take `dashgen build` down

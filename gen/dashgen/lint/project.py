@@ -60,14 +60,18 @@ def lint_resources(
         out += [
             Located(d.source, f)
             for f in lint_dashboard(
-                d.model, name=d.uid or d.title, settings=settings, configmap_bytes=data, configmap_object_bytes=whole
+                d.model,
+                name=d.uid or d.title,
+                settings=settings.for_source(d.source),
+                configmap_bytes=data,
+                configmap_object_bytes=whole,
             )
         ]
     by_source: dict[str, list[dict]] = {}
     for group in resources.rule_groups:
         by_source.setdefault(group.source, []).append(group.model)
     for source, groups in by_source.items():
-        out += [Located(source, f) for f in lint_rule_groups(groups, name=source, settings=settings)]
+        out += [Located(source, f) for f in lint_rule_groups(groups, name=source, settings=settings.for_source(source))]
     return out
 
 
@@ -119,7 +123,7 @@ def lint_paths(paths: Iterable[str], settings: LintSettings) -> tuple[list[Locat
                 )
                 continue
         for doc in documents:
-            out += _lint_document(source, doc, settings, dump_json)
+            out += _lint_document(source, doc, settings.for_source(source), dump_json)
         if documents and all(_kind(doc) is None for doc in documents):
             if explicit:
                 out.append(

@@ -6,6 +6,7 @@ the directory name is the folder title, files at the top go to General.
 
 from __future__ import annotations
 
+from ..names import dashboard_file_name
 from ..resources import Dashboard
 
 DIRECTORY = "dashboards"
@@ -13,5 +14,5 @@ DIRECTORY = "dashboards"
 
 def path(dashboard: Dashboard) -> str:
     if dashboard.folder.key:
-        return f"{DIRECTORY}/{dashboard.folder.title}/{dashboard.uid}.json"
-    return f"{DIRECTORY}/{dashboard.uid}.json"
+        return f"{DIRECTORY}/{dashboard.folder.title}/{dashboard_file_name(dashboard.uid)}"
+    return f"{DIRECTORY}/{dashboard_file_name(dashboard.uid)}"

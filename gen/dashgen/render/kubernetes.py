@@ -1,7 +1,8 @@
 """Kubernetes objects for the Grafana sidecar, Prometheus and Flux, plus the kustomization listing them.
 
 One ConfigMap per dashboard (kube-prometheus' shape: ``grafana-dashboard-<uid>`` with
-the single key ``<uid>.json``), labelled for the sidecar, annotated with its folder,
+the single key ``<uid>.json``; ``names.dashboard_configmap_name`` maps a uid that is not a
+valid object name), labelled for the sidecar, annotated with its folder,
 and marked so Flux's post-build substitution leaves ``${...}`` in dashboards alone.
 The sources' manifests, one PrometheusRule per file of rule groups and the
 AlertmanagerConfig (render/monitoring.py) are written as ``kubernetes/<kind>-<name>.yaml``.
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..config import Config
 from ..formats import dump_configmap, dump_yaml
-from ..names import dashboard_configmap_name
+from ..names import dashboard_configmap_name, dashboard_file_name
 from ..resources import Dashboard, Resources
 from . import monitoring
 
@@ -59,7 +60,7 @@ def dashboard_configmap(d: Dashboard, config: Config, text: str) -> dict[str, An
         config,
         labels=config.sidecar.dashboard_labels,
         annotations=annotations,
-        data={f"{d.uid}.json": text},
+        data={dashboard_file_name(d.uid): text},
     )
 
 

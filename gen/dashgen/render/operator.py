@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
 import re
 from typing import Any
 
 from ..config import Config, OperatorOutput
 from ..errors import DashgenError
 from ..formats import dump_yaml
-from ..names import ENV_REF_RE, dashboard_configmap_name, is_dns_subdomain, object_bytes
+from ..names import ENV_REF_RE, dashboard_configmap_name, dashboard_file_name, kubernetes_name, object_bytes
 from ..resources import Dashboard, Datasource, Folder, Resources
 from .kubernetes import DIRECTORY as KUBERNETES_DIRECTORY
 from .kubernetes import MANAGED_BY, NO_SUBSTITUTE, SOURCE_ANNOTATION
@@ -66,19 +65,6 @@ _FIELD_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")  # a plain step of the ope
 
 
 # ------------------------------------------------------------------------------- names
-
-
-def kubernetes_name(value: str, prefix: str = "") -> str:
-    """``<prefix><value>`` as an object name; when that is not a valid name (capitals, ``_``,
-    spaces), the cleaned value plus a short hash of it, so distinct values stay distinct."""
-    name = prefix + value
-    if is_dns_subdomain(name):
-        return name
-    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "x"
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
-    return f"{prefix}{slug[:200]}-{digest}"
-
-
 # Names follow the Grafana uid, which the CRDs make immutable: a new uid is a new object.
 
 
@@ -130,7 +116,7 @@ def dashboard_object(
     if d.folder.key:
         spec["folderRef"] = folder_name(d.folder)
     if configmap_ref:
-        spec["configMapRef"] = {"name": dashboard_configmap_name(d.uid), "key": f"{d.uid}.json"}
+        spec["configMapRef"] = {"name": dashboard_configmap_name(d.uid), "key": dashboard_file_name(d.uid)}
         return _object("GrafanaDashboard", dashboard_name(d.uid), d.source, spec, config, settings)
     obj = _object("GrafanaDashboard", dashboard_name(d.uid), d.source, {**spec, "json": text}, config, settings)
     if object_bytes(obj) <= GZIP_ABOVE_BYTES:

@@ -43,10 +43,10 @@ _GROUP_KEYS = frozenset(
 _RULE_KEYS = frozenset({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"})
 
 
-def _rhit(e: RuleEntry | None, message: str, fix: str, group: str | None = None) -> Hit:
+def _rhit(e: RuleEntry | None, message: str, fix: str, group: str | None = None, severity: str | None = None) -> Hit:
     if e is None:
-        return Hit(message, fix, None, None, group)
-    return Hit(message, fix, e.name or e.path, None, e.group)
+        return Hit(message, fix, None, None, group, severity)
+    return Hit(message, fix, e.name or e.path, None, e.group, severity)
 
 
 def _scalar_str(v: Any) -> str | None:
@@ -68,7 +68,8 @@ def _scalar_str(v: Any) -> str | None:
     R,
     "error",
     "The rule file has the rulefmt shape: groups with unique names and a rules list; each rule has "
-    "exactly one of alert/record, an expr, valid label/annotation names, no unknown keys.",
+    "exactly one of alert/record, an expr, valid label/annotation names, no unknown keys. Error: Prometheus "
+    "rejects the file.",
 )
 def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     groups = ctx.raw
@@ -168,7 +169,12 @@ def rule_format_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
                     )
 
 
-@register("rule-promql-rule", R, "error", "Every rule expr parses as PromQL (promql_parser).")
+@register(
+    "rule-promql-rule",
+    R,
+    "error",
+    "Every rule expr parses as PromQL (promql_parser). Error: Prometheus rejects the file.",
+)
 def rule_promql_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.entries:
         expr = _scalar_str(e.rule.get("expr"))
@@ -186,7 +192,8 @@ def rule_promql_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     "rule-unknown-metric-rule",
     R,
     "error",
-    "Rule expressions do not use metric names known not to exist (same table as target-unknown-metric-rule).",
+    "Rule expressions do not use metric names known not to exist (same table as target-unknown-metric-rule). "
+    "Error: with a name no exporter ever had the alert can never fire. A name removed in a release is a warning.",
 )
 def rule_unknown_metric_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.entries:
@@ -199,14 +206,15 @@ def rule_unknown_metric_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
             if s.name_literal and s.name in UNKNOWN_METRICS and s.name not in seen:
                 seen.add(s.name)
                 info = UNKNOWN_METRICS[s.name]
-                yield _rhit(e, f"queries '{s.name}', which {info.why}", info.fix)
+                yield _rhit(e, f"queries '{s.name}', which {info.why}", info.fix, severity=info.severity)
 
 
 @register(
     "alert-for-duration-rule",
     R,
     "error",
-    "Alert 'for' and 'keep_firing_for' are Prometheus durations (e.g. 5m, 1h30m, 0).",
+    "Alert 'for' and 'keep_firing_for' are Prometheus durations (e.g. 5m, 1h30m, 0). Error: Prometheus rejects "
+    "the file.",
 )
 def alert_for_duration_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
@@ -225,7 +233,12 @@ def alert_for_duration_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
 # ======================================================================= mixtool
 
 
-@register("alert-group-name-length", R, "error", f"Rule group names are at most {GROUP_NAME_MAX} characters.")
+@register(
+    "alert-group-name-length",
+    R,
+    "warning",
+    f"Rule group names are at most {GROUP_NAME_MAX} characters (mixtool). Warning: style; Prometheus accepts longer.",
+)
 def alert_group_name_length(ctx: RuleFileCtx) -> Iterator[Hit]:
     for _, g in ctx.groups:
         name = text(g.get("name"))
@@ -258,7 +271,12 @@ def alert_group_rule_count(ctx: RuleFileCtx) -> Iterator[Hit]:
             )
 
 
-@register("alert-name-camelcase", R, "error", "Alert names are CamelCase (mixtool: ^([A-Z]+[a-z0-9]+)+$).")
+@register(
+    "alert-name-camelcase",
+    R,
+    "warning",
+    "Alert names are CamelCase (mixtool: ^([A-Z]+[a-z0-9]+)+$). Warning: style; any label value works.",
+)
 def alert_name_camelcase(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         if e.name and not re.match(_CAMEL, e.name):
@@ -268,8 +286,9 @@ def alert_name_camelcase(ctx: RuleFileCtx) -> Iterator[Hit]:
 @register(
     "alert-name-length",
     R,
-    "error",
-    f"Alert names are at most {ALERT_NAME_MAX} characters (mixtool's exact limit is unverified; 40 is dashgen's).",
+    "warning",
+    f"Alert names are at most {ALERT_NAME_MAX} characters (mixtool's exact limit is unverified; 40 is dashgen's). "
+    "Warning: style.",
 )
 def alert_name_length(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
@@ -277,7 +296,13 @@ def alert_name_length(ctx: RuleFileCtx) -> Iterator[Hit]:
             yield _rhit(e, f"alert name is {len(e.name)} characters (max {ALERT_NAME_MAX})", "shorten the alert name")
 
 
-@register("alert-severity-rule", R, "error", "Alerts have a severity label of critical, warning or info.")
+@register(
+    "alert-severity-rule",
+    R,
+    "error",
+    "Alerts have a severity label of critical, warning or info. Error: alertmanager.routes route by severity, "
+    "so another one reaches no receiver.",
+)
 def alert_severity_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         sev = as_dict(e.rule.get("labels")).get("severity")
@@ -297,7 +322,12 @@ def _annotation(e: RuleEntry, key: str) -> tuple[bool, str | None]:
     return True, _scalar_str(ann.get(key))
 
 
-@register("alert-summary-missing-rule", R, "error", "Alerts have a 'summary' annotation.")
+@register(
+    "alert-summary-missing-rule",
+    R,
+    "warning",
+    "Alerts have a 'summary' annotation. Warning: notifications read worse; the alert fires and routes.",
+)
 def alert_summary_missing_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         present, val = _annotation(e, "summary")
@@ -305,7 +335,12 @@ def alert_summary_missing_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
             yield _rhit(e, "alert has no 'summary' annotation", "add annotations.summary: one static sentence")
 
 
-@register("alert-description-missing-rule", R, "error", "Alerts have a 'description' annotation.")
+@register(
+    "alert-description-missing-rule",
+    R,
+    "warning",
+    "Alerts have a 'description' annotation. Warning: notifications read worse; the alert fires and routes.",
+)
 def alert_description_missing_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
         present, val = _annotation(e, "description")
@@ -318,8 +353,8 @@ def alert_description_missing_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
 @register(
     "alert-summary-templating",
     R,
-    "error",
-    "The 'summary' annotation is static (no {{ ... }}), so notifications group and read the same.",
+    "warning",
+    "The 'summary' annotation is static (no {{ ... }}), so notifications group and read the same. Warning: style.",
 )
 def alert_summary_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
     for e in ctx.alerts:
@@ -367,8 +402,8 @@ def alert_description_templating(ctx: RuleFileCtx) -> Iterator[Hit]:
     "alert-name-unique-rule",
     R,
     "error",
-    "No two alerting rules in a file share the same name and labels (their alerts would be "
-    "indistinguishable). The same name with different severities is fine.",
+    "No two alerting rules in a file share the same name and labels; the same name with different severities "
+    "is fine. Error: Alertmanager sees one alert, so one rule's firing hides the other's.",
 )
 def alert_name_unique_rule(ctx: RuleFileCtx) -> Iterator[Hit]:
     seen: dict[tuple, RuleEntry] = {}

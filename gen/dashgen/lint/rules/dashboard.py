@@ -16,7 +16,7 @@ from ..registry import Hit, register
     D,
     "error",
     "The dashboard is a JSON object and panels, rows, templating.list, targets and gridPos have "
-    "the JSON types Grafana expects; panels have a type.",
+    "the JSON types Grafana expects; panels have a type. Error: Grafana ignores or rejects the rest.",
 )
 def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     m = ctx.model
@@ -69,7 +69,7 @@ def dashboard_json_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "dashboard-title-rule",
     D,
     "error",
-    "The dashboard has a non-empty title of at most 5000 characters (Grafana rejects others).",
+    "The dashboard has a non-empty title of at most 5000 characters. Error: Grafana refuses to save others.",
 )
 def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     title = ctx.model.get("title")
@@ -85,7 +85,8 @@ def dashboard_title_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     "dashboard-uid-rule",
     D,
     "error",
-    "The dashboard has a stable uid Grafana accepts: present, at most 40 characters, only [a-zA-Z0-9_-].",
+    "The dashboard's uid is one Grafana accepts: at most 40 characters, only [a-zA-Z0-9_-]. Error: Grafana "
+    "rejects others. A missing uid is a warning: build derives one from the path, an import makes a random one.",
 )
 def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     uid = ctx.model.get("uid")
@@ -94,6 +95,7 @@ def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             None,
             "the dashboard has no uid, so Grafana generates a random one and links break on every import",
             "set a stable uid (e.g. derived from the file name, as kubernetes-mixin does with md5)",
+            severity="warning",
         )
         return
     if not isinstance(uid, str):
@@ -119,7 +121,8 @@ def dashboard_uid_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     D,
     "error",
     "The dashboard fits a ConfigMap: error above 1 MiB (Kubernetes' limit), warning above 262144 bytes "
-    "(client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine).",
+    "(client-side kubectl apply's last-applied annotation; server-side apply, used by Flux, is fine). "
+    "Error: Kubernetes rejects the ConfigMap.",
 )
 def dashboard_configmap_size_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     size, whole = ctx.configmap_bytes, ctx.configmap_object_bytes

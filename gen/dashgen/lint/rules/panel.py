@@ -23,7 +23,7 @@ from ..registry import Hit, register
     D,
     "error",
     "No AngularJS panel types (graph, singlestat, table-old, grafana-piechart-panel, grafana-worldmap-panel, "
-    "...): Grafana 11 disables Angular and Grafana 12 removed it. The fix names the replacement.",
+    "...). Error: Grafana 11 disables Angular and Grafana 12 removed it; the fix names the replacement.",
 )
 def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     schema = schema_version(ctx.model)
@@ -50,9 +50,11 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 @register(
     "panel-datasource-rule",
     D,
-    "error",
+    "warning",
     "Prometheus panels use a datasource variable (${datasource}); -- Grafana --, -- Mixed -- (each target "
-    "is checked) and -- Dashboard -- are fine, non-Prometheus panels are not checked.",
+    "is checked) and -- Dashboard -- are fine, non-Prometheus panels are not checked. Warning: a fixed or "
+    "default datasource works. An import placeholder (${DS_PROMETHEUS}) is an error: provisioning does not "
+    "replace it, so Grafana finds no such datasource.",
 )
 def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     fix = "use the datasource variable, e.g. datasource: {type: prometheus, uid: '${datasource}'}"
@@ -64,7 +66,7 @@ def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                     tds = ctx.resolve(t.get("datasource"))
                     bad = _bad_ds(tds)
                     if bad:
-                        yield hit(p, f"target {label} of the mixed panel {bad}", fix, target=label)
+                        yield hit(p, f"target {label} of the mixed panel {bad}", fix, label, _severity(tds))
             continue
         if ds.kind == "variable":
             if not ds.is_ds_var and (targets or ds.is_prometheus):
@@ -84,12 +86,20 @@ def panel_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             continue
         bad = _bad_ds(ds)
         if bad:
-            yield hit(p, f"the panel {bad}", fix)
+            yield hit(p, f"the panel {bad}", fix, severity=_severity(ds))
+
+
+def _severity(ds: Any) -> str | None:
+    """An import placeholder breaks a provisioned dashboard (nothing replaces it): an error."""
+    return "error" if ds.kind == "input" else None
 
 
 def _bad_ds(ds: Any) -> str | None:
     if ds.kind == "input":
-        return f"uses the import placeholder '{ds.display}', which becomes a fixed uid on import"
+        return (
+            f"uses the import placeholder '{ds.display}', which only an import replaces: provisioned from a file "
+            "or a ConfigMap, Grafana finds no such datasource"
+        )
     if ds.kind == "fixed":
         return f"uses the fixed datasource '{ds.display}'"
     if ds.kind == "variable" and not ds.is_ds_var:
@@ -102,8 +112,9 @@ def _bad_ds(ds: Any) -> str | None:
 @register(
     "panel-title-description-rule",
     D,
-    "error",
-    "Data panels have a title and a description (the (i) tooltip tells readers what they look at).",
+    "warning",
+    "Data panels have a title and a description (the (i) tooltip tells readers what they look at). "
+    "Warning: house style.",
 )
 def panel_title_description_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p in ctx.panels:
@@ -133,9 +144,10 @@ def _unit_ok(unit: str) -> bool:
 @register(
     "panel-units-rule",
     D,
-    "error",
+    "warning",
     "stat/gauge/bargauge/timeseries/table (and Angular graph/singlestat) panels set a valid Grafana unit id "
-    "or a custom 'suffix:'/'prefix:'/... unit; panels with value mappings are exempt.",
+    "or a custom 'suffix:'/'prefix:'/... unit; panels with value mappings are exempt. Warning: house style; "
+    "the numbers show without a unit.",
 )
 def panel_units_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p in ctx.panels:
@@ -196,7 +208,12 @@ def _has_mappings(v: Any) -> bool:
     return isinstance(v, (list, dict)) and len(v) > 0
 
 
-@register("panel-no-targets-rule", D, "error", "Data panels have at least one query (target).")
+@register(
+    "panel-no-targets-rule",
+    D,
+    "warning",
+    "Data panels have at least one query (target). Warning: the panel shows 'No data'; nothing else breaks.",
+)
 def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p, _, targets in ctx.data_targets:
         if not targets:
@@ -204,7 +221,11 @@ def panel_no_targets_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 
 
 @register(
-    "panel-id-unique-rule", D, "error", "Panel ids are unique across the dashboard, rows and collapsed rows included."
+    "panel-id-unique-rule",
+    D,
+    "warning",
+    "Panel ids are unique across the dashboard, rows and collapsed rows included. Warning: Grafana renumbers "
+    "duplicates when it loads the dashboard; only a link to a panel id (viewPanel) may open another panel.",
 )
 def panel_id_unique_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     first: dict[int, PanelRef] = {}

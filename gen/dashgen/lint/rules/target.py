@@ -19,7 +19,8 @@ from ..registry import Hit, register
     D,
     "error",
     "Prometheus targets parse as PromQL (promql_parser) after substituting Grafana variables as Grafana "
-    "would; non-Prometheus targets are skipped.",
+    "would; non-Prometheus targets are skipped. Error: the panel shows Prometheus' error instead of data. "
+    "An empty query is a warning: it only adds nothing.",
 )
 def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p, t, label, a in ctx.prom_queries:
@@ -32,7 +33,7 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                 continue
             if t.get("hide") is True:
                 continue
-            yield hit(p, "the query is empty", "write a query or remove the empty target", label)
+            yield hit(p, "the query is empty", "write a query or remove the empty target", label, severity="warning")
             continue
         if not a.ok:
             fix = "fix the PromQL syntax"
@@ -44,8 +45,9 @@ def target_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 @register(
     "target-rate-interval-rule",
     D,
-    "error",
-    "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes.",
+    "warning",
+    "rate() and irate() use [$__rate_interval] as their range, so short ranges never miss scrapes. "
+    "Warning: house style; a fixed range works.",
 )
 def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p, label, expr, _ in ctx.analyses:
@@ -154,9 +156,10 @@ def _counter_ok(s: Selector) -> bool:
 @register(
     "target-counter-agg-rule",
     D,
-    "error",
+    "warning",
     "Counters (*_total) are wrapped in rate()/irate()/increase() (also accepted: resets, changes, "
-    "*_over_time presence/count, absent, timestamp, count/group), never shown raw.",
+    "*_over_time presence/count, absent, timestamp, count/group), never shown raw. Warning: a raw counter "
+    "is real data, rarely what the reader wants.",
 )
 def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p, label, expr, _ in ctx.analyses:
@@ -175,13 +178,14 @@ def target_counter_agg_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     D,
     "error",
     "Queries do not use metric names known not to exist (invented flux_*_condition names, gotk metrics "
-    "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names).",
+    "removed in Flux 2.5, kube-state-metrics v1 resource limit/request names). Error: a name no exporter "
+    "ever had gives no data. A name removed in a release is a warning: older exporters still have it.",
 )
 def target_unknown_metric_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for p, label, expr, _ in ctx.analyses:
         for name in _unknown_metrics(expr):
             info = UNKNOWN_METRICS[name]
-            yield hit(p, f"queries '{name}', which {info.why}", info.fix, label)
+            yield hit(p, f"queries '{name}', which {info.why}", info.fix, label, severity=info.severity)
 
 
 @lru_cache(maxsize=8192)

@@ -31,9 +31,10 @@ def _prom_ds_vars(ctx: DashboardCtx) -> list[str]:
 @register(
     "template-datasource-rule",
     D,
-    "error",
+    "warning",
     "A dashboard with Prometheus queries has a Prometheus datasource variable named 'datasource' "
-    "(or '<type>_datasource' when there are several); dashboards without Prometheus queries are not checked.",
+    "(or '<type>_datasource' when there are several); dashboards without Prometheus queries are not checked. "
+    "Warning: house style (dashboard-linter's naming); any name works.",
 )
 def template_datasource_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     if not ctx.prom_targets:
@@ -142,6 +143,7 @@ _LABEL_VALUES = r"(?s)^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*
 _METRICS = r"(?s)^metrics\((.+)\)\s*$"
 _QUERY_RESULT = r"(?s)^query_result\((.+)\)\s*$"
 _FUNC_NAMES = ("label_names", "label_values", "metrics", "query_result")
+_OTHER_LANGUAGE = r"(?i)\s*(?:SHOW|SELECT)\s"  # InfluxQL or SQL, never PromQL
 
 
 def _var_query_problem(q: str) -> str | None:
@@ -199,7 +201,7 @@ def _var_query_problem(q: str) -> str | None:
     D,
     "error",
     "Prometheus query variables use label_names()/label_values()/metrics()/query_result() or a series "
-    "selector, with valid PromQL inside.",
+    "selector, with valid PromQL inside. Error: Grafana cannot run the query, so the variable has no values.",
 )
 def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for v in ctx.variables:
@@ -211,6 +213,8 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
         ds = ctx.resolve(v.get("datasource"))
         if not ctx.ds_is_prometheus(ds):
             continue
+        if ds.kind == "none" and re.match(_OTHER_LANGUAGE, q):
+            continue  # the default datasource is unknown; this is InfluxQL or SQL (heapster's dashboards)
         problem = _var_query_problem(q)
         if problem:
             yield hit(
@@ -223,8 +227,9 @@ def template_label_promql_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 @register(
     "template-on-time-change-reload-rule",
     D,
-    "error",
-    "Query variables refresh on time range change (refresh: 2), so their values match the time range.",
+    "warning",
+    "Query variables refresh on time range change (refresh: 2), so their values match the time range. "
+    "Warning: house style; values refreshed on load work.",
 )
 def template_on_time_change_reload_rule(ctx: DashboardCtx) -> Iterator[Hit]:
     for v in ctx.variables:
@@ -302,7 +307,10 @@ _TARGET_FIELDS = tuple((f, f"target {f}") for f in ("expr", "query", "rawSql", "
     "error",
     "Every $var/${var}/[[var]] in queries, titles, datasources, links and variable queries is a "
     "templating variable or a Grafana built-in ($__rate_interval, $__range, $__from...); SQL/InfluxQL "
-    "macros only count in non-Prometheus targets.",
+    "macros only count in non-Prometheus targets. Error: Grafana sends the reference as it is, so the query "
+    "fails or matches nothing. In a link or a custom variable's values it is a warning: the link still opens, "
+    "and a value such as InfluxDB's $tag_host alias is meant as written. The query text of an InfluxDB "
+    "target in builder mode (rawQuery false) is not checked: Grafana builds the query from the builder.",
 )
 def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
     # Most strings have no variable at all: check for "$"/"[[" before anything else.
@@ -317,25 +325,29 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
         extra: frozenset[str] | set[str] = frozenset(),
         target: str | None = None,
         any_dunder: bool = False,
+        severity: str | None = None,
     ) -> None:
         if isinstance(val, str) and ("$" in val or "[[" in val):
             names = sc.undefined(val, extra, any_dunder)
             if names:
-                emit(p, where, names, target)
+                emit(p, where, names, target, severity)
 
-    def emit(p: PanelRef | None, where: str, names: list[str], target: str | None = None) -> None:
+    def emit(
+        p: PanelRef | None, where: str, names: list[str], target: str | None = None, severity: str | None = None
+    ) -> None:
         for n in names:
             key = (p.path if p else None, target, n)
             if key in seen:
                 continue
             seen.add(key)
-            hits.append(hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target=target))
+            hits.append(hit(p, f"{where} references undefined variable '${n}'", sc.fix(n), target, severity))
 
     for where, val in _link_urls(ctx.model.get("links")):
-        check(None, f"dashboard {where}", val, LINK_VARIABLES)
+        check(None, f"dashboard {where}", val, LINK_VARIABLES, severity="warning")
     for v in ctx.variables:
         label = f"variable '{v.get('name')}'"
-        check(None, f"{label} query", variable_query(v), VARIABLE_QUERY_VARIABLES)
+        values_as_written = "warning" if v.get("type") == "custom" else None
+        check(None, f"{label} query", variable_query(v), VARIABLE_QUERY_VARIABLES, severity=values_as_written)
         check(None, f"{label} datasource", _ds_uid(v.get("datasource")))
     for i, ann in enumerate(as_list(as_dict(ctx.model.get("annotations")).get("list"))):
         if not isinstance(ann, dict):
@@ -370,7 +382,7 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
         if links:
             link_extra = extra | LINK_VARIABLES
             for where, val in _link_urls(links):
-                check(p, f"panel {where}", val, link_extra)
+                check(p, f"panel {where}", val, link_extra, severity="warning")
         fc = pan.get("fieldConfig")
         if isinstance(fc, dict):
             defaults, overrides = fc.get("defaults"), fc.get("overrides")
@@ -383,13 +395,14 @@ def template_undefined_variable_rule(ctx: DashboardCtx) -> list[Hit]:
             for links in data_links:
                 if links:
                     for _, val in _link_urls(links):
-                        check(p, "data link", val, extra | LINK_VARIABLES)
+                        check(p, "data link", val, extra | LINK_VARIABLES, severity="warning")
         if not p.is_data:
             continue
         for t, label, prom in data_targets[id(p)]:
             t_extra = extra if prom else extra | NON_PROM_MACROS
+            influx_builder = not prom and t.get("rawQuery") is False and "select" in t
             for field, where in _TARGET_FIELDS:
-                if field not in t:  # most targets have only a few of these fields
+                if field not in t or (influx_builder and field == "query"):  # most targets have only a few
                     continue
                 val = t[field]
                 if isinstance(val, str) and ("$" in val or "[[" in val):
