@@ -77,6 +77,7 @@ class Resources:
     datasources: list[Datasource] = field(default_factory=list)
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, message): what loading changed
 
     def rule_groups_by_source(self) -> dict[str, list[RuleGroup]]:
         """The rule groups of each source file, files in a stable order, groups as written."""
