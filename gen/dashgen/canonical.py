@@ -91,7 +91,7 @@ class Canonical:
 
     model: dict[str, Any]
     migrated: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old type, new type) -> panels
-    elided: int = 0  # default values dropped (rule 6)
+    elided: Counter[str] = field(default_factory=Counter)  # "panel.links" -> default values dropped (rule 6)
 
     def migration_summary(self) -> str:
         """``12 panels (graph → timeseries ×9, singlestat → stat ×3)``, or "" when none was converted."""
@@ -321,7 +321,7 @@ def _datasource_refs(model: dict[str, Any], panels: list[dict[str, Any]], known:
                 holder["datasource"] = ds.ref()
 
 
-def _elide_defaults(model: dict[str, Any], panels: list[dict[str, Any]]) -> int:
+def _elide_defaults(model: dict[str, Any], panels: list[dict[str, Any]]) -> Counter[str]:
     places: list[tuple[str, Any]] = [("panel", p) for p in panels]
     for panel in panels:
         for target in as_list(panel.get("targets")):
@@ -331,14 +331,14 @@ def _elide_defaults(model: dict[str, Any], panels: list[dict[str, Any]]) -> int:
                     places.append(("query", target))
     places += [("variable", v) for v in templating_list(model)]
     places.append(("timepicker", model.get("timepicker")))
-    elided = 0
+    elided: Counter[str] = Counter()
     for place, holder in places:
         if not isinstance(holder, dict):
             continue
         for key, default in _DEFAULTS_BY_PLACE[place]:
             if key in holder and _same(holder[key], default):
                 del holder[key]
-                elided += 1
+                elided[f"{place}.{key}"] += 1
     return elided
 
 
