@@ -22,13 +22,14 @@ PACKAGE = Path(dashgen.__file__).parent
 LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise", "extrajson"},  # neutral: nothing of dashgen
+        {"lock", "usercode"},  # one build at a time per output directory; guards around the sources' code
         {"values", "writer", "promtool", "credentials"},
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
         {"canonical"},  # the one canonical form of a dashboard
         {"lint"},
         {"config"},
-        {"sources", "checks", "render"},  # the stages of build, independent of each other
+        {"sources", "checks", "render", "environments"},  # the stages of build, independent of each other
         {"build", "fmt"},  # fmt: dashboard files in the canonical form
         {"verify", "grafana"},
         {"preview", "pycode"},
@@ -37,7 +38,7 @@ LAYERS: dict[str, list[set[str]]] = {
     ],
     "dashboard": [
         {"__init__", "walk", "document"},
-        {"variables"},
+        {"variables", "angular"},
         {"datasources", "promql"},
         {"view"},
     ],
@@ -54,10 +55,9 @@ LAYERS: dict[str, list[set[str]]] = {
         {"__init__"},
     ],
     "migrate": [
-        {"walk", "errors"},
+        {"numbers", "errors"},
         {"datasources", "grid", "mappings"},
         {"schema"},
-        {"angular"},
         {"panels"},
         {"engine"},
         {"__init__"},
@@ -86,6 +86,7 @@ LAYERS: dict[str, list[set[str]]] = {
     "render": [
         {"dashboards", "grafana", "monitoring"},
         {"kubernetes"},
+        {"operator"},  # grafana-operator objects, beside the ConfigMaps
         {"__init__"},
     ],
     "verify": [
@@ -96,7 +97,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"__init__"},
     ],
     "grafana": [
-        {"__init__", "client"},
+        {"__init__", "client", "secrets"},
         {"targets", "health", "live", "select"},
         {"plan"},
         {"apply"},

@@ -30,7 +30,7 @@ from .names import (
     is_uid,
     prometheus_rule_name,
 )
-from .resources import Dashboard, Resources
+from .resources import Dashboard, Folder, Resources
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,15 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     """Structural problems of the loaded resources and the config."""
     problems: list[Problem] = []
     problems += _check_config(config)
+    problems += [
+        Problem(
+            "warning",
+            path,
+            f"not a source, so not built (dashgen reads *.py and *.json here); move it out of {config.sources}/ "
+            f"or list it under sources_ignore in {config.file}",
+        )
+        for path in resources.not_sources
+    ]
     problems += _check_dashboards(resources.dashboards)
     problems += _check_folders(resources, config)
     problems += _check_datasources(resources)
@@ -54,6 +63,23 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     problems += check_rule_groups(resources)
     problems += _check_alertmanager(config)
     return problems
+
+
+def check_sidecar_folders(resources: Resources, config: Config) -> list[Problem]:
+    """What build refuses and push accepts: nested folders rendered for the sidecar
+    (Grafana's file provisioning makes one level of folders)."""
+    if "sidecar" not in config.output.kinds:
+        return []
+    return [
+        Problem(
+            "error",
+            config.file,
+            f"key 'folders.{folder.key}.parent_uid': the sidecar cannot nest folders; render nested folders "
+            "with output.kinds: [operator], or push them (dashgen push)",
+        )
+        for folder in resources.folders
+        if folder.parent_uid
+    ]
 
 
 def check_configmap_size(name: str, source: str, data_bytes: int, object_bytes: int) -> list[Problem]:
@@ -185,6 +211,26 @@ def _check_folders(resources: Resources, config: Config) -> list[Problem]:
             problems.append(
                 Problem("error", config.file, f"directories {', '.join(sorted(keys))} share folder uid '{uid}'")
             )
+    return problems + _check_nesting(resources.folders, config)
+
+
+def _check_nesting(folders: list[Folder], config: Config) -> list[Problem]:
+    """``folders.<dir>.parent_uid``: a valid uid, and no folder inside itself through dashgen's folders."""
+    problems = []
+    parents = {f.uid: f.parent_uid for f in folders}
+    for f in folders:
+        if not f.parent_uid:
+            continue
+        key = f"folders.{f.key}.parent_uid"
+        if not is_uid(f.parent_uid) or f.parent_uid.lower() == "general":
+            problems.append(Problem("error", config.file, f"key '{key}': {f.parent_uid!r} is not a folder uid"))
+            continue
+        seen, uid = [f.uid], f.parent_uid
+        while uid in parents and uid not in seen:
+            seen.append(uid)
+            uid = parents[uid]
+        if uid in seen:
+            problems.append(Problem("error", config.file, f"key '{key}': folder '{f.uid}' would be inside itself"))
     return problems
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from . import redact
 from .errors import DashgenError
-from .names import ENV_NAME_RE, did_you_mean
+from .names import ENV_NAME_RE, did_you_mean, is_dns_subdomain, is_label_value, is_qualified_name
 
 if typing.TYPE_CHECKING:
     from .lint import LintSettings
@@ -31,6 +32,7 @@ class FolderSpec:
 
     title: str
     uid: str | None = None
+    parent_uid: str | None = None  # nest it in this Grafana folder (another folder's uid)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,84 @@ class Alertmanager:
 
 
 @dataclass(frozen=True)
+class LabelRequirement:
+    """One requirement of a Kubernetes label selector (``matchExpressions`` item)."""
+
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """A Kubernetes label selector, written as in Kubernetes (``matchLabels``, ``matchExpressions``)."""
+
+    match_labels: dict[str, str] = field(default_factory=dict, metadata={"key": "matchLabels"})
+    match_expressions: list[LabelRequirement] = field(default_factory=list, metadata={"key": "matchExpressions"})
+
+    def to_kubernetes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.match_labels:
+            out["matchLabels"] = dict(self.match_labels)
+        if self.match_expressions:
+            out["matchExpressions"] = [
+                {"key": r.key, "operator": r.operator, **({"values": list(r.values)} if r.values else {})}
+                for r in self.match_expressions
+            ]
+        return out
+
+
+@dataclass(frozen=True)
+class OperatorOutput:
+    """grafana-operator (grafana.integreatly.org/v1beta1) objects: which Grafanas take them, how often."""
+
+    instance_selector: LabelSelector | None = None  # required when the operator kind is rendered
+    resync_period: str | None = None  # a Go duration; the operator's default is 10m
+    allow_cross_namespace_import: bool = False
+    # The Secret (in the namespace) whose keys are the ${VAR} names of datasources' secureJsonData.
+    datasource_secret: str = "grafana-datasource-secrets"
+
+
+OutputKind = Literal["sidecar", "operator"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where ``dashgen build`` writes, and the Kubernetes objects Grafana takes dashboards from:
+    ConfigMaps for the sidecar, grafana-operator objects, or both. A string is the path."""
+
+    path: str = "provisioning"
+    kinds: list[OutputKind] = field(default_factory=lambda: ["sidecar"])
+    operator: OperatorOutput = field(default_factory=OperatorOutput)
+
+
+@dataclass(frozen=True)
+class FolderFilter:
+    """Which first-level source directories (folders) an environment ships."""
+
+    include: list[str] | None = None  # None: all
+    exclude: list[str] = field(default_factory=list)
+
+    def ships(self, directory: str) -> bool:
+        """Dashboards at the top (General, ``""``) always ship."""
+        if not directory:
+            return True
+        return (self.include is None or directory in self.include) and directory not in self.exclude
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One cluster (or Grafana): ``values`` deep-merge over the top-level ``values``, and so
+    do ``alertmanager`` and ``output`` over theirs; ``namespace`` replaces, ``folders`` filters."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    namespace: str | None = None
+    folders: FolderFilter = field(default_factory=FolderFilter)
+    alertmanager: dict[str, Any] | None = None  # read as alertmanager: once merged
+    output: dict[str, Any] | None = None  # read as output: once merged (kinds, operator)
+
+
+@dataclass(frozen=True)
 class GrafanaTarget:
     """A Grafana instance (and org) that ``dashgen push``/``diff`` talk to by name.
 
@@ -133,6 +213,7 @@ class GrafanaTarget:
     password_env: str = "GRAFANA_PASSWORD"
     ca_cert: str | None = None
     insecure: bool = False
+    environment: str | None = None  # the environment pushed to this Grafana
 
 
 @dataclass(frozen=True)
@@ -173,7 +254,9 @@ class Config:
     """The whole of ``dashgen.yaml``."""
 
     sources: str = "dashboards"
-    output: str = "provisioning"
+    sources_timeout: float = 60.0  # seconds each source file may take to load
+    sources_ignore: list[str] = field(default_factory=list)  # glob patterns of files that are not sources
+    output: Output = field(default_factory=Output)
     namespace: str = "monitoring"
     labels: dict[str, str] = field(default_factory=dict)
     folders: dict[str, FolderSpec] = field(default_factory=dict)
@@ -186,11 +269,19 @@ class Config:
     lint: Lint = field(default_factory=Lint)
     push: Push = field(default_factory=Push)
     targets: dict[str, GrafanaTarget] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
 
     # Set by load(), not by the file: the directory paths are relative to, and the file's
     # path as given (messages name it), "dashgen.yaml" when there is no file.
     root: Path = field(default=Path("."), metadata={"internal": True})
     file: str = field(default=CONFIG_FILE, metadata={"internal": True})
+    # Set by environments.resolve(): the environment this config is for, and the mapping it was read from.
+    environment: str | None = field(default=None, metadata={"internal": True})
+    mapping: dict[str, Any] = field(default_factory=dict, metadata={"internal": True}, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.output, str):  # Config(output="dir"), as in the file
+            object.__setattr__(self, "output", Output(path=self.output))
 
     @property
     def sources_dir(self) -> Path:
@@ -198,7 +289,7 @@ class Config:
 
     @property
     def output_dir(self) -> Path:
-        return self.root / self.output
+        return self.root / self.output.path
 
     def lint_settings(self) -> LintSettings:
         """The ``lint:`` section as the lint engine's settings; ``ValueError`` names an unknown rule."""
@@ -213,6 +304,18 @@ class Config:
             return LintSettings(rules=lint.rules, exclusions=exclusions, strict=lint.strict)
         except ValueError as exc:
             raise ValueError(f"lint.{exc}") from None
+
+    def for_environment(self, name: str) -> Config:
+        """This config as environment ``name`` has it: values, alertmanager and output merged,
+        namespace replaced, output written to ``<output.path>/<name>``."""
+        env = self.environments.get(name)
+        if env is None:
+            known = ", ".join(sorted(self.environments)) or "none defined"
+            raise DashgenError(f"no environment '{name}' (environments: {known})", path=self.file)
+        try:
+            return _environment_config(self, name, env)
+        except ValueError as exc:  # validated on load; only a Config built by hand gets here
+            raise DashgenError(str(exc), path=self.file) from None
 
     def folder(self, directory: str) -> FolderSpec:
         """The folder for a first-level source directory, with the default title."""
@@ -262,8 +365,66 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
 def from_mapping(data: Any) -> Config:
     """Build a Config from parsed YAML; ``ValueError`` names the offending key."""
     config = _convert(Config, data, "")
+    if not 0 < config.sources_timeout <= 86400:
+        raise ValueError(
+            f"key 'sources_timeout': expected seconds, more than 0 and at most 86400, got {config.sources_timeout:g}"
+        )
     _validate_push(config)
+    config = dataclasses.replace(config, mapping=data if isinstance(data, dict) else {})
+    if not config.environments:
+        _validate_output(config.output, "output")
+    for name, env in config.environments.items():
+        _environment_config(config, name, env)
+    for name, target in config.targets.items():
+        if target.environment is not None and target.environment not in config.environments:
+            known = ", ".join(sorted(config.environments)) or "none defined"
+            raise ValueError(
+                f"key 'targets.{name}.environment': no environment '{target.environment}' (environments: {known})"
+            )
     return config
+
+
+# An environment's tree is <output>/<name>: names must be directory names that cannot be
+# mistaken for what a tree holds at its top.
+ENVIRONMENT_NAME_RE = re.compile(r"\A[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\Z")
+RESERVED_ENVIRONMENT_NAMES = frozenset({"dashboards", "grafana", "kubernetes"})
+
+
+def _environment_config(config: Config, name: str, env: Environment) -> Config:
+    key = f"environments.{name}"
+    if not ENVIRONMENT_NAME_RE.fullmatch(name) or len(name) > 63 or name in RESERVED_ENVIRONMENT_NAMES:
+        raise ValueError(
+            f"key '{key}': environment names are lowercase letters, digits and '-' (they name the "
+            f"directory {config.output.path}/{name}), and none of {', '.join(sorted(RESERVED_ENVIRONMENT_NAMES))}"
+        )
+    alertmanager = config.alertmanager
+    if env.alertmanager is not None:
+        merged = deep_merge(config.mapping.get("alertmanager") or {}, env.alertmanager)
+        alertmanager = _convert(Alertmanager, merged, f"{key}.alertmanager")
+    output = config.output
+    if env.output is not None:
+        if "path" in env.output:
+            raise ValueError(f"key '{key}.output.path': an environment's tree is always {config.output.path}/{name}")
+        top = config.mapping.get("output")
+        merged = deep_merge({"path": top} if isinstance(top, str) else (top or {}), env.output)
+        output = _convert(Output, merged, f"{key}.output")
+    _validate_output(output, f"{key}.output" if env.output is not None else "output")
+    return dataclasses.replace(
+        config,
+        values=deep_merge(config.values, env.values),
+        namespace=env.namespace or config.namespace,
+        alertmanager=alertmanager,
+        output=dataclasses.replace(output, path=f"{output.path}/{name}"),
+        environment=name,
+    )
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for k, v in override.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 MAX_CONCURRENCY = 64
@@ -288,13 +449,13 @@ def _validate_push(config: Config) -> None:
         key = f"targets.{name}"
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
             raise ValueError(f"key '{key}': target names use letters, digits, '.', '_' and '-'")
-        if not re.match(r"^https?://[^/?#]+", target.url):
-            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
-        if "@" in target.url.split("://", 1)[1].split("/", 1)[0]:
+        if redact.has_userinfo(target.url):  # first: however malformed, such a URL is never repeated
             raise ValueError(
                 f"key '{key}.url': must not hold credentials (user:password@); name environment "
                 "variables with 'token_env' or 'user_env'/'password_env' instead"
             )
+        if not re.match(r"^https?://[^/?#]+", target.url):
+            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):
@@ -306,12 +467,52 @@ def _validate_push(config: Config) -> None:
             raise ValueError(f"key '{key}': set either 'ca_cert' or 'insecure', not both")
 
 
+_GO_DURATION_RE = re.compile(r"\A([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+\Z")  # the CRDs' resyncPeriod pattern
+
+
+def _validate_output(output: Output, key: str) -> None:
+    """Value rules of ``output`` (and of each environment's, once merged)."""
+    if not output.kinds:
+        raise ValueError(f"key '{key}.kinds': expected at least one of sidecar, operator")
+    if len(set(output.kinds)) != len(output.kinds):
+        raise ValueError(f"key '{key}.kinds': each kind once")
+    operator = output.operator
+    if "operator" in output.kinds and operator.instance_selector is None:
+        raise ValueError(
+            f"key '{key}.operator.instance_selector': required with kind operator: the labels of the "
+            "Grafana resources that take the dashboards, like {matchLabels: {dashboards: grafana}}"
+        )
+    selector = operator.instance_selector
+    for label, value in selector.match_labels.items() if selector else ():
+        if not is_qualified_name(label) or not is_label_value(value):
+            raise ValueError(f"key '{key}.operator.instance_selector.matchLabels.{label}': not a Kubernetes label")
+    for i, req in enumerate(selector.match_expressions if selector else ()):
+        where = f"key '{key}.operator.instance_selector.matchExpressions[{i}]'"
+        if not is_qualified_name(req.key):
+            raise ValueError(f"{where}: key {req.key!r} is not a Kubernetes label key")
+        if (req.operator in ("In", "NotIn")) != bool(req.values):
+            raise ValueError(
+                f"{where}: {req.operator} takes "
+                + ("a non-empty 'values'" if req.operator in ("In", "NotIn") else "no 'values'")
+            )
+    if operator.resync_period is not None and not _GO_DURATION_RE.fullmatch(operator.resync_period):
+        raise ValueError(
+            f"key '{key}.operator.resync_period': expected a duration like 10m or 1h30m, got {operator.resync_period!r}"
+        )
+    if not is_dns_subdomain(operator.datasource_secret):
+        raise ValueError(
+            f"key '{key}.operator.datasource_secret': {operator.datasource_secret!r} is not a Kubernetes Secret name"
+        )
+
+
 def _convert(tp: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     where = f"key '{key}'" if key else "the top level"
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if tp is FolderSpec and isinstance(value, str):
             return FolderSpec(title=value)
+        if tp is Output and isinstance(value, str):
+            return Output(path=value)
         if tp is SecretRef and not isinstance(value, dict):
             # Never echo the value: it may be the very secret that must not be in the repository.
             raise ValueError(

@@ -195,7 +195,7 @@ def _files(config: Config, paths: Iterable[str]) -> Iterator[tuple[Path, bool]]:
         root = config.sources_dir
         if not root.is_dir():
             raise DashgenError(f"sources directory not found (set 'sources' in {config.file})", path=str(root))
-        for path in discover(root):
+        for path in discover(root, config.sources_ignore):
             if path.suffix == ".json":
                 yield path, True
         return

@@ -17,6 +17,7 @@ class Folder:
     key: str  # first-level source directory ("" = General, the root)
     title: str
     uid: str
+    parent_uid: str = ""  # a nested folder's parent ("": at the top)
 
 
 GENERAL = Folder(key="", title="General", uid="")
@@ -78,6 +79,13 @@ class Resources:
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, message): what loading changed
+    # Files under the sources directory that are not sources (nor ignored): never built.
+    not_sources: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        """Whether the sources define anything at all."""
+        return bool(self.dashboards or self.datasources or self.rule_groups or self.manifests)
 
     def rule_groups_by_source(self) -> dict[str, list[RuleGroup]]:
         """The rule groups of each source file, files in a stable order, groups as written."""

@@ -17,6 +17,7 @@ from typing import Any
 from .. import redact
 from ..errors import DashgenError, DashgenErrors
 from ..names import ENV_REF_RE
+from . import secrets
 from .client import ApiError, Grafana
 from .plan import Action, Plan
 
@@ -97,7 +98,9 @@ def run(
             report(Outcome(a, "skipped"))
     failed_folders: dict[str, str] = {}
     phases: list[tuple[list[Action], Callable[[Action], None]]] = [
-        ([a for a in plan.of("create", "update") if a.kind == "folder"], lambda a: _folder(grafana, a)),
+        (level, lambda a: _folder(grafana, a)) for level in _folder_levels(plan)
+    ]
+    phases += [
         (
             [a for a in plan.of("create", "update") if a.kind == "datasource"],
             lambda a: _datasource(grafana, a, secrets.get(a.title, {})),
@@ -108,6 +111,18 @@ def run(
     for actions, do in phases:
         jobs = {}
         for a in actions:
+            parent = (a.payload or {}).get("parent_uid") if a.kind == "folder" else None
+            if parent and parent in failed_folders:
+                report(
+                    Outcome(
+                        a,
+                        "failed",
+                        error="not sent: its parent folder could not be created",
+                        hint=failed_folders[parent],
+                    )
+                )
+                failed_folders[a.uid] = failed_folders[parent]
+                continue
             if a.kind == "dashboard" and a.op != "delete" and a.folder_uid in failed_folders:
                 report(
                     Outcome(
@@ -141,26 +156,46 @@ def _error_text(exc: ApiError) -> str:
     return f"{exc.status} {exc.grafana_message}" if exc.status else exc.grafana_message
 
 
+def _folder_levels(plan: Plan) -> list[list[Action]]:
+    """The folders to write, parents before the folders nested in them (each level runs concurrently)."""
+    todo = [a for a in plan.of("create", "update") if a.kind == "folder"]
+    uids = {a.uid for a in todo}
+    levels: list[list[Action]] = []
+    done: set[str] = set()
+    while todo:
+        level = [a for a in todo if a.payload.get("parent_uid") not in uids - done]
+        if not level:  # a cycle (checks refuse them): write the rest together
+            level = todo
+        levels.append(level)
+        done |= {a.uid for a in level}
+        todo = [a for a in todo if a not in level]
+    return levels
+
+
 def _folder(grafana: Grafana, a: Action) -> None:
-    uid, title = a.payload["uid"], a.payload["title"]
-    if a.op == "update":
+    uid, title, parent = a.payload["uid"], a.payload["title"], a.payload.get("parent_uid") or ""
+    if a.op == "create":
+        try:
+            grafana.call(
+                f"create folder {uid}",
+                lambda api: api.folder.create_folder(title, uid=uid, parent_uid=parent or None),
+                write=True,
+            )
+            return
+        except ApiError as exc:
+            if exc.status != 412:
+                raise
+        # The uid exists: created by an earlier attempt whose answer was lost, or concurrently.
+        have = grafana.call(f"read folder {uid}", lambda api: api.folder.get_folder(uid))
+        have = have if isinstance(have, dict) else {}
+    else:
+        have = {"title": (a.current or {}).get("title"), "parentUid": (a.current or {}).get("parentUid", "")}
+    if have.get("title") != title:
         grafana.call(
             f"update folder {uid}", lambda api: api.folder.update_folder(uid, title=title, overwrite=True), write=True
         )
-        return
-    try:
-        grafana.call(f"create folder {uid}", lambda api: api.folder.create_folder(title, uid=uid), write=True)
-    except ApiError as exc:
-        if exc.status != 412:
-            raise
-        # The uid exists: created by an earlier attempt whose answer was lost, or concurrently.
-        have = grafana.call(f"read folder {uid}", lambda api: api.folder.get_folder(uid))
-        if isinstance(have, dict) and have.get("title") != title:
-            grafana.call(
-                f"update folder {uid}",
-                lambda api: api.folder.update_folder(uid, title=title, overwrite=True),
-                write=True,
-            )
+    if (have.get("parentUid") or "") != parent:  # PUT cannot move a folder: POST /api/folders/:uid/move
+        grafana.call(f"move folder {uid}", lambda api: api.folder.move_folder(uid, parent), write=True)
 
 
 def _datasource(grafana: Grafana, a: Action, secure: dict[str, str]) -> None:
@@ -169,6 +204,8 @@ def _datasource(grafana: Grafana, a: Action, secure: dict[str, str]) -> None:
     body.pop("secureJsonData", None)
     if secure:
         body["secureJsonData"] = secure
+        # the hashes of what is sent, so the next plan sees a changed value (secrets.py)
+        body["jsonData"] = {**(body.get("jsonData") or {}), secrets.RECORD_KEY: secrets.record(secure)}
     if a.op == "update":
         grafana.call(
             f"update datasource {a.uid}", lambda api: api.datasource.update_datasource_by_uid(a.uid, body), write=True

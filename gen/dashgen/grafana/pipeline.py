@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .. import http, redact
 from ..build import load_checked
 from ..config import Config
-from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
+from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors, in_environment
 from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter
@@ -32,9 +32,11 @@ class Options:
     dry_run: bool = False
     prune: bool = False
     adopt: bool = False  # take over dashboards with a source's uid that lack the ownership tag
+    force_secrets: bool = False  # rewrite every datasource secret, whatever the record says
     concurrency: int | None = None
     verbose: bool = False
     output: str = "text"
+    environment: str | None = None  # --env: the environment of dashgen.yaml to push
 
 
 def run(config: Config, options: Options, env: Mapping[str, str] | None = None) -> int:
@@ -43,9 +45,9 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     if not 1 <= concurrency <= 64:
         raise DashgenError(f"--concurrency must be between 1 and 64, got {concurrency}")
     connections = targets.resolve(config, options.flags, env)
+    environments = [_environment(c, config, options.environment) for c in connections]
     started = time.perf_counter()
-    resources, warnings = load_checked(config)
-    selected = select(resources, options.selection, config, prune=options.prune)
+    selections: dict[str | None, tuple[Config, Selected]] = {}
     reporter = Reporter(
         options.command,
         output=options.output,
@@ -54,21 +56,50 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
         prune=options.prune,
         marker=config.push.marker_tag,
     )
+    for name in dict.fromkeys(environments):  # sources loaded once per environment
+        env_config = config if name is None else config.for_environment(name)
+        with in_environment(name):
+            resources, warnings = load_checked(env_config)
+        selections[name] = env_config, select(resources, options.selection, env_config, prune=options.prune)
+        for warning in warnings:
+            reporter.warning(str(warning) if name is None else f"{name}: {warning}")
     reporter.load_seconds = time.perf_counter() - started
-    for warning in warnings:
-        reporter.warning(str(warning))
     if any(c.verify is False for c in connections):
         reporter.warning("TLS certificate verification is off (--insecure): use it only against a test Grafana")
         http.quiet_insecure_warnings()
     results = []
-    for connection in connections:
-        results.append(_run_target(connection, selected, config, options, concurrency, env, reporter))
+    for connection, name in zip(connections, environments):
+        env_config, selected = selections[name]
+        result = _run_target(connection, selected, env_config, options, concurrency, env, reporter, name)
+        results.append(result)
     reporter.finish(results)
     if any(r.failed for r in results):
         return EXIT_ERROR
     if options.command == "diff" and any(r.differs for r in results):
         return EXIT_DIFFERS
     return EXIT_OK
+
+
+def _environment(connection: Connection, config: Config, chosen: str | None) -> str | None:
+    """The environment pushed to ``connection``: ``--env``, else its target's ``environment``."""
+    target = config.targets.get(connection.name) if connection.name else None
+    own = target.environment if target is not None else None
+    if not config.environments:
+        if chosen:
+            raise DashgenError(f"--env {chosen}: {config.file} defines no environments")
+        return None
+    if chosen and own and chosen != own:
+        raise DashgenError(
+            f"target '{connection.name}' runs environment '{own}' (targets.{connection.name}."
+            f"environment), not '{chosen}'"
+        )
+    if chosen or own:
+        config.for_environment(chosen or own or "")  # an unknown --env is an error here, before any request
+        return chosen or own
+    raise DashgenError(
+        f"{config.file} defines environments ({', '.join(sorted(config.environments))}): "
+        f"name one with --env NAME, or set targets.<name>.environment"
+    )
 
 
 def _run_target(
@@ -79,8 +110,9 @@ def _run_target(
     concurrency: int,
     env: Mapping[str, str],
     reporter: Reporter,
+    environment: str | None = None,
 ) -> TargetResult:
-    result = TargetResult(connection)
+    result = TargetResult(connection, environment)
     grafana = Grafana(connection)
     marker = config.push.marker_tag
     try:
@@ -108,6 +140,8 @@ def _run_target(
                     unique_titles=info.unique_titles,
                     grafana_version=info.version,
                     adopt=options.adopt,
+                    env=env,
+                    force_secrets=options.force_secrets,
                 )
                 clock.lap("plan")
                 reporter.planned(result)

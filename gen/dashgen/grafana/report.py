@@ -63,7 +63,8 @@ class Reporter:
         plan = result.plan
         if self.json or plan is None:
             return
-        _echo(f"{result.connection.label}: Grafana {result.version or '(version hidden)'}")
+        environment = f", environment {result.environment}" if result.environment else ""
+        _echo(f"{result.connection.label}: Grafana {result.version or '(version hidden)'}{environment}")
         for a in plan.actions:
             if a.drift and self.command == "push" and not self.dry_run:
                 self.warning(f"{a.label} was {a.drift}; overwriting it with the sources")
@@ -146,7 +147,7 @@ class Reporter:
             "targets": [self._target_doc(r) for r in results],
             "seconds": {"load": round(self.load_seconds, 4)},
         }
-        _echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+        _echo(json.dumps(redact.scrub_data(doc), indent=2, sort_keys=True, ensure_ascii=False))
 
     def _target_doc(self, r: TargetResult) -> dict[str, Any]:
         outcomes = {id(o.action): o for o in r.outcomes}
@@ -165,6 +166,7 @@ class Reporter:
             actions.append(item)
         return {
             "target": r.connection.name,
+            "environment": r.environment,
             "url": redact.url(r.connection.url),
             "org_id": r.connection.org_id,
             "grafana_version": r.version,

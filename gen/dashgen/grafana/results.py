@@ -12,6 +12,7 @@ from .plan import Plan
 @dataclass
 class TargetResult:
     connection: Connection
+    environment: str | None = None  # the environment of dashgen.yaml pushed to it
     version: str | None = None
     plan: Plan | None = None
     outcomes: list[Outcome] = field(default_factory=list)

@@ -71,10 +71,14 @@ def dashboard_configmap_yaml(d: Dashboard, config: Config, text: str) -> str:
     return dump_configmap(dashboard_configmap(d, config, text))
 
 
-def render_shared(resources: Resources, config: Config) -> dict[str, str]:
-    """The objects that are not dashboard ConfigMaps, and the kustomization of all."""
+def render_shared(
+    resources: Resources, config: Config, *, sidecar: bool = True, also: list[str] | None = None
+) -> dict[str, str]:
+    """The objects that are not dashboard ConfigMaps, and the kustomization of all: with
+    ``sidecar`` the dashboard ConfigMaps and the datasource ConfigMap, and the files ``also``
+    (rendered elsewhere, such as the grafana-operator objects)."""
     files = {}
-    if resources.datasources:
+    if resources.datasources and sidecar:
         from .grafana import datasources_document
 
         sources = sorted({ds.source for ds in resources.datasources})
@@ -95,7 +99,8 @@ def render_shared(resources: Resources, config: Config) -> dict[str, str]:
     am = monitoring.alertmanager_config(config.alertmanager)
     if am is not None:
         files[manifest_path(am)] = dump_yaml(manifest_object(am, CONFIG_SOURCE, config, annotations=NO_SUBSTITUTE))
-    listed = sorted([*files, *(dashboard_configmap_path(d) for d in resources.dashboards)])
+    configmaps = [dashboard_configmap_path(d) for d in resources.dashboards] if sidecar else []
+    listed = sorted([*files, *configmaps, *(also or [])])
     if listed:
         kustomization = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
