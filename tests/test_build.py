@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import grafanalib_dashboard
+from dashgen.canonical import SCHEMA_VERSION
 
 DATASOURCES = """
     datasources = [
@@ -56,7 +57,7 @@ def test_dashboard_json_is_canonical(project):
     assert raw == (json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
     for volatile in ("id", "version", "iteration"):
         assert volatile not in model
-    assert model["schemaVersion"] >= 39
+    assert model["schemaVersion"] == SCHEMA_VERSION
     assert [p["id"] for p in model["panels"]] == [1, 2, 3]
     # grafanalib's nulls and Angular-era keys are gone; refIds are filled in.
     assert "null" not in raw.decode()
@@ -218,7 +219,7 @@ def test_json_dashboards_go_the_same_way(project):
     assert project.run("lint", "--strict", "dashboards/apps/resource.json").code == 0
     model = json.loads((project.root / "provisioning/dashboards/Apps/exported.json").read_text())
     assert "id" not in model and "version" not in model
-    assert model["schemaVersion"] == 41
+    assert model["schemaVersion"] == SCHEMA_VERSION  # the schema steps 41 -> 42 ran; nothing else changed
     assert model["panels"] == exported["panels"]
     assert json.loads((project.root / "provisioning/dashboards/Apps/saved.json").read_text())["title"] == "Saved"
     assert json.loads((project.root / "provisioning/dashboards/Apps/resource.json").read_text())["panels"] == exported["panels"]

@@ -26,10 +26,11 @@ LAYERS: dict[str, list[set[str]]] = {
         {"values", "writer", "promtool", "credentials"},
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
+        {"canonical"},  # the one canonical form of a dashboard
         {"lint"},
         {"config"},
         {"sources", "checks", "render", "environments"},  # the stages of build, independent of each other
-        {"build"},
+        {"build", "fmt"},  # fmt: dashboard files in the canonical form
         {"verify", "grafana"},
         {"preview", "pycode"},
         {"cli"},

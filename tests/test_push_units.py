@@ -8,6 +8,7 @@ import pytest
 
 from dashgen import config as config_module
 from dashgen import http, redact
+from dashgen.canonical import canonical
 from dashgen.credentials import Credentials
 from dashgen.errors import DashgenError
 from dashgen.grafana import client, health, plan, targets
@@ -19,7 +20,9 @@ MARKER = "managed-by:dashgen"
 
 
 def _dash(uid="a", title="A", folder=GENERAL, **extra):
-    return Dashboard({"uid": uid, "title": title, "panels": [], **extra}, folder, f"dashboards/{uid}.py")
+    # Loaded dashboards are in the canonical form: the plan compares them with the live one in it.
+    model = canonical({"uid": uid, "title": title, "panels": [], **extra})
+    return Dashboard(model, folder, f"dashboards/{uid}.py")
 
 
 def _selected(*boards):

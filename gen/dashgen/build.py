@@ -66,6 +66,7 @@ def load_checked(
 
     resources = environments.ship(sources.load(config, progress), config)
     problems = checks.check(resources, config)
+    problems += [checks.Problem("warning", source, message) for source, message in resources.warnings]
     _raise_errors(problems)
     if not lint:
         return resources, [p for p in problems if p.severity == "warning"]

@@ -1085,6 +1085,77 @@ def import_(
         click.echo("(-v lists the fields)")
 
 
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Write nothing; exit 2 if any file is not in the canonical form.")
+@click.option(
+    "--migrate", is_flag=True, help="Also convert AngularJS panels (graph, singlestat...) as Grafana 12 does."
+)
+@OUTPUT_OPTION
+@click.pass_obj
+def fmt(state: _State, paths: tuple[str, ...], check: bool, migrate: bool, output_format: str) -> None:
+    """Rewrite dashboard files in dashgen's canonical form, in the shape they came in.
+
+    \b
+    Without PATHS: the JSON dashboards under the sources (dashboards/). PATHS may be
+    files or directories of Grafana exports, API bodies {dashboard, meta},
+    kind: Dashboard resources and ConfigMaps (or ConfigMapLists) of dashboards.
+
+    \b
+    The canonical form is what `dashgen build` renders: the schema steps up to
+    Grafana 12's schemaVersion, grafana.com ${DS_X} inputs resolved (to the
+    dashboard's datasource variable, else the sources' datasource of that type), no
+    id/version/iteration/gnetId/__requires, no nulls and no default values Grafana
+    reads the same without, panels in Grafana's order, keys sorted. Running it twice
+    changes nothing. A file is written only when it changes, atomically; a file that
+    cannot be formatted is named in one line and left untouched.
+
+    Exit codes: 0 done (--check: all canonical), 1 errors, 2 --check found files to change.
+    """
+    from .fmt import run
+
+    bar = _ProgressBar("formatting", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
+    try:
+        result = run(state.config(), paths, check=check, migrate=migrate, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    changed, errors = result.changed, result.errors
+    if output_format == "json":
+        doc = {
+            "check": check,
+            "migrate": migrate,
+            "files": [f.to_dict() for f in result.files],
+            "changed": len(changed),
+            "unchanged": len(result.files) - len(changed) - len(errors),
+            "errors": len(errors),
+            "skipped": result.skipped,
+        }
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        for f in result.files:
+            if f.error:
+                click.echo(f"error: {f.where}: {_scrub(f.error)}", err=True)
+                continue
+            if f.changed:
+                verb = "would reformat" if check else "formatted"
+                click.echo(f"{verb} {f.path}" + (f" (migrated {f.migrated})" if f.migrated else ""))
+            if f.angular:
+                click.echo(
+                    f"note: {f.path}: {f.angular} AngularJS panel{'s' * (f.angular != 1)} left, which Grafana 12 "
+                    "cannot show: `dashgen fmt --migrate` converts them",
+                    err=True,
+                )
+        unchanged = len(result.files) - len(changed) - len(errors)
+        verb = "would be reformatted" if check else "reformatted"
+        summary = f"{len(changed)} file{'s' * (len(changed) != 1)} {verb}, {unchanged} unchanged"
+        click.echo(summary + (f", {len(errors)} with errors" if errors else ""))
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if check and changed:
+        sys.exit(EXIT_DIFFERS)
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM (``kill``), raised where the program is, so it cleans up as after Ctrl-C."""
 

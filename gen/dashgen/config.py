@@ -275,6 +275,7 @@ class Config:
     prometheus: PrometheusSelection = field(default_factory=PrometheusSelection)
     alertmanager: Alertmanager = field(default_factory=Alertmanager)
     values: dict[str, Any] = field(default_factory=dict)
+    migrate: bool = True  # build converts the AngularJS panels of JSON sources (a warning per file)
     lint: Lint = field(default_factory=Lint)
     push: Push = field(default_factory=Push)
     targets: dict[str, GrafanaTarget] = field(default_factory=dict)

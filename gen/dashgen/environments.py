@@ -67,7 +67,10 @@ def ship(resources: Resources, config: Config) -> Resources:
         )
     if errors:
         raise DashgenErrors(errors)
-    return replace(resources, dashboards=shipped)
+    kept = {d.source for d in shipped}
+    # A migration warning is about a dashboard: only those this environment ships.
+    warnings = [(source, message) for source, message in resources.warnings if source in kept]
+    return replace(resources, dashboards=shipped, warnings=warnings)
 
 
 def retired_trees(config: Config) -> list[Path]:

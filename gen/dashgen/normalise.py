@@ -1,10 +1,9 @@
-"""Normal forms of dashboard JSON.
+"""grafanalib objects to plain dashboard JSON, and the keys Grafana manages.
 
-``dashboard()`` applies to every dashboard, whatever its source: it drops the fields
-Grafana manages (``id``, ``version``, ``iteration``) so the output is reproducible and
-a live dashboard compares equal to its source. ``from_grafanalib()`` additionally
-cleans what grafanalib emits for Grafana versions long gone (nulls, Angular-era
-layout keys, schemaVersion 12) before the dashboard joins the common path.
+``from_grafanalib()`` cleans what grafanalib emits for Grafana versions long gone (nulls,
+Angular-era layout keys, schemaVersion 12) before the dashboard joins the common path;
+``dashboard()`` drops the fields Grafana manages (``id``, ``version``, ``iteration``).
+Every dashboard then takes the one canonical form of :mod:`dashgen.canonical`.
 """
 
 from __future__ import annotations
@@ -12,8 +11,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-# The schema version dashgen writes for dashboards it generates: Grafana 10.4 / 11.x.
-SCHEMA_VERSION = 39
+# What grafanalib's JSON is counted as: it writes schemaVersion 12 but the panels and
+# layout of Grafana 10/11. The schema steps after it (40..) run in the canonical form.
+GRAFANALIB_SCHEMA_VERSION = 39
 
 VOLATILE_KEYS = ("id", "version", "iteration")
 
@@ -29,16 +29,6 @@ _EMPTY_TARGET_KEYS = ("metric", "target")
 def dashboard(model: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``model`` without the fields Grafana sets on save."""
     return {k: v for k, v in model.items() if k not in VOLATILE_KEYS}
-
-
-def live_dashboard(model: dict[str, Any]) -> dict[str, Any]:
-    """A dashboard read back from Grafana's API, in the form its source compares equal to.
-
-    On save Grafana writes ``id``, ``uid`` and ``version`` into the stored JSON (and the
-    frontend adds ``iteration``); the uid is the source's own, the rest are dropped as
-    :func:`dashboard` does. Everything else is kept: Grafana stores the JSON as sent.
-    """
-    return dashboard(model)
 
 
 def fingerprint(model: dict[str, Any]) -> str:
@@ -64,13 +54,13 @@ def from_grafanalib(source: Any) -> dict[str, Any]:
         model.pop("rows", None)
     if not model.get("__inputs"):
         model.pop("__inputs", None)
-    if model.get("schemaVersion", 0) < SCHEMA_VERSION:
-        model["schemaVersion"] = SCHEMA_VERSION
+    if model.get("schemaVersion", 0) < GRAFANALIB_SCHEMA_VERSION:
+        model["schemaVersion"] = GRAFANALIB_SCHEMA_VERSION
     for panel in _panels(model.get("panels", [])):
         clean_panel(panel)
         targets = panel.get("targets")
         if isinstance(targets, list):
-            _name_targets(targets)
+            name_targets(targets)
     return dashboard(model)
 
 
@@ -94,16 +84,25 @@ def clean_target(target: dict[str, Any]) -> None:
         del target["query"]  # grafanalib duplicates expr into query
 
 
-def _name_targets(targets: list[Any]) -> None:
-    used = {t.get("refId") for t in targets if isinstance(t, dict)}
-    free = (c for c in _REF_IDS if c not in used)
+def name_targets(targets: list[Any]) -> None:
+    """Give targets without a ``refId`` one, as Grafana does on load (``PanelModel.ensureQueryIds``):
+    the first of A..Z, AA, AB... not taken. "Without" is JavaScript's ``!query.refId``."""
+    used = {t["refId"] for t in targets if isinstance(t, dict) and isinstance(t.get("refId"), str)}
+    free = (ref for ref in map(_ref_id, itertools.count()) if ref not in used)
     for target in targets:
-        if isinstance(target, dict) and not target.get("refId"):
+        if isinstance(target, dict) and _falsy(target.get("refId")):
             target["refId"] = next(free)
 
 
-_LETTERS = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
-_REF_IDS = (*_LETTERS, *(a + b for a in _LETTERS for b in _LETTERS))  # A..Z, AA..ZZ as Grafana names them
+def _ref_id(n: int) -> str:
+    """Grafana's ``getRefId``: 0 -> A, 25 -> Z, 26 -> AA, 701 -> ZZ, 702 -> AAA."""
+    letter = chr(ord("A") + n % 26)
+    return letter if n < 26 else _ref_id(n // 26 - 1) + letter
+
+
+def _falsy(value: Any) -> bool:
+    """JavaScript's falsiness for a JSON value: null, false, 0, "" (lists and objects are truthy)."""
+    return value is None or value is False or value == "" or (type(value) in (int, float) and value == 0)
 
 
 def _panels(panels: Any):

@@ -79,6 +79,7 @@ class Resources:
     datasources: list[Datasource] = field(default_factory=list)
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, message): what loading changed
     # Files under the sources directory that are not sources (nor ignored): never built.
     not_sources: list[str] = field(default_factory=list)
 

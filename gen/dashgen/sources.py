@@ -83,11 +83,83 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                 )
                 for key in values.unread_keys(provided)
             )
+    if not errors:
+        errors.extend(_canonicalise(resources, config))
     if errors:
         # A helper that fails fails again for every module importing it: say it once.
         unique = list({str(e): e for e in errors}.values())
         raise DashgenErrors(unique)
     return resources
+
+
+def _canonicalise(resources: Resources, config: Config) -> list[DashgenError]:
+    """Every dashboard in the canonical form; JSON sources also migrated (``migrate`` in the config).
+
+    Runs once every file is loaded: ``${DS_X}`` inputs and datasource names resolve to the
+    sources' datasources, wherever they are defined.
+    """
+    from . import canonical
+
+    known = canonical.known_datasources(d.model for d in resources.datasources)
+    errors = []
+    for d in resources.dashboards:
+        is_json = d.source.endswith(".json")
+        try:
+            result = canonical.canonicalise(d.model, known, migrate=is_json and config.migrate)
+        except DashgenError as exc:
+            errors.append(DashgenError(exc.message, path=d.source))
+            continue
+        d.model = result.model
+        summary = result.migration_summary()
+        if summary:
+            resources.warnings.append(
+                (d.source, f"migrated {summary}; run `dashgen fmt --migrate` to commit the migration")
+            )
+    return errors
+
+
+def load_datasources(config: Config) -> list[Datasource]:
+    """Only the datasources of the sources, for ``dashgen fmt``: the modules that assign a
+    top-level ``datasources`` are imported, nothing else."""
+    root = config.sources_dir
+    if not root.is_dir():
+        return []
+    found: list[Datasource] = []
+    errors: list[DashgenError] = []
+    with values.provide(config.values, config.file, config.environment), _package(root), stdout_to_stderr():
+        for path in discover(root, config.sources_ignore):
+            if path.suffix != ".py" or not _assigns_datasources(path):
+                continue
+            source = _rel(path, config.root)
+            try:
+                with time_limit(config.sources_timeout):
+                    module = _import(path, root, source, config.root)
+                for item in _as_list(getattr(module, "datasources", []), "datasources", source):
+                    found.append(Datasource(_mapping(item, "datasources", source), source))
+            except SourceTimeout as exc:
+                errors.append(_timed_out(exc, path, root, config))
+                break
+            except DashgenError as exc:
+                errors.append(exc)
+    if errors:
+        raise DashgenErrors(errors)
+    return found
+
+
+def _assigns_datasources(path: Path) -> bool:
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == "datasources" for t in targets):
+            return True
+    return False
 
 
 def _values_key(key: str, config: Config) -> str:
@@ -215,9 +287,17 @@ def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
     doc = read_document(text, source)
     model = doc.dashboards[0]
-    if doc.kind == "configmap" or not _looks_like_dashboard(model):
+    # A wrapper (API body, kind: Dashboard) says it holds a dashboard, even one without panels yet.
+    wrapped = doc.kind in ("api", "resource") and isinstance(model, dict)
+    if doc.kind == "configmap" or not (wrapped or _looks_like_dashboard(model)):
         raise DashgenError("defines no dashboard: expected a JSON object with 'title' and 'panels'", path=source)
-    return normalise.dashboard(model)
+    metadata = doc.original.get("metadata") if doc.kind == "resource" else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if "uid" not in model and isinstance(name, str):
+        model = {**model, "uid": name}  # a resource's metadata.name is the dashboard's uid
+    from .canonical import with_import_inputs
+
+    return with_import_inputs(model, doc.original)
 
 
 def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:

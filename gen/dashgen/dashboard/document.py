@@ -5,7 +5,8 @@ Shapes (``Document.kind``):
 - ``"dashboard"``: the dashboard model itself, as Grafana's "Export" saves it (or anything
   that is not one of the wrappers below: callers decide whether it looks like a dashboard);
 - ``"api"``: ``{"dashboard": {...}, "meta": {...}}`` as ``GET /api/dashboards/uid/<uid>``
-  answers, or ``{"dashboard": {...}}`` without meta (also the body ``POST /api/dashboards/db`` takes);
+  answers, or ``{"dashboard": {...}}`` without meta (also the body ``POST /api/dashboards/db`` takes,
+  and ``POST /api/dashboards/import``'s, whose ``inputs`` give the values of ``__inputs``);
 - ``"resource"``: a ``kind: Dashboard`` resource (Grafana 12's dashboard.grafana.app API,
   gcx, Grizzly) whose ``spec`` is the model;
 - ``"configmap"``: a Kubernetes ConfigMap whose ``data`` keys ending in ``.json`` each hold
@@ -26,7 +27,7 @@ from typing import Any
 
 from ..errors import DashgenError
 
-_API_KEYS = frozenset({"dashboard", "meta", "folderId", "folderUid", "overwrite", "message"})
+_API_KEYS = frozenset({"dashboard", "meta", "folderId", "folderUid", "overwrite", "message", "inputs"})
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Each folder, datasource and selected dashboard gets one :class:`Action`:
 
-- ``create`` / ``update`` / ``unchanged``: from comparing the normalised live object with
-  the local one (``normalise.live_dashboard``: ``id``, ``version`` and what Grafana adds
-  are ignored; a dashboard is compared *with* the ownership tag it is pushed with);
+- ``create`` / ``update`` / ``unchanged``: from comparing the live object with the local one,
+  dashboards both in the canonical form (:mod:`dashgen.canonical`: ``id``, ``version`` and
+  what Grafana adds are ignored, so a dashboard pushed by an older dashgen still compares
+  equal); a dashboard is compared *with* the ownership tag it is pushed with;
 - ``skip``: differs but dashgen leaves it alone (a read-only, provisioned datasource);
 - ``conflict``: cannot be pushed as it is (a title clash before Grafana 11.3, a
   datasource name taken by another uid, a dashboard with the same uid that dashgen does
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import normalise
+from ..canonical import canonical
+from ..errors import DashgenError
 from ..resources import GENERAL, Dashboard, Datasource
 from . import secrets
 from .live import LatestVersion, LiveState
@@ -122,6 +125,19 @@ def desired_dashboard(d: Dashboard, marker: str) -> dict[str, Any]:
     return model
 
 
+def live_dashboard(model: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard read back from Grafana's API, in the form its source compares equal to.
+
+    Grafana stores the JSON as sent, plus ``id``, ``uid`` and ``version`` (the frontend adds
+    ``iteration``): its canonical form is the source's when nothing changed. A dashboard
+    pushed before the canonical form changed (an older dashgen) reads the same way.
+    """
+    try:
+        return canonical(model)
+    except DashgenError:  # an input it cannot resolve: someone else's dashboard, compared as it is
+        return normalise.dashboard(model)
+
+
 def version_message(source: str, fp: str) -> str:
     """The version message: who pushed it, from where, and the fingerprint drift checks read."""
     from .. import __version__
@@ -145,7 +161,7 @@ def dashboards_to_explain(selected: Selected, live: LiveState, marker: str) -> l
         have = live.dashboards.get(d.uid)
         if have is None:
             continue
-        if normalise.live_dashboard(have.model) != desired_dashboard(d, marker) or have.folder_uid != d.folder.uid:
+        if live_dashboard(have.model) != desired_dashboard(d, marker) or have.folder_uid != d.folder.uid:
             out.append(d.uid)
     return out
 
@@ -169,7 +185,7 @@ def _plan_dashboard(d: Dashboard, live: LiveState, marker: str, adopt: bool) -> 
     if have is None:
         action.reason = "not in Grafana"
         return action
-    current = normalise.live_dashboard(have.model)
+    current = live_dashboard(have.model)
     action.current = current
     reasons = []
     if current != want:
@@ -197,7 +213,9 @@ def _plan_dashboard(d: Dashboard, live: LiveState, marker: str, adopt: bool) -> 
     recorded = recorded_fingerprint(latest.message)
     if recorded is None:
         action.drift = f"changed in Grafana {_who(latest)} since dashgen pushed it"
-    elif recorded != normalise.fingerprint(current) and current != want:
+    elif recorded not in (normalise.fingerprint(current), normalise.fingerprint(normalise.dashboard(have.model))) and (
+        current != want
+    ):
         action.drift = f"changed in Grafana since dashgen pushed it (version {latest.version} no longer matches it)"
     else:
         action.reason = "changed in the sources" if current != want else "moved in the sources"

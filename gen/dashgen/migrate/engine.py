@@ -74,7 +74,7 @@ def _convert_panels(model: dict[str, Any], ctx: Context) -> None:
         holder["list"].extend(annotations)
 
 
-def migrate_dashboard(model: Any, datasources: Iterable[KnownDatasource] = ()) -> Migrated:
+def migrate_dashboard(model: Any, datasources: Iterable[KnownDatasource] = (), *, panels: bool = True) -> Migrated:
     """Migrate a dashboard's plain JSON to schemaVersion :data:`TARGET_SCHEMA_VERSION` with
     no AngularJS panel left.
 
@@ -82,6 +82,9 @@ def migrate_dashboard(model: Any, datasources: Iterable[KnownDatasource] = ()) -
     datasource names resolve to their uid and type and null datasources to the default one
     (schemaVersion 33/36). Without them, names resolve as far as the dashboard itself
     tells (see :mod:`dashgen.migrate.datasources`).
+
+    ``panels=False`` runs the schema steps only and leaves AngularJS panels as they are
+    (``dashgen fmt`` without ``--migrate``: Grafana 12's backend does the same).
 
     Raises :class:`MigrationError` when the input is not a JSON object or has an AngularJS
     panel that has no migration (naming every such panel); nothing else.
@@ -97,7 +100,8 @@ def migrate_dashboard(model: Any, datasources: Iterable[KnownDatasource] = ()) -
                 STEPS[step](out, ctx)
         out["schemaVersion"] = TARGET_SCHEMA_VERSION
         ctx.notes.insert(0, f"schemaVersion {model.get('schemaVersion', 'missing')} → {TARGET_SCHEMA_VERSION}")
-    _convert_panels(out, ctx)
+    if panels:
+        _convert_panels(out, ctx)
     return Migrated(out, ctx.notes)
 
 

@@ -125,7 +125,7 @@ def v7(model: dict[str, Any], ctx: Context) -> None:
 def ensure_ref_ids(panel: dict[str, Any]) -> None:
     """Give every target without a ``refId`` the next free letter (A, B, ..., Z, AA, ...)."""
     targets = dicts(panel.get("targets"))
-    used = {t.get("refId") for t in targets}
+    used = {t["refId"] for t in targets if isinstance(t.get("refId"), str)}
     for target in targets:
         if target.get("refId"):
             continue

@@ -1,0 +1,130 @@
+"""Issue 11's proof: every real public dashboard, dropped into ``dashboards/<folder>/`` as it is, builds.
+
+Each file of ``corpus_data.real_dashboards()`` (Debian's packaged dashboards always, the
+manifest's files when they are on this machine) goes alone into a fresh project whose
+``datasources.py`` defines the datasources those dashboards query: this repository's
+Prometheus (uid ``prometheus``) and an InfluxDB one (for the UniFi Poller InfluxDB export).
+A JSON file is copied byte for byte; a YAML file (a ConfigMapList, a ``kind: Dashboard``
+resource) becomes what a user would drop in: each dashboard JSON it holds as its own file,
+as it is.
+
+``dashgen build`` must exit 0 (warnings allowed), and the built dashboard must keep what point
+5 of the issue lists: the uid (when it had one), the number of non-row panels (saved repeat
+clones aside: Grafana's step 27 removes them), panel titles, the multiset of query
+expressions, gridPos, the variables; no AngularJS panel left; schemaVersion 42.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import corpus_data
+from dashgen.canonical import SCHEMA_VERSION
+from dashgen.dashboard.walk import iter_panels, templating_list
+from dashgen.migrate import angular_panels
+
+REAL, ABSENT = corpus_data.real_dashboards()
+
+DATASOURCES = """
+    datasources = [
+        {"name": "Prometheus", "type": "prometheus", "uid": "prometheus", "access": "proxy",
+         "url": "http://kube-prometheus-stack-prometheus.monitoring:9090"},
+        {"name": "InfluxDB", "type": "influxdb", "uid": "influxdb", "access": "proxy", "url": "http://influxdb:8086"},
+    ]
+"""
+QUERY_FIELDS = ("expr", "rawSql", "query", "target", "expression")
+
+
+class Untitled(Exception):
+    """The build failed because the dashboard has no title, which Grafana refuses too."""
+
+
+# gcx's test fixture is a kind: Dashboard whose spec holds panels only: Grafana refuses to save or
+# provision a dashboard without a title (ErrDashboardTitleEmpty), and so does dashgen, in one line.
+UNTITLED = {"gcx/valid.json"}
+
+
+def _params():
+    for d in REAL:
+        marks = []
+        if d.id in UNTITLED:
+            marks = [pytest.mark.xfail(strict=True, raises=Untitled, reason="no title: Grafana refuses it too")]
+        yield pytest.param(d, id=d.id, marks=marks)
+
+
+def _drop_in(dashboard: corpus_data.RealDashboard, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    if dashboard.path.suffix == ".json":
+        shutil.copyfile(dashboard.path, folder / dashboard.path.name)
+        return
+    for i, doc in enumerate(corpus_data.load(dashboard.path)):
+        items = doc.get("items") if doc.get("kind") == "ConfigMapList" else [doc]
+        for item in items:
+            if item.get("kind") == "ConfigMap":
+                for key, text in sorted(item["data"].items()):
+                    (folder / key).write_text(text, encoding="utf-8")  # the dashboard JSON as it is
+            else:
+                (folder / f"{dashboard.path.stem}-{i}.json").write_text(json.dumps(item), encoding="utf-8")
+
+
+def _panels(model):
+    """Non-row panels, without the saved repeat clones Grafana regenerates."""
+    return [r.panel for r in iter_panels(model) if not r.is_row and not r.panel.get("repeatPanelId")
+            and not r.panel.get("repeatByRow")]
+
+
+def _content(model):
+    panels = _panels(model)
+    queries = Counter((k, json.dumps(t[k], sort_keys=True)) for p in panels for t in p.get("targets") or []
+                      if isinstance(t, dict) for k in QUERY_FIELDS if t.get(k) is not None)
+    return {
+        "panels": len(panels),
+        "titles": Counter(p.get("title") or "" for p in panels),
+        "queries": queries,
+        "variables": [v.get("name") for v in templating_list(model)],
+    }
+
+
+def _assert_kept(befores: list[dict], built: list[dict]) -> None:
+    assert len(built) == len(befores)
+    by_uid = {m.get("uid"): m for m in built}
+    by_title = {m.get("title"): m for m in built}
+    for before in befores:
+        if "panels" not in before and "rows" not in before and isinstance(before.get("dashboard"), dict):
+            before = before["dashboard"]
+        after = by_uid.get(before["uid"]) if before.get("uid") else by_title.get(before.get("title"))
+        assert after is not None, f"{before.get('title')}: not built (uid {before.get('uid')!r} not kept)"
+        assert after["schemaVersion"] == SCHEMA_VERSION
+        assert angular_panels(after) == []
+        assert _content(after) == _content(before)
+        if not before.get("rows"):  # legacy rows get their grid from the migration
+            assert Counter(json.dumps(p.get("gridPos"), sort_keys=True) for p in _panels(after)) == \
+                Counter(json.dumps(p.get("gridPos"), sort_keys=True) for p in _panels(before))
+
+
+@pytest.mark.parametrize("dashboard", list(_params()))
+def test_every_real_dashboard_builds_dropped_in_as_it_is(project, dashboard):
+    project.write("dashboards/datasources.py", DATASOURCES)
+    _drop_in(dashboard, project.root / "dashboards" / "imported")
+    befores = corpus_data._shape_and_dashboards(corpus_data.load(dashboard.path))[1]
+    sources_before = {p: p.read_bytes() for p in (project.root / "dashboards").rglob("*") if p.is_file()}
+    result = project.run("build")
+    assert {p: p.read_bytes() for p in sources_before} == sources_before  # build never modifies a source
+    if result.code != 0:
+        errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+        if errors and all(line.endswith("dashboard has no title; set 'title'") for line in errors):
+            raise Untitled(result.err)
+        pytest.fail(f"dashgen build failed:\n{result.err}")
+    built = [json.loads(p.read_text()) for p in (project.root / "provisioning/dashboards").rglob("*.json")]
+    _assert_kept(befores, built)
+
+
+def test_the_proof_runs_on_real_dashboards():
+    if corpus_data.in_ci():
+        assert REAL and not ABSENT, ABSENT
+    assert REAL or ABSENT
