@@ -120,12 +120,12 @@ def test_keys_grafanalib_has_no_field_for_go_to_extra_json_without_a_note():
 
 
 def test_a_panel_type_grafanalib_does_not_know_is_a_dict_and_named():
-    plugin = {"id": 2, "gridPos": grid(), "title": "Map", "type": "grafana-worldmap-panel", "mapCenter": "Europe"}
+    plugin = {"id": 2, "gridPos": grid(), "title": "Map", "type": "grafana-clock-panel", "options": {"mode": "time"}}
     conversion = roundtrip(dashboard(plugin))
-    assert '"type": "grafana-worldmap-panel"' in conversion.text
+    assert '"type": "grafana-clock-panel"' in conversion.text
     assert [str(n) for n in whole_objects(conversion)] == [
         "panel 'Map' (id 2): the whole panel (written as a dict: grafanalib has no class for type "
-        "'grafana-worldmap-panel')"]
+        "'grafana-clock-panel')"]
 
 
 def test_targets_are_grafanalib_targets_with_extra_json_for_what_grafana_11_saves():

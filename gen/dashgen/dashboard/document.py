@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import DashgenError
 
-_API_KEYS = frozenset({"dashboard", "meta", "folderId", "folderUid", "overwrite", "message"})
+_API_KEYS = frozenset({"dashboard", "meta", "folderId", "folderUid", "overwrite", "message", "inputs"})
 
 
 @dataclass(frozen=True)

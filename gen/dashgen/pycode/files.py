@@ -7,7 +7,6 @@ nothing written.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..dashboard.document import unwrap
+from ..dashboard.document import Document, document_of, read_document
 from ..errors import DashgenError, DashgenErrors
 from .code import identifier
 from .convert import Helpers
@@ -44,39 +43,24 @@ class Imported:
 
 
 def read(path: Path, *, explicit: bool = True) -> list[Saved]:
-    """The dashboards in one saved file: UI export, API body, ``kind: Dashboard``, ConfigMap.
+    """The dashboards in one saved file: UI export, API body, ``kind: Dashboard``, ConfigMap(List).
 
-    The one place input is read (it moves to the shared reader of saved dashboards when
-    that lands). A file named explicitly that holds no dashboard is an error; one found in
-    a directory is skipped (an empty list).
+    Read by the shared reader of saved dashboards (:mod:`dashgen.dashboard.document`). A file
+    named explicitly that holds no dashboard is an error; one found in a directory is
+    skipped (an empty list).
     """
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
-    if path.suffix == ".json":
-        try:
-            documents = [json.loads(text, parse_constant=_not_json)]
-        except json.JSONDecodeError as exc:
-            raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
-        except ValueError as exc:
-            raise DashgenError(f"invalid JSON: {exc}", path=source) from None
+    doc = read_document(text, source)
+    items = doc.original.get("items") if isinstance(doc.original, dict) else None
+    if isinstance(items, list) and doc.original.get("kind") == "ConfigMapList":
+        documents = [document_of(item, format=doc.format) for item in items]
     else:
-        import yaml
-
-        try:
-            documents = [d for d in yaml.safe_load_all(text) if d is not None]
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise DashgenError(
-                f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                path=source,
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
-    found: list[Saved] = []
-    for doc in documents:
-        found += _dashboards(doc, path, source)
+        documents = [doc]
+    found = [saved for d in documents for saved in _dashboards(d, path, source)]
     if not found and explicit:
         raise DashgenError(
             "holds no dashboard: expected a dashboard JSON object with 'title' and 'panels' "
@@ -86,36 +70,26 @@ def read(path: Path, *, explicit: bool = True) -> list[Saved]:
     return found
 
 
-def _dashboards(doc: Any, path: Path, source: str) -> Iterator[Saved]:
-    if isinstance(doc, dict) and doc.get("kind") == "ConfigMapList" and isinstance(doc.get("items"), list):
-        for item in doc["items"]:
-            yield from _dashboards(item, path, source)
+def _dashboards(doc: Document, path: Path, source: str) -> Iterator[Saved]:
+    if doc.kind == "configmap":
+        if doc.errors:
+            raise DashgenError(doc.errors[0][1], path=source)
+        for key, model in zip(doc.keys, doc.dashboards):
+            if _is_dashboard(model):
+                yield Saved(f"{source}#{key}", path, str(key)[: -len(".json")], model)
         return
-    if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
-        for key, value in sorted(doc["data"].items()):
-            if not str(key).endswith(".json"):
-                continue
-            where = f"{source}#{key}"
-            try:
-                model = json.loads(value, parse_constant=_not_json)
-            except (TypeError, ValueError) as exc:
-                raise DashgenError(f"invalid JSON in ConfigMap key {key}: {exc}", path=source) from None
-            if _is_dashboard(unwrap(model)):
-                yield Saved(where, path, str(key)[: -len(".json")], unwrap(model))
-        return
-    model = unwrap(doc)
-    if model is doc and isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict) and "panels" not in doc:
-        model = doc["dashboard"]  # a POST /api/dashboards/db (or /import) body
-    if _is_dashboard(model) or (model is not doc and isinstance(model, dict)):
+    model = doc.dashboards[0]
+    if doc.kind == "resource" and isinstance(model, dict) and "uid" not in model:
+        metadata = doc.original.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if isinstance(name, str) and name:
+            model = {**model, "uid": name}  # a resource's metadata.name is the dashboard's uid
+    if _is_dashboard(model) or (doc.wrapped and isinstance(model, dict)):
         yield Saved(source, path, path.stem, model)  # a wrapped dashboard may have no panels yet
 
 
 def _is_dashboard(model: Any) -> bool:
     return isinstance(model, dict) and "title" in model and ("panels" in model or "rows" in model)
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not a JSON number (JSON has no NaN or Infinity)")
 
 
 def inputs(paths: list[str]) -> Iterator[tuple[Path, bool, str | None]]:

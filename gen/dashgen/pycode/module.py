@@ -26,12 +26,16 @@ from .code import Lit, Names, Node, identifier, key, literal, string
 
 
 def canonical(model: dict[str, Any]) -> dict[str, Any]:
-    """The round-trip target: the JSON ``dashgen build`` writes for ``model`` as a JSON source.
+    """The round-trip target: ``model`` migrated (schema steps, Angular panels replaced) as
+    Grafana 12 loads it, in the form ``dashgen build`` writes for a JSON source.
 
-    The one place that says what "the same dashboard" means; it becomes ``dashgen fmt``'s
-    canonical form (and its ``--migrate``) when that lands.
+    The one place that says what "the same dashboard" means; it becomes ``dashgen fmt
+    --migrate``'s canonical form when that lands. Raises ``MigrationError`` for a panel
+    dashgen cannot migrate.
     """
-    return normalise.dashboard(unwrap(model))
+    from ..migrate import migrate_dashboard
+
+    return normalise.dashboard(migrate_dashboard(unwrap(model)).model)
 
 
 def reachable(target: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +160,7 @@ def _imports(imports: dict[str, set[str]]) -> list[str]:
         sorted(m for m in imports if not m.startswith("dashboards.")),
         sorted(m for m in imports if m.startswith("dashboards.")),
     ]
-    lines = []
+    lines: list[str] = []
     for group in groups:
         if lines and group:
             lines.append("")
