@@ -7,18 +7,23 @@ nothing written.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..config import Config
 from ..dashboard.document import Document, document_of, read_document
 from ..errors import DashgenError, DashgenErrors
 from .code import identifier
 from .convert import Helpers
 from .module import Conversion, convert, ruff_binary
+
+if TYPE_CHECKING:
+    from ..grafana.export import Exported
 
 GENERAL = "General"  # the folder of sources at the top of dashboards/
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -131,7 +136,20 @@ def plan(
         raise DashgenErrors(errors)
     if not found:
         raise DashgenError("no dashboards found in " + ", ".join(paths))
+    return convert_all(found, sources_dir, force=force, helpers=helpers, config_dir=config_dir, progress=progress)
 
+
+def convert_all(
+    found: list[tuple[Saved, str]],
+    sources_dir: Path,
+    *,
+    force: bool = False,
+    helpers: Helpers | None = None,
+    config_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Imported]:
+    """Convert each (dashboard, folder directory); raise every problem together, before any write."""
+    errors: list[DashgenError] = []
     formatter = ruff_binary()
     taken: dict[Path, str] = {}
     out: list[Imported] = []
@@ -156,6 +174,40 @@ def plan(
     if errors:
         raise DashgenErrors(errors)
     return out
+
+
+def from_grafana(
+    exported: list[Exported], config: Config, where: str, *, folder: str | None = None
+) -> tuple[list[tuple[Saved, str]], list[str]]:
+    """(dashboard, folder directory) for each live dashboard, and the ``folders:`` entries of
+    dashgen.yaml that push needs to put them back in the same Grafana folders.
+
+    A Grafana folder maps to the directory dashgen.yaml gives its uid, else to one named
+    after its title.
+    """
+    from ..sources import folder_uid
+
+    if folder is not None:
+        _check_folder(folder, "--folder")
+    by_uid = {spec.uid or folder_uid(key): key for key, spec in config.folders.items()}
+    found: list[tuple[Saved, str]] = []
+    hints: dict[str, str] = {}
+    for e in exported:
+        if folder is not None:
+            directory = folder
+        elif not e.folder_uid:
+            directory = GENERAL
+        else:
+            directory = by_uid.get(e.folder_uid) or identifier(e.folder_title, "folder")
+        if directory != GENERAL and e.folder_uid:
+            spec = config.folder(directory)
+            if (spec.uid or folder_uid(directory)) != e.folder_uid or spec.title != e.folder_title:
+                hints[directory] = (
+                    f"  {directory}:\n    title: {json.dumps(e.folder_title)}\n    uid: {json.dumps(e.folder_uid)}"
+                )
+        name = identifier(str(e.model.get("title") or e.uid), "dashboard")
+        found.append((Saved(f"{where}/d/{e.uid}", Path(f"{e.uid}.json"), name, e.model), directory))
+    return found, [hints[k] for k in sorted(hints)]
 
 
 def write(imported: list[Imported]) -> None:
