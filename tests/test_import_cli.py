@@ -137,3 +137,25 @@ def test_lint_finds_the_same_in_the_module_as_in_the_json(project):
         return sorted((f.rule, f.severity, f.panel, f.message) for f in lint_dashboard(m, name="x"))
 
     assert findings(built) == findings(canonical(model)) != []
+
+
+def test_an_angular_dashboard_is_migrated_first_and_imports_as_modern_panels(project):
+    old = {
+        "title": "Old node", "uid": "old-node", "schemaVersion": 27, "panels": [{
+            "id": 1, "type": "graph", "title": "CPU busy", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+            "datasource": "${datasource}", "description": "Busy CPU seconds per second.", "lines": True,
+            "linewidth": 1, "yaxes": [{"format": "percentunit", "show": True}, {"format": "short", "show": True}],
+            "targets": [{"expr": 'sum(rate(node_cpu_seconds_total{mode!="idle"}[$__rate_interval]))', "refId": "A"}],
+        }, {
+            "id": 2, "type": "singlestat", "title": "Load", "gridPos": {"h": 8, "w": 6, "x": 12, "y": 0},
+            "datasource": "${datasource}", "description": "One-minute load average.", "format": "short",
+            "targets": [{"expr": "node_load1", "refId": "A"}],
+        }],
+    }
+    save(project, "exports/node.json", old)
+    result = project.run("import", "exports/node.json")
+    assert result.code == 0, result.err
+    text = (project.root / "dashboards/exports/node.py").read_text()
+    assert "TimeSeries(" in text and "Stat(" in text
+    assert "Graph(" not in text and "SingleStat(" not in text and '"graph"' not in text
+    assert build(text) == reachable(canonical(old))

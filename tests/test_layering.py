@@ -99,11 +99,11 @@ LAYERS: dict[str, list[set[str]]] = {
     "grafana": [
         {"__init__", "client", "secrets"},
         {"targets", "health", "live", "select"},
-        {"plan"},
+        {"plan", "export"},
         {"apply"},
         {"results"},
         {"report"},
-        {"pipeline"},
+        {"pipeline", "pull"},
     ],
 }
 

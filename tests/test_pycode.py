@@ -120,12 +120,12 @@ def test_keys_grafanalib_has_no_field_for_go_to_extra_json_without_a_note():
 
 
 def test_a_panel_type_grafanalib_does_not_know_is_a_dict_and_named():
-    plugin = {"id": 2, "gridPos": grid(), "title": "Map", "type": "grafana-worldmap-panel", "mapCenter": "Europe"}
+    plugin = {"id": 2, "gridPos": grid(), "title": "Map", "type": "grafana-clock-panel", "options": {"mode": "time"}}
     conversion = roundtrip(dashboard(plugin))
-    assert '"type": "grafana-worldmap-panel"' in conversion.text
+    assert '"type": "grafana-clock-panel"' in conversion.text
     assert [str(n) for n in whole_objects(conversion)] == [
         "panel 'Map' (id 2): the whole panel (written as a dict: grafanalib has no class for type "
-        "'grafana-worldmap-panel')"]
+        "'grafana-clock-panel')"]
 
 
 def test_targets_are_grafanalib_targets_with_extra_json_for_what_grafana_11_saves():
@@ -187,10 +187,10 @@ def test_the_projects_datasource_helper_is_imported_where_it_fits_exactly(tmp_pa
     assert "\nDATASOURCE = " not in text
 
 
-def test_panels_keep_the_order_of_the_json_even_when_not_in_reading_order():
-    first, second = dict(TIMESERIES, id=2, gridPos=grid(0, 8)), dict(STAT, id=3, gridPos=grid(0, 0))
+def test_panels_come_out_in_reading_order_as_the_canonical_form_has_them():
+    first, second = dict(TIMESERIES, gridPos=grid(0, 8)), dict(STAT, gridPos=grid(0, 0))
     built = build(roundtrip(dashboard(first, second)).text)
-    assert [p["id"] for p in built["panels"]] == [2, 3]
+    assert [p["type"] for p in built["panels"]] == [STAT["type"], TIMESERIES["type"]]
 
 
 def test_nulls_are_named_as_not_kept():

@@ -648,9 +648,9 @@ def _print_changes(result, check: bool, listing: bool) -> None:
         )
 
 
-def _grafana_options(fn):
-    """The connection, selection and tuning options push and diff share."""
-    options = [
+def _connection_options() -> list:
+    """Where Grafana is and how to log in: push, diff, import --grafana-url and pull."""
+    return [
         click.option(
             "--grafana-url",
             metavar="URL",
@@ -684,6 +684,42 @@ def _grafana_options(fn):
         click.option(
             "--insecure", is_flag=True, help="Do not verify Grafana's TLS certificate. Only for test instances."
         ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1, max=600),
+            metavar="SECONDS",
+            help="Timeout of each request (default: push.timeout, 10).",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(0, 10),
+            metavar="N",
+            help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
+            "(default: push.retries, 4). Other 4xx answers are never retried.",
+        ),
+    ]
+
+
+def _connection_flags(kw: dict):
+    from .grafana.targets import ConnectionFlags
+
+    return ConnectionFlags(
+        grafana_url=kw["grafana_url"],
+        targets=tuple(kw["target_names"]),
+        all_targets=kw["all_targets"],
+        org_id=kw["org_id"],
+        token_file=kw["token_file"],
+        ca_cert=kw["ca_cert"],
+        insecure=kw["insecure"],
+        timeout=kw["timeout"],
+        retries=kw["retries"],
+    )
+
+
+def _grafana_options(fn):
+    """The connection, selection and tuning options push and diff share."""
+    options = [
+        *_connection_options(),
         click.option(
             "--uid",
             "uids",
@@ -727,19 +763,6 @@ def _grafana_options(fn):
             metavar="N",
             help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 8).",
         ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0.1, max=600),
-            metavar="SECONDS",
-            help="Timeout of each request (default: push.timeout, 10).",
-        ),
-        click.option(
-            "--retries",
-            type=click.IntRange(0, 10),
-            metavar="N",
-            help="Retries of a request after a connection error, 429 or 5xx, with exponential backoff "
-            "(default: push.retries, 4). Other 4xx answers are never retried.",
-        ),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
         click.option(
             "--env",
@@ -759,19 +782,8 @@ def _grafana_options(fn):
 def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
     from .grafana import pipeline
     from .grafana.select import Selection
-    from .grafana.targets import ConnectionFlags
 
-    flags = ConnectionFlags(
-        grafana_url=kw["grafana_url"],
-        targets=tuple(kw["target_names"]),
-        all_targets=kw["all_targets"],
-        org_id=kw["org_id"],
-        token_file=kw["token_file"],
-        ca_cert=kw["ca_cert"],
-        insecure=kw["insecure"],
-        timeout=kw["timeout"],
-        retries=kw["retries"],
-    )
+    flags = _connection_flags(kw)
     options = pipeline.Options(
         command=command,
         selection=Selection(tuple(kw["uids"]), tuple(kw["folders"]), tuple(kw["paths"])),
@@ -999,8 +1011,27 @@ def preview(
         sys.exit(EXIT_ERROR)
 
 
+def _with_options(options: list):
+    def decorate(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
 @cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
+@_with_options(_connection_options())
+@click.option("--uid", "uids", metavar="UID", multiple=True, help="With --grafana-url: this dashboard (repeatable).")
+@click.option(
+    "--folder-uid",
+    "folder_uids",
+    metavar="UID",
+    multiple=True,
+    help="With --grafana-url: every dashboard of the Grafana folder with this uid (repeatable).",
+)
+@click.option("--all", "everything", is_flag=True, help="With --grafana-url: every dashboard the account can read.")
 @click.option(
     "--folder",
     metavar="NAME",
@@ -1012,7 +1043,16 @@ def preview(
 @OUTPUT_OPTION
 @click.pass_obj
 def import_(
-    state: _State, paths: tuple[str, ...], folder: str | None, force: bool, verbose: bool, output_format: str
+    state: _State,
+    paths: tuple[str, ...],
+    folder: str | None,
+    force: bool,
+    verbose: bool,
+    output_format: str,
+    uids: tuple[str, ...],
+    folder_uids: tuple[str, ...],
+    everything: bool,
+    **kw,
 ) -> None:
     """Turn saved dashboards into grafanalib modules under the sources.
 
@@ -1028,6 +1068,14 @@ def import_(
     class) are kept too, but not idiomatically: they are counted per dashboard and
     listed with --verbose. Nulls are dropped, as for every Python source.
 
+    \b
+    From a live Grafana instead of files (reads only; the connection and
+    credentials options, GRAFANA_URL and GRAFANA_TOKEN, as for push):
+      dashgen import --grafana-url URL --uid UID | --folder-uid UID | --all
+    Each Grafana folder becomes the directory dashgen.yaml gives its uid, else one
+    named after its title; the 'folders:' entries push needs to put the dashboards
+    back in the same folders are printed. The ownership tag push adds is left out.
+
     Writes nothing on any error; a module that exists is an error without --force.
     """
     from . import sources
@@ -1035,23 +1083,50 @@ def import_(
 
     config = state.config()
     root = config.sources_dir
+    remote = any(kw[k] for k in ("grafana_url", "target_names", "all_targets")) or uids or folder_uids or everything
+    hints: list[str] = []
+    if remote and paths:
+        raise DashgenError("give PATHS or a Grafana (--grafana-url with --uid/--folder-uid/--all), not both")
+    if not remote and not paths:
+        raise DashgenError("nothing to import: give PATHS, or --grafana-url URL with --uid, --folder-uid or --all")
+    found_remote = None
+    if remote:
+        from .grafana import export, targets
+
+        connections = targets.resolve(config, _connection_flags(kw))
+        if len(connections) != 1:
+            raise DashgenError("import reads one Grafana: name one --target")
+        exported = export.read(
+            connections[0], uids=uids, folder_uids=folder_uids, everything=everything, marker=config.push.marker_tag
+        )
+        found_remote, hints = files.from_grafana(exported, config, connections[0].label, folder=folder)
     bar = _ProgressBar("converting", at_least=PROGRESS_FROM) if sys.stderr.isatty() else None
     try:
         with sources._package(root):
+            from .canonical import known_datasources
+
             found = helpers.discover(root)
-            imported = files.plan(
-                list(paths),
-                root,
-                folder=folder,
+            known = known_datasources(d.model for d in sources.load_datasources(config))
+            common = dict(
                 force=force,
                 helpers=found,
                 config_dir=config.root,
                 progress=bar.update if bar else None,
+                datasources=known,
             )
+            if found_remote is not None:
+                imported = files.convert_all(found_remote, root, **common)
+            else:
+                imported = files.plan(list(paths), root, folder=folder, **common)
     finally:
         if bar:
             bar.close()
     files.write(imported)
+    if hints:
+        click.echo(
+            f"to push them back into the same Grafana folders, {config.file} needs:\nfolders:\n" + "\n".join(hints),
+            err=True,
+        )
     if output_format == "json":
         doc = [
             {
@@ -1153,6 +1228,53 @@ def fmt(state: _State, paths: tuple[str, ...], check: bool, migrate: bool, outpu
     if errors:
         sys.exit(EXIT_ERROR)
     if check and changed:
+        sys.exit(EXIT_DIFFERS)
+
+
+@cli.command()
+@_with_options(_connection_options())
+@click.option("--uid", "uids", metavar="UID", multiple=True, help="Only this dashboard (repeatable).")
+@click.option(
+    "--write-json",
+    metavar="PATH",
+    help="For Python sources: also save the live JSON here (a directory, <uid>.json each, when several differ).",
+)
+@OUTPUT_OPTION
+@click.pass_obj
+def pull(state: _State, uids: tuple[str, ...], write_json: str | None, output_format: str, **kw) -> None:
+    """Bring edits made in Grafana back into the sources.
+
+    \b
+    For each dashboard of the sources (or --uid) that differs in Grafana:
+      - a JSON source is rewritten with the live dashboard (its own shape, dashgen's
+        JSON form, without the ownership tag push adds), so diff then exits 0;
+      - a Python source is left alone: the unified diff between what it builds and
+        what Grafana holds is printed (--write-json saves the live JSON) for the
+        edit to be ported by hand.
+    Reads Grafana only; the connection options and GRAFANA_URL/GRAFANA_TOKEN as for push.
+
+    Exit codes: 0 nothing to pull, 2 pulled or different, 1 an error.
+    """
+    from .grafana import pull as pulling
+
+    result = pulling.run(state.config(), _connection_flags(kw), uids=uids, write_json=write_json)
+    if output_format == "json":
+        items = [{"uid": i.uid, "source": i.source, "action": i.action, "live_json": i.written} for i in result.items]
+        click.echo(json.dumps({"dashboards": items}, indent=2, sort_keys=True))
+    else:
+        for i in result.items:
+            if i.action == "pulled":
+                click.echo(f"{i.source}: pulled {i.uid} from Grafana")
+            elif i.action == "differs":
+                click.echo(f"{i.source}: {i.uid} differs in Grafana; port the edit by hand:")
+                click.echo(i.diff, nl=False)
+                if i.written:
+                    click.echo(f"live JSON written to {i.written}")
+            elif i.action == "missing":
+                click.echo(f"{i.source}: {i.uid} is not in Grafana (push creates it)")
+        if not result.changed:
+            click.echo("nothing to pull")
+    if result.changed:
         sys.exit(EXIT_DIFFERS)
 
 

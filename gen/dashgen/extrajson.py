@@ -24,7 +24,7 @@ from grafanalib import core
 def merge(data: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
     """Merge ``extra`` into ``data`` in place, as grafanalib's panels merge ``extraJson``."""
     for key, value in (extra or {}).items():
-        current = data.get(key)
+        current: Any = data.get(key)
         if hasattr(current, "to_json_data"):
             current = data[key] = current.to_json_data()
         if isinstance(current, dict) and isinstance(value, dict):

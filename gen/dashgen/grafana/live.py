@@ -78,7 +78,7 @@ def fetch(
         else None
     )
     state.hits = search_job.result()
-    dash_jobs = {uid: executor.submit(_dashboard, grafana, uid) for uid in dashboard_uids if uid in state.hits}
+    dash_jobs = {uid: executor.submit(read_dashboard, grafana, uid) for uid in dashboard_uids if uid in state.hits}
     for uid, job in folder_jobs.items():
         folder = job.result()
         if folder is not None:
@@ -154,7 +154,7 @@ def _folder(grafana: Grafana, uid: str) -> dict[str, Any] | None:
         raise
 
 
-def _dashboard(grafana: Grafana, uid: str) -> LiveDashboard | None:
+def read_dashboard(grafana: Grafana, uid: str) -> LiveDashboard | None:
     try:
         body = grafana.call(f"read dashboard {uid}", lambda api: api.dashboard.get_dashboard(uid))
     except ApiError as exc:

@@ -41,8 +41,9 @@ class Names:
         if name is None:
             return None
         self.used.add(name)
-        if self.sources[name]:
-            self.use(self.sources[name], name)
+        module = self.sources[name]
+        if module:
+            self.use(module, name)
         return name
 
     def defined(self) -> list[tuple[str, Any]]:

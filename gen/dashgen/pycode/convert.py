@@ -95,7 +95,8 @@ class Converter:
 
     def panel(self, panel: Any) -> Node:
         where = _panel_name(panel)
-        cls = PANEL_CLASSES.get(panel.get("type")) if isinstance(panel, dict) else None
+        kind = panel.get("type") if isinstance(panel, dict) else None
+        cls = PANEL_CLASSES.get(kind) if isinstance(kind, str) else None
         if cls is not None:
             children = {("targets",): lambda items: self._list(items, lambda t: self.target(t, where))}
             if cls is core.RowPanel:
@@ -183,11 +184,11 @@ class Converter:
         if not patch:
             return Call(CORE, cls.__name__, _ordered(kwargs), obj)
 
-        variant = cls
+        variant: type = cls
         if "extraJson" not in attr.fields_dict(cls) or _replaces_dict(rendered, patch):
-            variant = getattr(extrajson, cls.__name__, None)
-            if variant is None:
+            if not hasattr(extrajson, cls.__name__):
                 return None
+            variant = getattr(extrajson, cls.__name__)
         kwargs["extraJson"] = Lit(patch)
         obj = variant(**_values(kwargs))
         try:
@@ -201,6 +202,8 @@ class Converter:
         return Call(module, cls.__name__, _ordered(kwargs), obj)
 
     def _value(self, f: probe.Field, want: dict, base: Any) -> Node | None:
+        if f.path is None:
+            return None
         path = f.path[:-1] if f.wrapped else f.path
         value = _get(want, path)
         if f.wrapped:
@@ -247,7 +250,7 @@ class Converter:
             elif node is not None:
                 sub[s.name] = node
                 differs = True
-        if not differs:
+        if not differs or f.cls is None:
             return None
         try:
             obj = f.cls(**_values(sub))

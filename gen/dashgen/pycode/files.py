@@ -10,16 +10,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..dashboard.document import unwrap
+from ..config import Config
+from ..dashboard.document import Document, document_of, read_document
 from ..errors import DashgenError, DashgenErrors
+from ..migrate import KnownDatasource
 from .code import identifier
 from .convert import Helpers
 from .module import Conversion, convert, ruff_binary
+
+if TYPE_CHECKING:
+    from ..grafana.export import Exported
 
 GENERAL = "General"  # the folder of sources at the top of dashboards/
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -44,39 +49,24 @@ class Imported:
 
 
 def read(path: Path, *, explicit: bool = True) -> list[Saved]:
-    """The dashboards in one saved file: UI export, API body, ``kind: Dashboard``, ConfigMap.
+    """The dashboards in one saved file: UI export, API body, ``kind: Dashboard``, ConfigMap(List).
 
-    The one place input is read (it moves to the shared reader of saved dashboards when
-    that lands). A file named explicitly that holds no dashboard is an error; one found in
-    a directory is skipped (an empty list).
+    Read by the shared reader of saved dashboards (:mod:`dashgen.dashboard.document`). A file
+    named explicitly that holds no dashboard is an error; one found in a directory is
+    skipped (an empty list).
     """
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
-    if path.suffix == ".json":
-        try:
-            documents = [json.loads(text, parse_constant=_not_json)]
-        except json.JSONDecodeError as exc:
-            raise DashgenError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
-        except ValueError as exc:
-            raise DashgenError(f"invalid JSON: {exc}", path=source) from None
+    doc = read_document(text, source)
+    items = doc.original.get("items") if isinstance(doc.original, dict) else None
+    if isinstance(items, list) and doc.original.get("kind") == "ConfigMapList":
+        documents = [document_of(item, format=doc.format) for item in items]
     else:
-        import yaml
-
-        try:
-            documents = [d for d in yaml.safe_load_all(text) if d is not None]
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise DashgenError(
-                f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                path=source,
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
-    found: list[Saved] = []
-    for doc in documents:
-        found += _dashboards(doc, path, source)
+        documents = [doc]
+    found = [saved for d in documents for saved in _dashboards(d, path, source)]
     if not found and explicit:
         raise DashgenError(
             "holds no dashboard: expected a dashboard JSON object with 'title' and 'panels' "
@@ -86,36 +76,26 @@ def read(path: Path, *, explicit: bool = True) -> list[Saved]:
     return found
 
 
-def _dashboards(doc: Any, path: Path, source: str) -> Iterator[Saved]:
-    if isinstance(doc, dict) and doc.get("kind") == "ConfigMapList" and isinstance(doc.get("items"), list):
-        for item in doc["items"]:
-            yield from _dashboards(item, path, source)
+def _dashboards(doc: Document, path: Path, source: str) -> Iterator[Saved]:
+    if doc.kind == "configmap":
+        if doc.errors:
+            raise DashgenError(doc.errors[0][1], path=source)
+        for key, model in zip(doc.keys, doc.dashboards):
+            if _is_dashboard(model):
+                yield Saved(f"{source}#{key}", path, str(key)[: -len(".json")], model)
         return
-    if isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
-        for key, value in sorted(doc["data"].items()):
-            if not str(key).endswith(".json"):
-                continue
-            where = f"{source}#{key}"
-            try:
-                model = json.loads(value, parse_constant=_not_json)
-            except (TypeError, ValueError) as exc:
-                raise DashgenError(f"invalid JSON in ConfigMap key {key}: {exc}", path=source) from None
-            if _is_dashboard(unwrap(model)):
-                yield Saved(where, path, str(key)[: -len(".json")], unwrap(model))
-        return
-    model = unwrap(doc)
-    if model is doc and isinstance(doc, dict) and isinstance(doc.get("dashboard"), dict) and "panels" not in doc:
-        model = doc["dashboard"]  # a POST /api/dashboards/db (or /import) body
-    if _is_dashboard(model) or (model is not doc and isinstance(model, dict)):
+    model = doc.dashboards[0]
+    if doc.kind == "resource" and isinstance(model, dict) and "uid" not in model:
+        metadata = doc.original.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if isinstance(name, str) and name:
+            model = {**model, "uid": name}  # a resource's metadata.name is the dashboard's uid
+    if _is_dashboard(model) or (doc.wrapped and isinstance(model, dict)):
         yield Saved(source, path, path.stem, model)  # a wrapped dashboard may have no panels yet
 
 
 def _is_dashboard(model: Any) -> bool:
     return isinstance(model, dict) and "title" in model and ("panels" in model or "rows" in model)
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not a JSON number (JSON has no NaN or Infinity)")
 
 
 def inputs(paths: list[str]) -> Iterator[tuple[Path, bool, str | None]]:
@@ -142,6 +122,7 @@ def plan(
     helpers: Helpers | None = None,
     config_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    datasources: Iterable[KnownDatasource] = (),
 ) -> list[Imported]:
     """Read and convert every input; raise every problem found, together, before any write."""
     if folder is not None:
@@ -157,7 +138,29 @@ def plan(
         raise DashgenErrors(errors)
     if not found:
         raise DashgenError("no dashboards found in " + ", ".join(paths))
+    return convert_all(
+        found,
+        sources_dir,
+        force=force,
+        helpers=helpers,
+        config_dir=config_dir,
+        progress=progress,
+        datasources=datasources,
+    )
 
+
+def convert_all(
+    found: list[tuple[Saved, str]],
+    sources_dir: Path,
+    *,
+    force: bool = False,
+    helpers: Helpers | None = None,
+    config_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    datasources: Iterable[KnownDatasource] = (),
+) -> list[Imported]:
+    """Convert each (dashboard, folder directory); raise every problem together, before any write."""
+    errors: list[DashgenError] = []
     formatter = ruff_binary()
     taken: dict[Path, str] = {}
     out: list[Imported] = []
@@ -168,7 +171,12 @@ def plan(
             errors.append(DashgenError(f"{_shown(target)} exists; --force overwrites it", path=saved.source))
         try:
             conversion = convert(
-                saved.model, origin=saved.source, helpers=helpers, formatter=formatter, config_dir=config_dir
+                saved.model,
+                origin=saved.source,
+                helpers=helpers,
+                formatter=formatter,
+                config_dir=config_dir,
+                datasources=datasources,
             )
         except DashgenError as exc:
             errors.append(exc)
@@ -182,6 +190,40 @@ def plan(
     if errors:
         raise DashgenErrors(errors)
     return out
+
+
+def from_grafana(
+    exported: list[Exported], config: Config, where: str, *, folder: str | None = None
+) -> tuple[list[tuple[Saved, str]], list[str]]:
+    """(dashboard, folder directory) for each live dashboard, and the ``folders:`` entries of
+    dashgen.yaml that push needs to put them back in the same Grafana folders.
+
+    A Grafana folder maps to the directory dashgen.yaml gives its uid, else to one named
+    after its title.
+    """
+    from ..sources import folder_uid
+
+    if folder is not None:
+        _check_folder(folder, "--folder")
+    by_uid = {spec.uid or folder_uid(key): key for key, spec in config.folders.items()}
+    found: list[tuple[Saved, str]] = []
+    hints: dict[str, str] = {}
+    for e in exported:
+        if folder is not None:
+            directory = folder
+        elif not e.folder_uid:
+            directory = GENERAL
+        else:
+            directory = by_uid.get(e.folder_uid) or identifier(e.folder_title, "folder")
+        if directory != GENERAL and e.folder_uid:
+            spec = config.folder(directory)
+            if (spec.uid or folder_uid(directory)) != e.folder_uid or spec.title != e.folder_title:
+                hints[directory] = (
+                    f"  {directory}:\n    title: {json.dumps(e.folder_title)}\n    uid: {json.dumps(e.folder_uid)}"
+                )
+        name = identifier(str(e.model.get("title") or e.uid), "dashboard")
+        found.append((Saved(f"{where}/d/{e.uid}", Path(f"{e.uid}.json"), name, e.model), directory))
+    return found, [hints[k] for k in sorted(hints)]
 
 
 def write(imported: list[Imported]) -> None:

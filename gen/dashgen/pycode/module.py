@@ -13,7 +13,7 @@ import copy
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,26 +21,34 @@ from typing import Any
 from .. import normalise
 from ..dashboard.document import unwrap
 from ..formats import dump_json
+from ..migrate import KnownDatasource
 from . import convert as fitting
 from .code import Lit, Names, Node, identifier, key, literal, string
 
 
-def canonical(model: dict[str, Any]) -> dict[str, Any]:
-    """The round-trip target: the JSON ``dashgen build`` writes for ``model`` as a JSON source.
+def canonical(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()) -> dict[str, Any]:
+    """The round-trip target: ``model`` in dashgen's canonical form (:mod:`dashgen.canonical`),
+    migrated (schema steps, Angular panels replaced), as ``dashgen fmt --migrate`` writes it.
 
-    The one place that says what "the same dashboard" means; it becomes ``dashgen fmt``'s
-    canonical form (and its ``--migrate``) when that lands.
+    ``datasources`` are the project's (what ``${DS_X}`` inputs and datasource names resolve
+    to). Raises ``MigrationError`` for a panel dashgen cannot migrate and ``DashgenError`` for
+    an input no datasource answers.
     """
-    return normalise.dashboard(unwrap(model))
+    from ..canonical import canonical as canonical_form
+    from ..canonical import with_import_inputs
+
+    return canonical_form(with_import_inputs(unwrap(model), model), datasources, migrate=True)
 
 
 def reachable(target: dict[str, Any]) -> dict[str, Any]:
     """What a Python source can build that is closest to ``target``.
 
-    A grafanalib dashboard is built through ``normalise.from_grafanalib``, which drops nulls
-    and legacy keys, numbers panels and raises ``schemaVersion``: no module can keep those.
+    A grafanalib dashboard is built through ``normalise.from_grafanalib`` (which drops
+    legacy keys, numbers panels and raises ``schemaVersion``), then takes the canonical form.
     """
-    return normalise.from_grafanalib(copy.deepcopy(target))
+    from ..canonical import canonical as canonical_form
+
+    return canonical_form(normalise.from_grafanalib(copy.deepcopy(target)))
 
 
 @dataclass
@@ -62,13 +70,15 @@ def convert(
     helpers: fitting.Helpers | None = None,
     formatter: str | None = None,
     config_dir: Path | None = None,
+    datasources: Iterable[KnownDatasource] = (),
 ) -> Conversion:
     """The grafanalib module for ``model`` (a dashboard dict, any saved shape).
 
     ``origin`` is named in the docstring. ``formatter`` is the ruff binary (default: the
     one installed with dashgen); ``config_dir`` is where ruff looks for its configuration.
     """
-    target = canonical(model)
+    known = tuple(datasources)
+    target = canonical(model, known)
     want = reachable(target)
     title = str(want.get("title", ""))
     lost = [f"{path}: {how}" for path, how in _differences(target, want)]
@@ -80,7 +90,7 @@ def convert(
         root, as_dict = Lit(want), True
     names = _names(want, helpers)
     text = format_source(_module(root, names, title, origin), formatter, config_dir)
-    built = build(text)
+    built = build(text, known)
     notes = converter.notes
     if as_dict or key(built) != key(want):
         # A bug in the fitting must never cost a field: fall back to the dict, which is exact.
@@ -88,19 +98,21 @@ def convert(
         text = format_source(
             _module(Lit(want), _names(want, helpers), title, origin, as_dict=True), formatter, config_dir
         )
-        built = build(text)
+        built = build(text, known)
         as_dict = True
     return Conversion(text, title, notes, lost, exact=dump_json(built) == dump_json(target), as_dict=as_dict)
 
 
-def build(text: str) -> dict[str, Any]:
+def build(text: str, datasources: Iterable[KnownDatasource] = ()) -> dict[str, Any]:
     """Run a module's text and build its ``dashboard`` as ``dashgen build`` does."""
     namespace: dict[str, Any] = {"__name__": "dashboards._imported"}
     exec(compile(text, "<imported module>", "exec"), namespace)  # noqa: S102 - text we just generated
+    from ..canonical import canonical as canonical_form
+
     board = namespace["dashboard"]
     if isinstance(board, dict):
-        return normalise.dashboard(board)
-    return normalise.from_grafanalib(board)
+        return canonical_form(normalise.dashboard(board), datasources)
+    return canonical_form(normalise.from_grafanalib(board), datasources)
 
 
 def format_source(text: str, formatter: str | None = None, config_dir: Path | None = None) -> str:
@@ -156,7 +168,7 @@ def _imports(imports: dict[str, set[str]]) -> list[str]:
         sorted(m for m in imports if not m.startswith("dashboards.")),
         sorted(m for m in imports if m.startswith("dashboards.")),
     ]
-    lines = []
+    lines: list[str] = []
     for group in groups:
         if lines and group:
             lines.append("")

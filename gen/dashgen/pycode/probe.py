@@ -65,48 +65,48 @@ def _panel_tree(panel: Any) -> Iterator[dict]:
 def fields(cls: type, kind: str) -> tuple[Field, ...]:
     """The fields of ``cls`` with their paths in the JSON of ``kind``."""
     counter = itertools.count(1)
-    required = {a.alias: _sentinel(counter) for a in _init_fields(cls) if a.default is attr.NOTHING}
+    required = {_alias(a): _sentinel(counter) for a in _init_fields(cls) if a.default is attr.NOTHING}
     base_obj = cls(**required)
     base = render(base_obj, kind)
     out = []
     for a in _init_fields(cls):
-        if a.alias == "extraJson":
+        if _alias(a) == "extraJson":
             continue
-        if a.alias in required:
-            paths = _find(base, required[a.alias])
-            out.append(Field(a.alias, paths[0] if len(paths) == 1 else None, required=True))
+        if _alias(a) in required:
+            paths = _find(base, required[_alias(a)])
+            out.append(Field(_alias(a), paths[0] if len(paths) == 1 else None, required=True))
             continue
         default = getattr(base_obj, a.name)
-        sub_cls = type(default) if _is_object(default) else _OBJECT_FIELDS.get(a.alias)
+        sub_cls = type(default) if _is_object(default) else _OBJECT_FIELDS.get(_alias(a))
         if sub_cls is not None and attr.has(sub_cls):
-            make = functools.partial(_with, cls, required, a.alias)
+            make = functools.partial(_with, cls, required, _alias(a))
             sub = _sub_fields(sub_cls, default if _is_object(default) else None, make, kind, counter)
-            out.append(Field(a.alias, None, cls=sub_cls, sub=sub))
+            out.append(Field(_alias(a), None, cls=sub_cls, sub=sub))
             continue
-        out.append(_probe(a, default, lambda v, n=a.alias: _with(cls, required, n, v), base, kind, counter))
+        out.append(_probe(a, default, functools.partial(_with, cls, required, _alias(a)), base, kind, counter))
     return tuple(out)
 
 
 def _sub_fields(sub_cls: type, default: Any, make: Callable[[Any], Any], kind: str, counter) -> tuple[Field, ...]:
     """The fields of an object-valued field, probed through the outer object."""
-    required = {a.alias: _sentinel(counter) for a in _init_fields(sub_cls) if a.default is attr.NOTHING}
+    required = {_alias(a): _sentinel(counter) for a in _init_fields(sub_cls) if a.default is attr.NOTHING}
     if default is None:
         default = sub_cls(**required)
-    own = {a.alias: getattr(default, a.name) for a in _init_fields(sub_cls)}
+    own = {_alias(a): getattr(default, a.name) for a in _init_fields(sub_cls)}
     try:
         base = render(make(sub_cls(**own)), kind)
     except Exception:  # noqa: BLE001 - a class that cannot be built this way is left to extraJson
         return ()
     out = []
     for a in _init_fields(sub_cls):
-        if a.alias == "extraJson":
+        if _alias(a) == "extraJson":
             continue
 
-        def build(value, name=a.alias):
+        def build(value: Any, name: str = _alias(a)) -> Any:
             return make(sub_cls(**{**own, name: value}))
 
-        field = _probe(a, own[a.alias], build, base, kind, counter)
-        out.append(attr_evolve(field, required=a.alias in required))
+        field = _probe(a, own[_alias(a)], build, base, kind, counter)
+        out.append(attr_evolve(field, required=_alias(a) in required))
     return tuple(out)
 
 
@@ -124,10 +124,10 @@ def _probe(a: attr.Attribute, default: Any, build: Callable[[Any], Any], base: A
         if len(paths) == 1:
             path = paths[0]
             wrapped = bool(path) and path[-1] == 0 and len(_get(rendered, path[:-1])) == 1
-            return Field(a.alias, path, wrapped=wrapped)
+            return Field(_alias(a), path, wrapped=wrapped)
         if paths:
-            return Field(a.alias, None)  # lands in several places: left to extraJson
-    return Field(a.alias, None)
+            return Field(_alias(a), None)  # lands in several places: left to extraJson
+    return Field(_alias(a), None)
 
 
 def _candidates(a: attr.Attribute, default: Any, counter) -> Iterator[Any]:
@@ -161,6 +161,11 @@ def _with(cls: type, required: dict[str, Any], name: str, value: Any) -> Any:
 
 def _init_fields(cls: type) -> list[attr.Attribute]:
     return [a for a in attr.fields(cls) if a.init]
+
+
+def _alias(a: attr.Attribute) -> str:
+    """The keyword argument of a field (attrs sets ``alias``; the name without it)."""
+    return a.alias or a.name
 
 
 def _is_object(value: Any) -> bool:
