@@ -22,7 +22,7 @@ PACKAGE = Path(dashgen.__file__).parent
 LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise", "extrajson"},  # neutral: nothing of dashgen
-        {"values", "writer", "promtool", "credentials"},
+        {"values", "writer", "promtool", "credentials", "origin"},  # origin: a vendored dashboard's record
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
         {"lint"},
@@ -31,6 +31,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"build"},
         {"verify", "grafana"},
         {"preview", "pycode"},
+        {"community"},  # grafana.com dashboards vendored: import --grafana-com, community
         {"cli"},
         {"__main__"},
     ],
@@ -72,6 +73,12 @@ LAYERS: dict[str, list[set[str]]] = {
         {"convert"},
         {"helpers", "module"},
         {"files"},
+    ],
+    "community": [
+        {"client"},
+        {"vendor"},
+        {"listing"},
+        {"__init__"},
     ],
     "preview": [
         {"units", "colors", "chromium"},

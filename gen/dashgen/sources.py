@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import normalise, values
+from . import normalise, origin, values
 from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
@@ -105,7 +105,9 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
     parts = path.relative_to(root).parts
     if path.suffix == ".json":
         folder = _folder(parts, source, config)
-        resources.dashboards.append(Dashboard(_json_dashboard(path, source), folder, source))
+        resources.dashboards.append(
+            Dashboard(_json_dashboard(path, source), folder, source, origin.beside(path, source))
+        )
         return
 
     module = _import(path, root, source, config.root)
@@ -122,8 +124,9 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
         if not items:
             raise DashgenError("'dashboards' is empty: it defines no dashboard", path=source)
         folder = _folder(parts, source, config)
+        vendored = origin.beside(path, source) if len(items) == 1 else None  # a module import --grafana-com wrote
         for item in items:
-            resources.dashboards.append(Dashboard(_python_dashboard(item, name, source), folder, source))
+            resources.dashboards.append(Dashboard(_python_dashboard(item, name, source), folder, source, vendored))
         # The plain JSON is all that is needed from here on: let the grafanalib objects
         # go (a module importing this one keeps its own reference).
         sys.modules.pop(module.__name__, None)
