@@ -534,3 +534,27 @@ def test_operator_output_can_reference_grafana_com_instead_of_inlining(kube, gco
     assert kube.run("build").code == 0
     obj = yaml.safe_load(kube.tree()[path])
     assert "grafanaCom" not in obj["spec"] and "Running pods" in obj["spec"]["json"]
+
+
+def test_import_json_output_names_what_was_vendored(kube, gcom):
+    gcom.publish(7249, exported(1))
+    result = kube.run("import", "--grafana-com", "7249", "-o", "json")
+    assert result.code == 0, result.err
+    [item] = json.loads(result.out)["imported"]
+    assert item | {"sha256": None} == {
+        "id": 7249, "revision": 1, "latest": 1, "previous_revision": None, "name": "Kubernetes Cluster (Prometheus)",
+        "dashboard": "dashboards/kubernetes-cluster-prometheus.json",
+        "record": "dashboards/kubernetes-cluster-prometheus.grafana-com.yaml", "sha256": None,
+        "uid": "kubernetes-cluster-prometheus", "inputs": {"DS_PROMETHEUS": "prometheus", "VAR_CLUSTER": "production"},
+        "migrated": item["migrated"], "written": True}
+    assert any("graph → timeseries" in note for note in item["migrated"])
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "give PATHS to import, or --grafana-com ID"),
+    (("exports/", "--grafana-com", "7249"), "give PATHS or --grafana-com, not both"),
+    (("exports/", "--python"), "--python goes with --grafana-com"),
+])
+def test_import_usage_errors(kube, args, message):
+    result = kube.run("import", *args)
+    assert result.code == 1 and message in result.err

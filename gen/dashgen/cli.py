@@ -907,7 +907,7 @@ GRAFANA_COM_URL_OPTION = click.option(
     "--folder",
     metavar="NAME",
     help="Grafana folder (directory under the sources) for every module. "
-    "Default: the directory each file was in, else General.",
+    "Default: the directory each file was in, else General (--grafana-com: where it is vendored, else General).",
 )
 @click.option("--force", is_flag=True, help="Overwrite modules that exist; with --grafana-com, upgrade.")
 @click.option("--verbose", "-v", is_flag=True, help="List every field kept via extraJson, per panel.")
@@ -947,7 +947,6 @@ def import_(
     class) are kept too, but not idiomatically: they are counted per dashboard and
     listed with --verbose. Nulls are dropped, as for every Python source.
 
-    \b
     --grafana-com 7249[@REVISION] vendors a community dashboard instead: the revision
     is downloaded, its __inputs filled from the sources' datasources, migrated and
     written to dashboards/<folder>/<slug>.json (a module with --python), with
