@@ -464,6 +464,8 @@ def test_a_vendored_dashboard_reports_its_authors_style_as_warnings_and_breakage
     assert built.code == 0
     assert "warning: dashboards/kubernetes/kubernetes-cluster-prometheus.json" in built.err
     assert "panel-title-description-rule" in built.err
+    linted = kube.run("lint")  # lint sees what build sees
+    assert linted.code == 0 and "panel-title-description-rule" in linted.out + linted.err
 
     # the same JSON without its record is the project's own: those findings are errors
     (kube.root / "dashboards" / RECORD_PATH).unlink()
