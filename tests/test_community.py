@@ -198,6 +198,7 @@ def test_import_by_id_vendors_the_latest_revision_resolved_migrated_and_recorded
     # build takes it: one more dashboard in the Kubernetes folder, the record is no source
     built = kube.run("build")
     assert built.code == 0, built.err
+    assert "not a source" not in built.err  # the record is known beside its dashboard
     out = json.loads((kube.root / "provisioning/dashboards/Kubernetes/kubernetes-cluster-prometheus.json").read_text())
     assert out == json.loads(text)
     assert "grafana-com" not in " ".join(kube.tree())

@@ -22,6 +22,7 @@ PACKAGE = Path(dashgen.__file__).parent
 LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise", "extrajson"},  # neutral: nothing of dashgen
+        {"lock", "usercode"},  # one build at a time per output directory; guards around the sources' code
         {"values", "writer", "promtool", "credentials", "origin"},  # origin: a vendored dashboard's record
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
@@ -103,7 +104,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"__init__"},
     ],
     "grafana": [
-        {"__init__", "client"},
+        {"__init__", "client", "secrets"},
         {"targets", "health", "live", "select"},
         {"plan"},
         {"apply"},

@@ -167,7 +167,9 @@ def test_lint_of_the_build_output_skips_what_is_neither_dashboard_nor_rules(proj
 
 def test_lint_of_a_named_file_that_is_not_a_dashboard_or_rules(project):
     project.write("dashboards/apps/a.py", grafanalib_dashboard("A", "a"))
-    result = project.run("lint", "dashboards/apps/a.py")
+    assert project.run("lint", "dashboards/apps/a.py").code == 0  # a source: linted as build reads it
+    project.write("elsewhere/a.py", grafanalib_dashboard("A", "a"))
+    result = project.run("lint", "elsewhere/a.py")
     assert result.code == 1 and "not a JSON or YAML file" in result.out
     project.write("other.json", json.dumps({"hello": "world"}))
     result = project.run("lint", "other.json")

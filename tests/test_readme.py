@@ -1,4 +1,4 @@
-"""README.md's set-up commands: exactly two, and CI runs the test one as written."""
+"""README.md's set-up commands (exactly two, CI runs the test one as written) and the tests it cites."""
 
 from __future__ import annotations
 
@@ -24,3 +24,11 @@ def test_the_two_commands_install_and_run_what_they_say():
     build, test = _command("build-command"), _command("test-command")
     assert build.endswith("dashgen build") and "pip install ." in build
     assert test.endswith("pytest") and "prometheus" in test and "'.[test]'" in test
+
+
+def test_the_tests_the_readme_cites_exist():
+    """Every promise points at tests; a renamed or deleted test file must not leave it unbacked."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(tests/[\w/]+\.py)`", text))
+    assert "tests/test_write_failures.py" in cited and "tests/test_secrets_never_shown.py" in cited
+    assert [c for c in sorted(cited) if not (ROOT / c).is_file()] == []

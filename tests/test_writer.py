@@ -91,7 +91,9 @@ def test_record_keeps_both_hashes_while_files_move(project, monkeypatch):
     before = json.loads((project.root / "provisioning" / writer.RECORD).read_text())["files"]
     _project(project, panels=2)
     with monkeypatch.context() as m:
-        _interrupt_replace_at(m, 2)  # the record was written, no file moved
+        # The record was written, no file moved, and the process dies (kill -9): every later
+        # replace fails, so the build cannot put the old record back either.
+        _interrupt_replace_at(m, *range(2, 100))
         project.run("build")
     record = json.loads((project.root / "provisioning" / writer.RECORD).read_text())
     assert record["files"] == before

@@ -7,17 +7,20 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import checks, environments, promtool, sources
 from .config import Config
-from .errors import DashgenError, DashgenErrors
+from .errors import DashgenError, DashgenErrors, in_environment
 from .formats import dump_json
 from .names import configmap_sizes
 from .render import dashboard_files, shared_files
 from .render.kubernetes import dashboard_configmap
 from .resources import Resources
-from .writer import Changes, OutputWriter
+from .writer import RECORD, Changes, OutputWriter, apply_all, open_writers
+
+if TYPE_CHECKING:
+    from .lint.project import Located
 
 
 @dataclass
@@ -76,6 +79,58 @@ def load_checked(
     return resources, [p for p in problems if p.severity == "warning"]
 
 
+@dataclass
+class ProjectLint:
+    """What ``dashgen lint`` reports for a sources directory: every check build runs."""
+
+    located: list[Located]
+    resources: Resources
+    notes: list[str] = field(default_factory=list)
+
+
+@_no_cyclic_gc()
+def lint_project(config: Config) -> ProjectLint:
+    """Every check that can fail (or warn in) a build, as lint findings, never raising on one.
+
+    The same functions as build's, on the same files (those ``config.environment`` ships):
+    the structural checks (as ``build-check`` findings), the lint rules with ConfigMap
+    sizes, and promtool. Only a source that cannot be loaded at all raises, as it does for
+    build, and so does what ``environments.ship`` refuses.
+    """
+    from .lint.project import lint_resources
+
+    resources = environments.ship(sources.load(config), config)
+    problems = checks.check(resources, config) + checks.check_sidecar_folders(resources, config)
+    checked = _promtool(resources)
+    problems += [checks.Problem("error", source, message) for source, message in checked.errors]
+    located = [_as_finding(p) for p in problems]
+    located += lint_resources(resources, config.lint_settings(), sizes=configmap_sizes_by_uid(resources, config))
+    return ProjectLint(located, resources, [checked.note] if checked.note else [])
+
+
+def _as_finding(problem: checks.Problem) -> Located:
+    from .lint.project import Located
+    from .lint.registry import Finding
+
+    finding = Finding(
+        rule="build-check",
+        severity=problem.severity,
+        dashboard=problem.source,
+        panel=None,
+        panel_id=None,
+        target=None,
+        message=problem.message,
+        fix="",
+    )
+    return Located(problem.source, finding)
+
+
+def _promtool(resources: Resources) -> promtool.Result:
+    return promtool.check_rules(
+        {source: {"groups": [g.model for g in groups]} for source, groups in resources.rule_groups_by_source().items()}
+    )
+
+
 def configmap_sizes_by_uid(resources: Resources, config: Config) -> dict[str, tuple[int, int]]:
     """Each dashboard's ConfigMap ``(data_bytes, object_bytes)``, as build renders it."""
     sizes = {}
@@ -89,13 +144,21 @@ def configmap_sizes_by_uid(resources: Resources, config: Config) -> dict[str, tu
 
 
 @_no_cyclic_gc()
-def build(config: Config, *, check: bool = False, progress: Callable[[int, int], None] | None = None) -> BuildResult:
+def build(
+    config: Config,
+    *,
+    check: bool = False,
+    allow_empty: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.
 
-    Dashboards are rendered and handed to the writer one at a time.
+    Dashboards are rendered and handed to the writer one at a time. Sources that define
+    nothing while the output holds files from sources are refused unless ``allow_empty``:
+    an empty checkout must not delete everything Flux applies.
     """
     with OutputWriter(config.output_dir, check=check) as out:
-        result = _render(config, out, progress)
+        result = _render(config, out, progress, allow_empty=allow_empty)
         result.changes = out.finish()
     result.written = not check and result.changes.any
     return result
@@ -107,55 +170,57 @@ def build_environments(
     names: list[str] | None = None,
     *,
     check: bool = False,
+    allow_empty: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[BuildResult]:
     """Each environment (``names``, default all) into ``<output>/<name>``, sources loaded once per
-    environment. Nothing is written unless every environment renders. A build of all of them
-    also removes the trees nothing builds any more (environments.retired_trees)."""
+    environment. A build of all of them also removes the trees nothing builds any more
+    (environments.retired_trees): that deletion is meant, so ``allow_empty`` does not apply
+    to it, and the result says ``retired``.
+
+    All or nothing: the locks of every tree are taken first (writer.open_writers), every
+    environment is rendered and reviewed before any tree changes, and a tree that fails
+    to apply undoes the ones applied before it (writer.apply_all).
+    """
     names = list(dict.fromkeys(names or []))
     chosen = [config.for_environment(name) for name in (names or list(config.environments))]
-    results: list[BuildResult] = []
+    everything = not names or set(names) == set(config.environments)
+    retired = environments.retired_trees(config) if everything else []
+    gone = [
+        BuildResult(tree, Changes(), retired=True, environment=None if tree == config.output_dir else tree.name)
+        for tree in retired
+    ]
+    trees = [(c.output_dir, False, c.environment) for c in chosen] + [(r.output, True, r.environment) for r in gone]
     with contextlib.ExitStack() as stack:
-        writers = []
-        for env_config in chosen:
-            out = stack.enter_context(OutputWriter(env_config.output_dir, check=check))
-            results.append(_render(env_config, out, progress))
-            writers.append(out)
-        if not names or set(names) == set(config.environments):
-            for tree in environments.retired_trees(config):
-                writers.append(stack.enter_context(OutputWriter(tree, check=check, retire=True)))
-                results.append(
-                    BuildResult(
-                        tree, Changes(), retired=True, environment=None if tree == config.output_dir else tree.name
-                    )
-                )
+        writers = open_writers(stack, trees, check=check)
+        results = []
+        for env_config, out in zip(chosen, writers):
+            with in_environment(env_config.environment):
+                results.append(_render(env_config, out, progress, allow_empty=allow_empty))
+        results += gone
         for result, out in zip(results, writers):
-            result.changes = out.review()
-        for result, out in zip(results, writers):
-            out.apply()
-            result.written = not check and result.changes.any
+            with in_environment(result.environment):
+                result.changes = out.review()
+        apply_all(writers)
+    for result in results:
+        result.written = not check and result.changes.any
     return results
 
 
-def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], None] | None) -> BuildResult:
-    """Load, check and render ``config`` into ``out`` (staged, not applied)."""
+def _render(
+    config: Config, out: OutputWriter, progress: Callable[[int, int], None] | None, *, allow_empty: bool = False
+) -> BuildResult:
+    """Load, check and render ``config`` into ``out`` (staged, not applied); refuse to
+    delete every file of ``out`` when the sources give this tree nothing, unless ``allow_empty``."""
     resources, warnings = load_checked(config, progress=progress)
     notes = []
-    checked = promtool.check_rules(
-        {source: {"groups": [g.model for g in groups]} for source, groups in resources.rule_groups_by_source().items()}
-    )
+    checked = _promtool(resources)
     _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
     if checked.note:
         notes.append(checked.note)
     size_problems: list[checks.Problem] = []
+    _raise_errors(checks.check_sidecar_folders(resources, config))
     sidecar = "sidecar" in config.output.kinds
-    for folder in resources.folders if sidecar else ():
-        if folder.parent_uid:  # Grafana's file provisioning makes one level of folders
-            raise DashgenError(
-                f"key 'folders.{folder.key}.parent_uid': the sidecar cannot nest folders; render nested folders "
-                "with output.kinds: [operator], or push them (dashgen push)",
-                path=config.file,
-            )
     for d in resources.dashboards:
         try:
             text = dump_json(d.model)
@@ -169,6 +234,8 @@ def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], No
     _raise_errors(size_problems)
     for path, content in shared_files(resources, config):
         out.add(path, content.encode("utf-8"))
+    if not allow_empty and not resources.any and out.review().removed:
+        raise _nothing_found(config, len(out.review().removed))
     counts = {
         "dashboards": len(resources.dashboards),
         "folders": len(resources.folders),
@@ -178,6 +245,21 @@ def _render(config: Config, out: OutputWriter, progress: Callable[[int, int], No
     }
     return BuildResult(
         config.output_dir, Changes(), warnings + size_problems, notes, counts=counts, environment=config.environment
+    )
+
+
+def _nothing_found(config: Config, doomed: int) -> DashgenError:
+    sources = config.sources_dir.resolve()
+    found, check = f"found no sources in {sources}", "that this is the sources directory"
+    folders = config.environments[config.environment].folders if config.environment is not None else None
+    if folders is not None and (folders.include is not None or folders.exclude):
+        name = config.environment
+        found = f"environment '{name}' ships nothing from {sources}"
+        check = f"environments.{name}.folders, and {check}"
+    return DashgenError(
+        f"{found} (no dashboard, datasource, rule group or manifest), but this build would delete {doomed} of "
+        f"the files {config.output_dir / RECORD} lists; check {check} (an uninitialised git submodule? a sparse "
+        "checkout? the wrong working directory?), or pass --allow-empty to delete them"
     )
 
 

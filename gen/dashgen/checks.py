@@ -48,6 +48,15 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     """Structural problems of the loaded resources and the config."""
     problems: list[Problem] = []
     problems += _check_config(config)
+    problems += [
+        Problem(
+            "warning",
+            path,
+            f"not a source, so not built (dashgen reads *.py and *.json here); move it out of {config.sources}/ "
+            f"or list it under sources_ignore in {config.file}",
+        )
+        for path in resources.not_sources
+    ]
     problems += _check_dashboards(resources.dashboards)
     problems += _check_grafana_com_references(resources.dashboards, config)
     problems += _check_folders(resources, config)
@@ -72,6 +81,23 @@ def _check_grafana_com_references(dashboards: list[Dashboard], config: Config) -
         )
         for d in dashboards
         if d.origin is not None and d.origin.fingerprint and fingerprint(d.model) != d.origin.fingerprint
+    ]
+
+
+def check_sidecar_folders(resources: Resources, config: Config) -> list[Problem]:
+    """What build refuses and push accepts: nested folders rendered for the sidecar
+    (Grafana's file provisioning makes one level of folders)."""
+    if "sidecar" not in config.output.kinds:
+        return []
+    return [
+        Problem(
+            "error",
+            config.file,
+            f"key 'folders.{folder.key}.parent_uid': the sidecar cannot nest folders; render nested folders "
+            "with output.kinds: [operator], or push them (dashgen push)",
+        )
+        for folder in resources.folders
+        if folder.parent_uid
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -18,7 +18,7 @@ from . import (
     __version__,
     redact,  # standard library only: every command's errors go through it
 )
-from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors
+from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_INTERRUPTED, DashgenError, DashgenErrors, in_environment
 
 PROMETHEUS_USER_ENV, PROMETHEUS_PASSWORD_ENV = "DASHGEN_PROMETHEUS_USER", "DASHGEN_PROMETHEUS_PASSWORD"
 PROGRESS_FROM = 100  # source files: smaller builds finish before a progress bar is worth drawing
@@ -78,6 +78,12 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     is_flag=True,
     help="Write nothing; list what would be added, changed or removed and exit 2 if anything would.",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Build even when the sources define nothing, deleting every file a previous build wrote. Without it "
+    "that is an error: an empty checkout (a submodule not initialised) would empty the cluster.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List every file added, changed or removed.")
 @click.option(
     "--env",
@@ -90,7 +96,9 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 )
 @OUTPUT_OPTION
 @click.pass_obj
-def build(state: _State, check: bool, verbose: bool, env_names: tuple[str, ...], output_format: str) -> None:
+def build(
+    state: _State, check: bool, allow_empty: bool, verbose: bool, env_names: tuple[str, ...], output_format: str
+) -> None:
     """Render the sources into the output directory (default provisioning/).
 
     \b
@@ -117,14 +125,18 @@ def build(state: _State, check: bool, verbose: bool, env_names: tuple[str, ...],
             from .build import build_environments
 
             results = build_environments(
-                config, list(env_names) or None, check=check, progress=bar.update if bar else None
+                config,
+                list(env_names) or None,
+                check=check,
+                allow_empty=allow_empty,
+                progress=bar.update if bar else None,
             )
         elif env_names:
             raise DashgenError(f"--env {env_names[0]}: {config.file} defines no environments")
         else:
             from .build import build as run_build
 
-            results = [run_build(config, check=check, progress=bar.update if bar else None)]
+            results = [run_build(config, check=check, allow_empty=allow_empty, progress=bar.update if bar else None)]
     finally:
         if bar:
             bar.close()
@@ -266,29 +278,35 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[s
 
     Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors found.
     """
+    from .build import lint_project
     from .lint import has_failures
-    from .lint.project import lint_paths, lint_resources
+    from .lint.project import lint_paths
 
     config = state.config()
     settings = config.lint_settings()
     strict = strict or settings.strict
     skipped: list[str] = []
-    if paths:
-        located, skipped = lint_paths(paths, settings)
-        checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
-    else:
-        from . import environments, sources
-        from .build import configmap_sizes_by_uid
-
-        located, boards, rule_files = [], set(), set()
-        chosen = env_names or tuple(config.environments)
-        for env_config in [config.for_environment(name) for name in chosen] or [config]:
-            resources = environments.ship(sources.load(env_config), env_config)
-            located += lint_resources(resources, settings, sizes=configmap_sizes_by_uid(resources, env_config))
-            boards |= {(d.source, d.uid) for d in resources.dashboards}
-            rule_files |= {g.source for g in resources.rule_groups}
-        located = list({json.dumps(loc.to_dict(), sort_keys=True): loc for loc in located}.values())
+    located = []
+    checked = ""
+    project, sources_dirs, files = _lint_targets(config, paths)
+    chosen = env_names or tuple(config.environments)
+    project_configs = [(c, project) for c in [config.for_environment(name) for name in chosen] or [config]]
+    boards: set[tuple[str, str]] = set()
+    rule_files: set[str] = set()
+    for sources_config, within in [*(project_configs if project is not None else []), *sources_dirs]:
+        with in_environment(sources_config.environment):
+            linted = lint_project(sources_config)
+        located += [loc for loc in linted.located if within is None or _under(sources_config, loc.source, within)]
+        for note in linted.notes:
+            click.echo(f"note: {note}", err=True)
+        boards |= {(d.source, d.uid) for d in linted.resources.dashboards}
+        rule_files |= {g.source for g in linted.resources.rule_groups}
         checked = f" in {len(boards)} dashboards and {len(rule_files)} rule files"
+    located = list({json.dumps(loc.to_dict(), sort_keys=True): loc for loc in located}.values())  # each finding once
+    if files:
+        found, skipped = lint_paths(files, settings)
+        located += found
+        checked = f"; skipped {len(skipped)} files that are neither dashboards nor rules" if skipped else ""
     errors = sum(1 for loc in located if loc.finding.severity == "error")
     warnings = len(located) - errors
     if output_format == "json":
@@ -313,6 +331,50 @@ def lint(state: _State, paths: tuple[str, ...], strict: bool, env_names: tuple[s
         sys.exit(EXIT_ERROR)
 
 
+def _lint_targets(config, paths: tuple[str, ...]):
+    """What ``dashgen lint PATHS`` reads, as build would: (the project's sources, restricted to
+    the paths under them, or None), [(config, None) for other directories of Python sources],
+    [other files and directories]. No paths: the whole project."""
+    import dataclasses
+    import os
+
+    if not paths:
+        return [], [], []
+    sources_dir = os.path.abspath(config.sources_dir)
+    within: list[str] = []
+    sources_dirs, files = [], []
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if path == sources_dir or path.startswith(sources_dir + os.sep):
+            within.append(path)
+        elif os.path.isdir(path) and _has_python(path):
+            sources_dirs.append((dataclasses.replace(config, sources=path), None))
+        else:
+            files.append(raw)
+    project = None if not within else ([] if sources_dir in within else within)
+    return project, sources_dirs, files
+
+
+def _has_python(directory: str) -> bool:
+    import os
+
+    for _, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        if any(n.endswith(".py") for n in names):
+            return True
+    return False
+
+
+def _under(config, source: str, within: list[str]) -> bool:
+    """Whether a finding's source is one of the paths given, or under one (all: ``within`` empty)."""
+    import os
+
+    if not within:
+        return True
+    path = os.path.abspath(config.root / source)
+    return any(path == w or path.startswith(w + os.sep) for w in within)
+
+
 def _print_findings(located) -> None:
     """Grouped by file and dashboard, then panel; each finding with its fix."""
     groups: dict[tuple[str, str], dict[str, list]] = {}
@@ -332,7 +394,8 @@ def _print_findings(located) -> None:
                 target = f"[{f.target}] " if f.target else ""
                 colour = "red" if f.severity == "error" else "yellow"
                 click.echo(f"    {click.style(f'{f.severity:<7}', fg=colour)} {f.rule}: {target}{f.message}")
-                click.echo(f"            fix: {f.fix}")
+                if f.fix:
+                    click.echo(f"            fix: {f.fix}")
 
 
 def _prometheus_options(fn):
@@ -449,14 +512,17 @@ def verify(
     )
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        results = run_verify(state.config(env_name), options, progress=bar.update if bar else None)
+        with in_environment(env_name):
+            results = run_verify(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
     if output_format == "json":
-        click.echo(json.dumps(to_json(results, prometheus=prometheus_url, strict=strict), indent=2, sort_keys=True))
+        # the secrets dashgen read; label values with URLs are data, shown as they are
+        doc = redact.scrub_data(to_json(results, prometheus=prometheus_url, strict=strict), urls=False)
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
-        click.echo(to_text(results, verbose=verbose))
+        click.echo(redact.scrub(to_text(results, verbose=verbose), urls=False))
     if failed(results, strict):
         sys.exit(EXIT_ERROR)
 
@@ -678,6 +744,7 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
         dry_run=dry_run,
         prune=kw["prune"],
         adopt=kw["adopt"],
+        force_secrets=kw.get("force_secrets", False),
         concurrency=kw["concurrency"],
         verbose=kw["verbose"],
         output=kw["output_format"],
@@ -692,9 +759,14 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
 @click.option(
     "--dry-run", "-n", is_flag=True, help="Show the plan (as diff does, without the JSON diffs) and write nothing."
 )
+@click.option(
+    "--force-secrets",
+    is_flag=True,
+    help="Rewrite every datasource secret, even those whose value matches what dashgen last pushed.",
+)
 @_grafana_options
 @click.pass_obj
-def push(state: _State, dry_run: bool, **kw) -> None:
+def push(state: _State, dry_run: bool, force_secrets: bool, **kw) -> None:
     """Upload the sources to Grafana through its HTTP API.
 
     \b
@@ -721,7 +793,7 @@ def push(state: _State, dry_run: bool, **kw) -> None:
 
     Exit codes: 0 success, 1 an error or any failed change (the others are still made).
     """
-    _grafana_run(state, "push", dry_run, kw)
+    _grafana_run(state, "push", dry_run, {**kw, "force_secrets": force_secrets})
 
 
 @cli.command()
@@ -868,14 +940,15 @@ def preview(
         return
     bar = _ProgressBar("querying") if sys.stderr.isatty() else None
     try:
-        result = run_preview(state.config(env_name), options, progress=bar.update if bar else None)
+        with in_environment(env_name):
+            result = run_preview(state.config(env_name), options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if output_format == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        click.echo(json.dumps(redact.scrub_data(result.to_dict(), urls=False), indent=2, sort_keys=True))
     else:
         for page in result.pages:
             c = page.counts
@@ -1080,39 +1153,111 @@ def community(state: _State, check: bool, grafana_com_url: str, output_format: s
         sys.exit(EXIT_DIFFERS)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``), raised where the program is, so it cleans up as after Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one-line errors, tracebacks only with --debug."""
+    """Console entry point: one-line errors, tracebacks only with --debug.
+
+    While it runs, SIGTERM unwinds like Ctrl-C: a build removes its staging directory and
+    rolls back, where the default action would end the process on the spot.
+    """
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
+    import signal
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    failed = _Failure(args)
     try:
         cli.main(args=args, prog_name="dashgen", standalone_mode=False)
     except click.exceptions.Abort as exc:
         # Outside standalone mode click turns Ctrl-C (KeyboardInterrupt) into Abort, raised from it.
+        if isinstance(exc.__cause__, _Terminated):
+            failed.report(["terminated"], 128 + signal.SIGTERM, prefix="")
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_ERROR)
+            failed.report(["interrupted"], EXIT_INTERRUPTED, prefix="")
+        failed.report(["aborted"], EXIT_ERROR, prefix="")
     except click.ClickException as exc:
+        if failed.json and exc.exit_code != 0:
+            failed.report([DashgenError(exc.format_message())], EXIT_ERROR)
         exc.show()
         sys.exit(EXIT_ERROR if exc.exit_code != 0 else 0)
     except DashgenErrors as exc:
         if debug:
             raise
-        for line in exc.lines():
-            click.echo(f"error: {_scrub(line)}", err=True)
-        sys.exit(EXIT_ERROR)
+        failed.report(exc.errors, EXIT_ERROR)
     except DashgenError as exc:
         if debug:
             raise
-        click.echo(f"error: {_scrub(str(exc))}", err=True)
-        sys.exit(EXIT_ERROR)
+        failed.report([exc], EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line unless --debug
         if debug:
             raise
-        first = _scrub(str(exc).splitlines()[0]) if str(exc) else ""
-        click.echo(f"error: internal error ({type(exc).__name__}: {first}); rerun with --debug and report it", err=True)
-        sys.exit(EXIT_ERROR)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        failed.report([f"internal error ({type(exc).__name__}: {first}); rerun with --debug and report it"], EXIT_ERROR)
+
+
+class _Failure:
+    """How a command that failed says so: ``error:`` lines on stderr and, when the command
+    was given ``-o json``, one JSON document on stdout with the same errors."""
+
+    def __init__(self, args: list[str]):
+        self.command = next((a for a in args if a in cli.commands), None)
+        self.json = self.command is not None and _json_output(args[args.index(self.command) + 1 :])
+
+    def report(self, errors: list, code: int, *, prefix: str = "error: ") -> NoReturn:
+        items = [e if isinstance(e, DashgenError) else DashgenError(e) for e in errors]
+        for e in items:
+            click.echo(f"{prefix}{_scrub(str(e))}", err=True)
+        if self.json:
+            doc = {
+                "command": self.command,
+                "ok": False,
+                "exit_code": code,
+                "errors": [
+                    {
+                        "environment": e.environment,
+                        "path": _scrub(e.path) if e.path else None,
+                        "line": e.line,
+                        "message": _scrub(e.message),
+                        "text": _scrub(str(e)),
+                    }
+                    for e in items
+                ],
+            }
+            click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        sys.exit(code)
+
+
+def _json_output(args: list[str]) -> bool:
+    """Whether a command's arguments ask for ``-o json`` (read before click parses them,
+    so a usage error still gets its document)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return False
+        if arg in ("-o", "--output") and args[i + 1 : i + 2] == ["json"]:
+            return True
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
 
 
 def _scrub(text: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from . import redact
 from .errors import DashgenError
 from .names import ENV_NAME_RE, did_you_mean, is_dns_subdomain, is_label_value, is_qualified_name
 
@@ -255,6 +256,8 @@ class Config:
     """The whole of ``dashgen.yaml``."""
 
     sources: str = "dashboards"
+    sources_timeout: float = 60.0  # seconds each source file may take to load
+    sources_ignore: list[str] = field(default_factory=list)  # glob patterns of files that are not sources
     output: Output = field(default_factory=Output)
     namespace: str = "monitoring"
     labels: dict[str, str] = field(default_factory=dict)
@@ -363,6 +366,10 @@ def load(path: str | Path | None = None, *, root: str | Path | None = None) -> C
 def from_mapping(data: Any) -> Config:
     """Build a Config from parsed YAML; ``ValueError`` names the offending key."""
     config = _convert(Config, data, "")
+    if not 0 < config.sources_timeout <= 86400:
+        raise ValueError(
+            f"key 'sources_timeout': expected seconds, more than 0 and at most 86400, got {config.sources_timeout:g}"
+        )
     _validate_push(config)
     config = dataclasses.replace(config, mapping=data if isinstance(data, dict) else {})
     if not config.environments:
@@ -443,13 +450,13 @@ def _validate_push(config: Config) -> None:
         key = f"targets.{name}"
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
             raise ValueError(f"key '{key}': target names use letters, digits, '.', '_' and '-'")
-        if not re.match(r"^https?://[^/?#]+", target.url):
-            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
-        if "@" in target.url.split("://", 1)[1].split("/", 1)[0]:
+        if redact.has_userinfo(target.url):  # first: however malformed, such a URL is never repeated
             raise ValueError(
                 f"key '{key}.url': must not hold credentials (user:password@); name environment "
                 "variables with 'token_env' or 'user_env'/'password_env' instead"
             )
+        if not re.match(r"^https?://[^/?#]+", target.url):
+            raise ValueError(f"key '{key}.url': expected an http:// or https:// URL")
         if target.org_id is not None and target.org_id < 1:
             raise ValueError(f"key '{key}.org_id': expected a positive organisation id, got {target.org_id}")
         for attr in ("token_env", "user_env", "password_env"):

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import redact
 from .errors import DashgenError
@@ -105,8 +104,8 @@ def resolve(
 
 
 def has_userinfo(url: str) -> bool:
-    """Whether the URL carries ``user[:password]@`` before its host."""
-    return "@" in urlsplit(url.strip()).netloc
+    """Whether the URL carries ``user[:password]@``, however malformed (``redact.has_userinfo``)."""
+    return redact.has_userinfo(url.strip())
 
 
 def _check_token(token: str, where: str) -> None:

@@ -7,6 +7,9 @@ exits 1. Anything else is a bug and gets a traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 EXIT_OK = 0  # success; nothing differs
 EXIT_ERROR = 1  # bad input, failed checks, unreachable server
 EXIT_DIFFERS = 2  # differences found (build --check, diff)
@@ -15,6 +18,8 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 class DashgenError(Exception):
     """A problem the user can fix; ``str()`` is the one-line message."""
+
+    environment: str | None = None  # the environment of dashgen.yaml it arose in (``-o json`` says so)
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
         self.message = message
@@ -38,3 +43,15 @@ class DashgenErrors(DashgenError):
 
     def lines(self) -> list[str]:
         return [str(e) for e in self.errors]
+
+
+@contextlib.contextmanager
+def in_environment(name: str | None) -> Iterator[None]:
+    """Errors raised inside arose in environment ``name`` (unless they already name one)."""
+    try:
+        yield
+    except DashgenError as exc:
+        for error in [exc, *getattr(exc, "errors", [])]:
+            if error.environment is None:
+                error.environment = name
+        raise

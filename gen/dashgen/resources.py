@@ -92,6 +92,13 @@ class Resources:
     datasources: list[Datasource] = field(default_factory=list)
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
+    # Files under the sources directory that are not sources (nor ignored): never built.
+    not_sources: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        """Whether the sources define anything at all."""
+        return bool(self.dashboards or self.datasources or self.rule_groups or self.manifests)
 
     def rule_groups_by_source(self) -> dict[str, list[RuleGroup]]:
         """The rule groups of each source file, files in a stable order, groups as written."""

@@ -15,9 +15,11 @@ with ``from dashboards.lib import panels``; grafanalib's ``*.dashboard.py`` file
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import importlib.util
 import json
+import os
 import sys
 import traceback
 import types
@@ -30,6 +32,7 @@ from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
+from .usercode import SourceTimeout, stdout_to_stderr, time_limit
 
 PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
@@ -39,6 +42,7 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     """Load every source; all problems are collected and raised together.
 
     ``progress(done, total)`` is called after each file (the CLI draws a bar from it).
+    What the sources print goes to stderr, and each file has ``sources_timeout`` to load.
     """
     root = config.sources_dir
     if not root.is_dir():
@@ -48,8 +52,10 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
     resources = Resources()
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values, config.file, config.environment) as provided, _package(root):
-        paths = discover(root)
+    with values.provide(config.values, config.file, config.environment) as provided, _package(root), stdout_to_stderr():
+        others: list[Path] = []
+        paths = discover(root, config.sources_ignore, others=others, base=config.root)
+        resources.not_sources = [_rel(p, config.root) for p in others]
         for done, path in enumerate(paths, 1):
             if progress is not None:
                 progress(done, len(paths))
@@ -60,7 +66,11 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                         f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
                         path=_rel(path, config.root),
                     )
-                _load_file(path, root, config, resources)
+                with time_limit(config.sources_timeout):
+                    _load_file(path, root, config, resources)
+            except SourceTimeout as exc:  # the next files may wait on the same thing: stop here
+                errors.append(_timed_out(exc, path, root, config))
+                break
             except DashgenErrors as exc:
                 errors.extend(exc.errors)
             except DashgenError as exc:
@@ -88,15 +98,48 @@ def _values_key(key: str, config: Config) -> str:
     return f"environments.{config.environment}.values.{key}" if node is not None else f"values.{key}"
 
 
-def discover(root: Path) -> list[Path]:
-    """The source files under ``root``, in a stable order (hidden and cache dirs skipped)."""
-    found = []
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).parts
-        if any(p.startswith(".") or p == "__pycache__" for p in rel):
-            continue
-        if path.suffix in (".py", ".json") and path.is_file():
-            found.append(path)
+SOURCE_SUFFIXES = (".py", ".json")
+
+
+def discover(
+    root: Path, ignore: tuple[str, ...] | list[str] = (), *, others: list[Path] | None = None, base: Path | None = None
+) -> list[Path]:
+    """The source files under ``root``, in a stable order (hidden and cache dirs skipped).
+
+    Symbolic links to directories are followed; one that leads back to a directory already
+    read (a loop, or the same files twice) is an error naming it. Files that are neither
+    a source nor matched by an ``ignore`` pattern (relative to ``root``) go into ``others``.
+    """
+    found: list[Path] = []
+    seen = {os.path.realpath(root): root}
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            path = directory / entry.name
+            rel = path.relative_to(root).as_posix()
+            if entry.is_dir():
+                real = os.path.realpath(path)
+                if real in seen:
+                    raise DashgenError(
+                        f"links to a directory already read ({_rel(seen[real], base or root)}); "
+                        "remove the link or point it elsewhere",
+                        path=_rel(path, base or root),
+                    )
+                seen[real] = path
+                pending.append(path)
+            elif any(fnmatch.fnmatchcase(rel, pattern) for pattern in ignore):
+                continue
+            elif path.suffix in SOURCE_SUFFIXES and entry.is_file():
+                found.append(path)
+            elif origin.is_record(path):
+                continue  # read with the dashboard it sits beside (origin.beside)
+            elif others is not None:
+                others.append(path)
+    if others is not None:
+        others.sort(key=lambda p: p.relative_to(root).parts)
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
@@ -186,7 +229,7 @@ def _python_dashboard(item: Any, name: str, source: str) -> dict[str, Any]:
             return normalise.dashboard(json.loads(json.dumps(item, allow_nan=False)))
         return normalise.from_grafanalib(item)
     except BaseException as exc:  # noqa: BLE001 - to_json_data is user code and may raise anything
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, SourceTimeout)):
             raise
         message = str(exc).splitlines()[0] if str(exc) else ""
         detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -262,12 +305,9 @@ def _import(path: Path, root: Path, source: str, base: Path) -> types.ModuleType
         raise DashgenError(f"SyntaxError: {exc.msg}", path=where, line=exc.lineno) from exc
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
         sys.modules.pop(name, None)
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, SourceTimeout)):
             raise
-        where, line = source, None
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if _inside(frame.filename, root):
-                where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+        where, line = _innermost(exc, root, source, base)
         message = str(exc).splitlines()[0] if str(exc) else ""
         detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
         raise DashgenError(f"failed to import: {detail}", path=where, line=line) from exc
@@ -301,12 +341,32 @@ class _package:
             del sys.modules[name]
 
 
+def _innermost(exc: BaseException, root: Path, source: str, base: Path) -> tuple[str, int | None]:
+    """The last place under the sources the traceback passes: (file, line), else (source, None)."""
+    where, line = source, None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if _inside(frame.filename, root):
+            where, line = _rel_or(frame.filename, root, source, base), frame.lineno
+    return where, line
+
+
+def _timed_out(exc: SourceTimeout, path: Path, root: Path, config: Config) -> DashgenError:
+    source = _rel(path, config.root)
+    where, line = _innermost(exc, root, source, config.root)
+    limit = f"still running after {config.sources_timeout:g} s (sources_timeout in {config.file})"
+    fix = "a source must finish loading by then: make it faster or raise the limit"
+    if where == source:
+        return DashgenError(f"{limit}; {fix}", path=source, line=line)
+    return DashgenError(f"{limit}, in {where}:{line}; {fix}", path=source)
+
+
 def _inside(filename: str, root: Path) -> bool:
-    try:
-        Path(filename).resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+    """Whether a file is under ``root``, as written (a linked directory) or resolved."""
+    path = Path(filename)
+    for p, r in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))), (path.resolve(), root.resolve())):
+        if p.is_relative_to(r):
+            return True
+    return False
 
 
 def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
@@ -316,7 +376,10 @@ def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` relative to ``base`` as written (through symbolic links), else as resolved."""
+    for p, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(base))), (path.resolve(), base.resolve())):
+        try:
+            return p.relative_to(b).as_posix()
+        except ValueError:
+            continue
+    return str(path)

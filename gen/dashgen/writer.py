@@ -1,33 +1,68 @@
-"""Write the output directory atomically, touching only the files dashgen owns.
+"""Write output directories atomically, touching only the files dashgen owns.
 
 The files dashgen wrote are listed, with their hashes, in ``dashgen-files.json`` inside
-the output directory. A build changes only those: a file that disappeared from the
-sources is deleted, a file dashgen never wrote is never overwritten or deleted.
+each output directory (a tree). A build changes only those: a file that disappeared from
+the sources is deleted, a file dashgen never wrote is never overwritten or deleted.
 
 Files are added one at a time (so a large build never holds all of them in memory) and
-staged in a temporary directory; nothing in the output changes until ``finish()``,
-which moves them into place one by one with ``os.replace`` (each move is atomic, the
-set of moves is not). Before any move the record lists, beside the hash of what is on
+staged in a temporary directory; nothing in the output changes until the writer is
+applied, which moves them into place one by one with ``os.replace`` (each move is atomic,
+the set of moves is not). Before any move the record lists, beside the hash of what is on
 disk, the hash each file is about to get (``pending``); after the moves it lists the new
-hashes only. A write interrupted half-way thus leaves files that are each either old or
-new, all owned and all matching a recorded hash: the next build completes the output
-without taking any of them for a hand edit. Leaving the ``with`` block on an exception
-discards the stage.
+hashes only. Before each move the writer arranges its undo (a file to replace is
+hard-linked into the stage, one to delete is moved there, a new directory is noted), so a
+failed or interrupted move puts the tree back as it was. Only if the process dies
+(``kill -9``) or undoing fails too is a tree left half-way: its files are each either old
+or new, all owned and all matching a recorded hash, and the next build completes it
+without taking any of them for a hand edit.
+
+From before it reads the record until it leaves the ``with`` block, a writer holds the
+tree's lock (``lock.py``): one build at a time stages, compares and moves. A staging
+directory is named after its build's process id and removed by that build, or by a later
+one once that process is gone (killed with -9).
+
+Several trees, one outcome. A build of environments writes one tree per environment
+(``<output>/<env>/``) and retires the trees nothing builds any more (the single tree of
+the layout before environments, an environment taken out of the config):
+
+1. ``open_writers`` opens a writer per tree, taking the trees' locks in one fixed order
+   (by resolved path), before any record is read; two builds sharing trees thus wait for
+   each other instead of each holding a lock the other needs. All are held to the end.
+2. Every tree is rendered into its writer, then every writer is reviewed: a foreign file
+   in any tree, or an error in any environment, stops the build before anything moves.
+3. ``apply_all`` applies the writers one after the other. If applying tree k fails (or
+   Ctrl-C, SIGTERM), tree k undoes its own moves and trees 1..k-1, already complete, are
+   undone from their undo logs, last first (the hard links and moved files stay in their
+   stages until the build ends): a failed build leaves every tree as it was, never some
+   environments new and others old. Before undoing a complete tree its record goes back
+   to the ``pending`` form, so a rollback that is itself cut short leaves a tree the next
+   build completes. Only ``kill -9`` between two trees leaves some new and some old (each
+   whole). Once all are applied, each writer commits (empty directories pruned).
+
+A retiring writer (``retire=True``) takes no files: it deletes every file the record
+lists, then the record, through the same undo log and under the same lock, and the
+directory goes once nothing else is in it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import DashgenError
+from .lock import OutputLock, pid_alive
 
 RECORD = "dashgen-files.json"
 STAGING_PREFIX = ".dashgen-staging-"
+_OLD = "~old"  # inside a staging directory: what the moves replaced, until the build ends
 
 
 @dataclass
@@ -55,22 +90,39 @@ class Changes:
 
 
 class OutputWriter:
-    """Collects the files of one build and applies them (or, with ``check``, only compares)."""
+    """Collects the files of one tree and applies them (or, with ``check``, only compares).
 
-    def __init__(self, output: Path, *, check: bool = False, retire: bool = False):
+    ``retire``: the tree is no longer built; every owned file and the record go.
+    ``environment`` only names the tree in errors (``-o json`` documents carry it).
+    """
+
+    def __init__(self, output: Path, *, check: bool = False, retire: bool = False, environment: str | None = None):
         self.output = output
         self.check = check
-        self.retire = retire  # remove every owned file and the record: the tree is no longer built
-        record = read_record(output)
+        self.retire = retire
+        self.environment = environment
+        self._lock = OutputLock(output, shared=check)
+        try:
+            self._lock.acquire()
+        except OSError as exc:
+            raise self._error(exc, "") from None
+        try:
+            record = read_record(output)
+        except BaseException:
+            self._release()
+            raise
         self.old, self.pending = record.files, record.pending
         self._on_disk: dict[str, str] = {}  # hash of what is on disk now, for owned files that change
         self.hashes: dict[str, str] = {}
         self.changes = Changes()
         self._foreign: list[str] = []
         self._staging: Path | None = None
-        self._created_output = False
+        self._reviewed = False
+        self._record = b""  # the new record, once review() ran
+        self._midway = b""  # the record while the moves run: hashes on disk and pending ones
+        self._undo: list[Callable[[], object]] = []  # how to put the tree back, while apply_all runs
+        self._committed = False
         self._resolved: Path | None = None
-        self._record = b""
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -79,12 +131,15 @@ class OutputWriter:
         self._discard()
 
     def add(self, path: str, content: bytes) -> None:
-        if path in self.hashes or path == RECORD:
-            raise ValueError(f"{path} rendered twice")  # a renderer bug, not user input
+        if self.retire or path in self.hashes or path == RECORD:
+            raise ValueError(f"{path} rendered twice, or into a retired tree")  # a renderer bug, not user input
         self._refuse_outside(path)
         digest = _sha(content)
         self.hashes[path] = digest
-        self._compare(path, content, digest)
+        try:
+            self._compare(path, content, digest)
+        except OSError as exc:
+            raise self._error(exc, path) from None
 
     def _refuse_outside(self, path: str) -> None:
         """Output paths come from names in the sources: whatever checks let through, never
@@ -101,16 +156,16 @@ class OutputWriter:
             )
 
     def finish(self) -> Changes:
-        """Raise if a foreign file is in the way; otherwise apply (unless checking)."""
+        """Review, then apply (unless checking): the one-tree build."""
         changes = self.review()
-        self.apply()
+        apply_all([self])
         return changes
 
     def review(self) -> Changes:
-        """What finish() will do; raises if a foreign file is in the way. Several writers
-        (one per environment) are all reviewed before any applies."""
-        if self.retire and self.hashes:
-            raise ValueError("a retiring writer takes no files")  # a caller bug
+        """What applying will do, once every file is added; raise if a foreign file is in the
+        way. Several writers (one per environment) are all reviewed before any applies."""
+        if self._reviewed:
+            return self.changes
         if self._foreign:
             listed = ", ".join(self._foreign[:3]) + (
                 f" and {len(self._foreign) - 3} more" if len(self._foreign) > 3 else ""
@@ -120,37 +175,28 @@ class OutputWriter:
                 "move them away, dashgen never overwrites files it does not own",
                 path=str(self.output),
             )
-        self._record = record = _record_json(self.hashes)
-        if not self.retire:
-            self._compare(RECORD, record, _sha(record))
+        record = _record_json(self.hashes)
         changes = self.changes
         owned = {*self.old, *self.pending}
         changes.removed = sorted(p for p in owned if p not in self.hashes and (self.output / p).is_file())
-        for path in changes.removed:
-            digest = _sha((self.output / path).read_bytes())
-            self._on_disk[path] = digest
-            if not self._wrote(path, digest):
-                changes.edited_by_hand.append(path)
-        if self.retire and (self.output / RECORD).is_file():
-            changes.removed.append(RECORD)  # last: until then it lists what is left
+        path = RECORD
+        try:
+            if not self.retire:
+                self._compare(RECORD, record, _sha(record))
+            for path in changes.removed:
+                digest = _sha((self.output / path).read_bytes())
+                self._on_disk[path] = digest
+                if not self._wrote(path, digest):
+                    changes.edited_by_hand.append(path)
+            if self.retire and (self.output / RECORD).is_file():
+                changes.removed.append(RECORD)  # last: until then it lists what is left
+        except OSError as exc:
+            raise self._error(exc, path) from None
         for names in (changes.added, changes.changed, changes.unchanged, changes.edited_by_hand):
             names.sort()
+        self._record = record
+        self._reviewed = True
         return changes
-
-    def apply(self) -> None:
-        """Move the reviewed changes into place (nothing when checking)."""
-        if self.check or not self.changes.any:
-            return
-        if self.retire:
-            for path in self.changes.removed:
-                (self.output / path).unlink(missing_ok=True)
-                _prune_empty_dirs((self.output / path).parent, self.output)
-            try:
-                self.output.rmdir()  # only when nothing else is left in it
-            except OSError:
-                pass
-            return
-        self._apply(self._record)
 
     def _compare(self, path: str, content: bytes, digest: str) -> None:
         target = self.output / path
@@ -180,47 +226,214 @@ class OutputWriter:
     def _stage(self, path: str, content: bytes) -> None:
         if self.check:
             return
-        if self._staging is None:
-            if not self.output.exists():
-                self.output.mkdir(parents=True)
-                self._created_output = True
-            _remove_stale_staging(self.output)
-            self._staging = _make_staging_dir(self.output)
-        staged = self._staging / path
+        staged = self._stage_dir() / path
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(content)
 
-    def _apply(self, record: bytes) -> None:
-        staging, output, changes = self._staging, self.output, self.changes
-        assert staging is not None
+    def _stage_dir(self) -> Path:
+        if self._staging is None:
+            _remove_stale_staging(self.output)
+            self._staging = _make_staging_dir(self.output)
+        return self._staging
+
+    def _apply(self) -> None:
+        """Move the reviewed changes in (nothing when checking); on a failure put every file
+        back as it was and raise ``_MoveFailed``. The undo log is kept for ``apply_all``.
+
+        Each step that changes the output first arranges its undo: a file about to be
+        overwritten gets a hard link in the stage (so no reader ever sees it missing), a
+        file to delete is moved into the stage, a new directory is noted. If undoing fails
+        too, the record written first (with ``pending``) lets the next build complete it.
+        """
+        assert self._reviewed and not self._undo
+        if self.check or not self.changes.any:
+            return
+        output, changes = self.output, self.changes
         # Before moving anything, record every owned file that may be on disk during the
         # moves, with the hash it has now and, for those about to change, the next one.
         files = {p: self.hashes[p] for p in changes.unchanged if p != RECORD}
         for path, digest in self._on_disk.items():
             files[path] = digest if self._wrote(path, digest) else self.old.get(path, self.pending.get(path, digest))
         pending = {p: self.hashes[p] for p in changes.added + changes.changed if p != RECORD}
-        _replace(staging, output, RECORD, _record_json(files, pending))
-        for path in changes.added + changes.changed:
-            if path == RECORD:
-                continue
-            target = output / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, target)
-        for path in changes.removed:
-            (output / path).unlink(missing_ok=True)
-            _prune_empty_dirs((output / path).parent, output)
-        _replace(staging, output, RECORD, record)
-        self._created_output = False
+        self._midway = _record_json(files, pending)
+        undo = self._undo
+        path, verb = RECORD, "write"
+        try:
+            staging = self._stage_dir()
+            self._keep_old(RECORD, undo)
+            _replace(staging, output, RECORD, self._midway)
+            for path in changes.added + changes.changed:
+                if path == RECORD:
+                    continue
+                target = output / path
+                _make_dirs(target.parent, output, undo)
+                if path in changes.changed:
+                    self._keep_old(path, undo)
+                else:
+                    undo.append(functools.partial(target.unlink, missing_ok=True))
+                os.replace(staging / path, target)
+            verb = "delete"
+            for path in changes.removed:
+                if path == RECORD:
+                    continue
+                moved = staging / _OLD / path
+                moved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(output / path, moved)
+                undo.append(functools.partial(_put_back, moved, output / path))
+            path = RECORD
+            if self.retire:
+                os.unlink(output / RECORD)  # the first undo step puts it back
+            else:
+                verb = "write"
+                _replace(staging, output, RECORD, self._record)
+        except BaseException as exc:
+            failed = self._run_undo()
+            if isinstance(exc, OSError):
+                raise _MoveFailed(self, exc, path, verb, failed) from None
+            raise
+
+    def _keep_old(self, path: str, undo: list[Callable[[], object]]) -> None:
+        """A hard link to the file as it is now, and the undo that moves it back."""
+        target = self.output / path
+        if not target.exists():
+            undo.append(functools.partial(target.unlink, missing_ok=True))
+            return
+        kept = self._stage_dir() / _OLD / path
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(target, kept)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            shutil.copyfile(target, kept)  # a filesystem without hard links
+        undo.append(functools.partial(os.replace, kept, target))
+
+    def _roll_back(self) -> OSError | None:
+        """Undo a complete ``_apply`` (another tree of the build failed). The record first goes
+        back to its ``pending`` form, so a rollback cut short leaves a tree the next build completes."""
+        if not self._undo:
+            return None
+        midway_failed = None
+        try:
+            _replace(self._stage_dir(), self.output, RECORD, self._midway)
+        except OSError as exc:
+            midway_failed = exc
+        return self._run_undo() or midway_failed
+
+    def _run_undo(self) -> OSError | None:
+        """Run the undo steps, last first; the record's (the first) only if all others worked."""
+        undo, self._undo = self._undo, []
+        failed = None
+        for step in reversed(undo[1:]):
+            try:
+                step()
+            except OSError as exc:
+                failed = failed or exc
+        if failed is None and undo:
+            try:
+                undo[0]()
+            except OSError as exc:
+                failed = exc
+        return failed
+
+    def _commit(self) -> None:
+        """Every tree of the build is applied: this one's changes stay."""
+        if not self._undo:
+            return
+        self._undo = []
+        self._committed = True
+        self._lock.created = []  # the directories are the build's now
+        for path in self.changes.removed:
+            _prune_empty_dirs((self.output / path).parent, self.output)
+
+    def _error(
+        self, exc: OSError, path: str, undo_failed: OSError | None = None, *, verb: str = "write"
+    ) -> DashgenError:
+        """One line naming the file, and the state the output is left in."""
+        return _write_error(
+            exc, str(self.output / path) if path else str(self.output), [self.output], undo_failed, verb
+        )
 
     def _discard(self) -> None:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
-        if self._created_output:  # the build failed before anything was moved in
+        self._release()
+
+    def _release(self) -> None:
+        created = self._lock.created
+        self._lock.release()
+        for directory in reversed(created):  # the build failed before anything was moved in
             try:
-                self.output.rmdir()
+                directory.rmdir()
             except OSError:
-                pass
+                break
+        if self.retire and self._committed:
+            with contextlib.suppress(OSError):
+                self.output.rmdir()  # only when nothing else is left in it
+
+
+class _MoveFailed(Exception):
+    """A move (or delete) in one tree failed; that tree is back as it was, unless ``undo_failed``."""
+
+    def __init__(self, writer: OutputWriter, exc: OSError, path: str, verb: str, undo_failed: OSError | None):
+        super().__init__(str(exc))
+        self.writer, self.exc, self.path, self.verb, self.undo_failed = writer, exc, path, verb, undo_failed
+
+
+def open_writers(
+    stack: contextlib.ExitStack, trees: list[tuple[Path, bool, str | None]], *, check: bool = False
+) -> list[OutputWriter]:
+    """A writer for each ``(output, retire, environment)``, in that order, entered on ``stack``.
+
+    The locks are taken in one order every build shares (the resolved paths, sorted), so two
+    builds of overlapping trees never each hold a lock the other waits for.
+    """
+    resolved = [tree[0].resolve() for tree in trees]
+    if len(set(resolved)) != len(resolved):
+        same = next(r for r in resolved if resolved.count(r) > 1)
+        raise DashgenError("two trees of this build are the same directory; each needs its own", path=str(same))
+    writers: dict[int, OutputWriter] = {}
+    for i in sorted(range(len(trees)), key=lambda i: resolved[i].parts):
+        output, retire, environment = trees[i]
+        writers[i] = stack.enter_context(OutputWriter(output, check=check, retire=retire, environment=environment))
+    return [writers[i] for i in range(len(trees))]
+
+
+def apply_all(writers: list[OutputWriter]) -> None:
+    """Apply every reviewed writer, or none: when one fails (or Ctrl-C, SIGTERM), those
+    already applied are undone too, last first, and the error names the file that failed."""
+    try:
+        for writer in writers:
+            writer._apply()
+    except BaseException as exc:
+        failed = exc.undo_failed if isinstance(exc, _MoveFailed) else None
+        for writer in reversed(writers):
+            rolled_back = writer._roll_back()
+            failed = failed or rolled_back
+        if isinstance(exc, _MoveFailed):
+            changing = [w.output for w in writers if w.changes.any and not w.check]
+            error = _write_error(exc.exc, str(exc.writer.output / exc.path), changing, failed, exc.verb)
+            error.environment = exc.writer.environment
+            raise error from None
+        raise
+    for writer in writers:
+        writer._commit()
+
+
+def _write_error(exc: OSError, where: str, outputs: list[Path], undo_failed: OSError | None, verb: str) -> DashgenError:
+    """One line naming the file, and the state the trees are left in."""
+    if undo_failed is not None:
+        state = (
+            f"undoing the build failed too ({undo_failed.filename or ''}: {undo_failed.strerror}); "
+            "run dashgen build again once it can write, to complete the output"
+        )
+    elif len(outputs) == 1:
+        state = f"{outputs[0]}/ is as it was before this build"
+    else:
+        names = [f"{o}/" for o in outputs]
+        state = f"{', '.join(names[:-1])} and {names[-1]} are as they were before this build"
+    return DashgenError(f"cannot {verb}: {exc.strerror or exc}; {state}", path=where)
 
 
 @dataclass(frozen=True)
@@ -273,6 +486,22 @@ def _sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def _make_dirs(directory: Path, stop: Path, undo: list[Callable[[], object]]) -> None:
+    """``mkdir -p`` below ``stop``, each new directory with its undo."""
+    missing = []
+    while directory != stop and not directory.is_dir():
+        missing.append(directory)
+        directory = directory.parent
+    for new in reversed(missing):
+        new.mkdir()
+        undo.append(new.rmdir)
+
+
+def _put_back(moved: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(moved, target)
+
+
 def _prune_empty_dirs(directory: Path, stop: Path) -> None:
     stop = stop.resolve()
     directory = directory.resolve()
@@ -297,6 +526,8 @@ def _make_staging_dir(output: Path) -> Path:
 
 
 def _remove_stale_staging(output: Path) -> None:
+    """Staging directories of builds that died (killed with -9): never one still in use."""
     for stale in output.glob(STAGING_PREFIX + "*"):
-        if stale.is_dir():
+        owner = stale.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if stale.is_dir() and not (owner.isdigit() and int(owner) != os.getpid() and pid_alive(int(owner))):
             shutil.rmtree(stale, ignore_errors=True)

@@ -17,6 +17,7 @@ from typing import Any
 from .. import redact
 from ..errors import DashgenError, DashgenErrors
 from ..names import ENV_REF_RE
+from . import secrets
 from .client import ApiError, Grafana
 from .plan import Action, Plan
 
@@ -203,6 +204,8 @@ def _datasource(grafana: Grafana, a: Action, secure: dict[str, str]) -> None:
     body.pop("secureJsonData", None)
     if secure:
         body["secureJsonData"] = secure
+        # the hashes of what is sent, so the next plan sees a changed value (secrets.py)
+        body["jsonData"] = {**(body.get("jsonData") or {}), secrets.RECORD_KEY: secrets.record(secure)}
     if a.op == "update":
         grafana.call(
             f"update datasource {a.uid}", lambda api: api.datasource.update_datasource_by_uid(a.uid, body), write=True

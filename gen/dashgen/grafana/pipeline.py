@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .. import http, redact
 from ..build import load_checked
 from ..config import Config
-from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors
+from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors, in_environment
 from . import apply, health, live, plan, targets
 from .client import Connection, Grafana
 from .report import Reporter
@@ -32,6 +32,7 @@ class Options:
     dry_run: bool = False
     prune: bool = False
     adopt: bool = False  # take over dashboards with a source's uid that lack the ownership tag
+    force_secrets: bool = False  # rewrite every datasource secret, whatever the record says
     concurrency: int | None = None
     verbose: bool = False
     output: str = "text"
@@ -57,7 +58,8 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     )
     for name in dict.fromkeys(environments):  # sources loaded once per environment
         env_config = config if name is None else config.for_environment(name)
-        resources, warnings = load_checked(env_config)
+        with in_environment(name):
+            resources, warnings = load_checked(env_config)
         selections[name] = env_config, select(resources, options.selection, env_config, prune=options.prune)
         for warning in warnings:
             reporter.warning(str(warning) if name is None else f"{name}: {warning}")
@@ -138,6 +140,8 @@ def _run_target(
                     unique_titles=info.unique_titles,
                     grafana_version=info.version,
                     adopt=options.adopt,
+                    env=env,
+                    force_secrets=options.force_secrets,
                 )
                 clock.lap("plan")
                 reporter.planned(result)

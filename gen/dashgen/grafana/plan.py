@@ -29,11 +29,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import normalise
 from ..resources import GENERAL, Dashboard, Datasource
+from . import secrets
 from .live import LatestVersion, LiveState
 from .select import Selected
 
@@ -291,7 +293,11 @@ def _ds_view(obj: dict[str, Any], local: dict[str, Any], secure_keys: list[str])
     return view
 
 
-def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
+def _plan_datasource(
+    ds: Datasource, live: LiveState, env: Mapping[str, str] | None = None, force_secrets: bool = False
+) -> Action:
+    """Create, update, unchanged, skip or conflict; with ``env``, secret values are compared
+    with the hashes of what dashgen last pushed (``secrets.py``)."""
     payload = datasource_payload(ds)
     action = Action("datasource", "create", ds.uid, ds.name, source=ds.source, payload=payload)
     local_secure = sorted((payload.get("secureJsonData") or {}).keys())
@@ -319,6 +325,8 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
         return action
     uid = item.get("uid")
     detail = (live.datasource_details.get(uid) if isinstance(uid, str) else None) or item
+    record = secrets.recorded(detail.get("jsonData"))
+    detail = {**detail, "jsonData": secrets.without_record(detail.get("jsonData"))}
     if not ds.uid:
         action.uid = str(item.get("uid") or "")
     live_secure = [k for k, v in (detail.get("secureJsonFields") or {}).items() if v]
@@ -331,6 +339,10 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
     differences = [k for k in action.wanted if k != "secureJsonFields" and action.wanted[k] != current.get(k)]
     differences += [f"secureJsonData.{k} (not set in Grafana)" for k in local_secure if k not in live_secure]
     read_only = bool(detail.get("readOnly"))
+    if not read_only:
+        differences += _secret_differences(payload, live_secure, record, env, action.notes)
+        if force_secrets and local_secure:
+            differences.append("secureJsonData (--force-secrets)")
     if not differences:
         action.op = "unchanged"
         if read_only:
@@ -348,6 +360,32 @@ def _plan_datasource(ds: Datasource, live: LiveState) -> Action:
     return action
 
 
+def _secret_differences(
+    payload: dict[str, Any],
+    live_secure: list[str],
+    record: dict[str, Any],
+    env: Mapping[str, str] | None,
+    notes: list[str],
+) -> list[str]:
+    """The secrets set in Grafana whose value is not the one dashgen last pushed."""
+    if env is None:
+        return []
+    out = []
+    for s in secrets.of(payload, env):
+        if s.key not in live_secure:
+            continue  # reported as not set
+        if s.value is None:
+            if s.variable:
+                notes.append(f"secureJsonData.{s.key} not compared: ${s.variable} is not set")
+            continue
+        recorded = record.get(s.key)
+        if recorded is None:
+            out.append(f"secureJsonData.{s.key} (no record of what dashgen pushed)")
+        elif not secrets.matches(s.key, s.value, recorded):
+            out.append(f"secureJsonData.{s.key} (another value than dashgen last pushed)")
+    return out
+
+
 # ----------------------------------------------------------------------------------- plan
 
 
@@ -360,6 +398,8 @@ def make(
     unique_titles: bool,
     grafana_version: str | None = None,
     adopt: bool = False,
+    env: Mapping[str, str] | None = None,
+    force_secrets: bool = False,
 ) -> Plan:
     actions: list[Action] = []
     for f in selected.folders:
@@ -388,7 +428,10 @@ def make(
             else:
                 a.op, a.reason = "update", f"in folder '{parent or 'the top level'}' in Grafana"
         actions.append(a)
-    actions.extend(_plan_datasource(ds, live) for ds in sorted(selected.datasources, key=lambda d: d.name.lower()))
+    actions.extend(
+        _plan_datasource(ds, live, env, force_secrets)
+        for ds in sorted(selected.datasources, key=lambda d: d.name.lower())
+    )
     boards = [
         _plan_dashboard(d, live, marker, adopt)
         for d in sorted(selected.dashboards, key=lambda d: (d.folder.key, d.title.lower(), d.uid))

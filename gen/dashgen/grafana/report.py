@@ -147,7 +147,7 @@ class Reporter:
             "targets": [self._target_doc(r) for r in results],
             "seconds": {"load": round(self.load_seconds, 4)},
         }
-        _echo(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+        _echo(json.dumps(redact.scrub_data(doc), indent=2, sort_keys=True, ensure_ascii=False))
 
     def _target_doc(self, r: TargetResult) -> dict[str, Any]:
         outcomes = {id(o.action): o for o in r.outcomes}

@@ -154,16 +154,16 @@ def _clean_url(url: str, where: str, how: str) -> str:
 
     The message never repeats such a URL; ``how`` says where credentials go instead.
     """
+    if redact.has_userinfo(url):  # before parsing: a parser's error would quote the password
+        raise DashgenError(
+            f"{where} must not contain credentials (user:password@): they would show in process lists "
+            f"and shell history; {how}"
+        )
     try:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
-    if "@" in parts.netloc:  # not registered for redaction: a short password would mangle this very message
-        raise DashgenError(
-            f"{where} must not contain credentials (user:password@): they would show in process lists "
-            f"and shell history; {how}"
-        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DashgenError(f"{where}: expected an http:// or https:// URL, got {url}")
     if parts.query or parts.fragment:
