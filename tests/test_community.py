@@ -561,3 +561,15 @@ def test_import_json_output_names_what_was_vendored(kube, gcom):
 def test_import_usage_errors(kube, args, message):
     result = kube.run("import", *args)
     assert result.code == 1 and message in result.err
+
+
+def test_json_output_on_failure_is_one_error_document(kube, gcom):
+    gcom.publish(7249, exported(1))
+    assert kube.run("import", "--grafana-com", "7249").code == 0
+    gcom.fail_next(100, status=503)
+    result = kube.run("community", "--check", "-o", "json")
+    assert result.code == 1
+    doc = json.loads(result.out)
+    assert doc["ok"] is False and doc["exit_code"] == 1
+    [error] = doc["errors"]
+    assert "answered 503" in error["message"] and "after 4 retries" in error["message"]
