@@ -38,7 +38,7 @@ LAYERS: dict[str, list[set[str]]] = {
     ],
     "dashboard": [
         {"__init__", "walk", "document"},
-        {"variables"},
+        {"variables", "angular"},
         {"datasources", "promql"},
         {"view"},
     ],
@@ -55,10 +55,9 @@ LAYERS: dict[str, list[set[str]]] = {
         {"__init__"},
     ],
     "migrate": [
-        {"walk", "errors"},
+        {"numbers", "errors"},
         {"datasources", "grid", "mappings"},
         {"schema"},
-        {"angular"},
         {"panels"},
         {"engine"},
         {"__init__"},

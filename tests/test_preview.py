@@ -66,6 +66,59 @@ def test_heatmap_buckets_are_de_accumulated():
 
 
 # --------------------------------------------------------------------------- --serve
+def _legacy(model, collapse_second=True):
+    """A grid dashboard laid out again as the legacy rows[] of schemaVersion < 16: a row per grid
+    line of panels, ``span`` (of 12) from the width, the height in pixels."""
+    rows = {}
+    for p in model["panels"]:
+        if p.get("type") == "row":
+            continue
+        legacy = {k: v for k, v in p.items() if k != "gridPos"}
+        legacy["span"] = max(1, p["gridPos"]["w"] // 2)
+        rows.setdefault(p["gridPos"]["y"], []).append(legacy)
+    out = {k: v for k, v in model.items() if k != "panels"}
+    out["schemaVersion"] = 14
+    out["rows"] = [{"title": f"Row {i}", "showTitle": True, "height": "250px", "panels": panels,
+                    "collapse": collapse_second and i == 1} for i, (_, panels) in enumerate(sorted(rows.items()))]
+    return out
+
+
+def test_legacy_rows_are_placed_as_grafana_migrates_them():
+    """preview lays out a rows[] dashboard with the migration's grid (schemaVersion 16), returning
+    the dashboard's own panel objects (verify's answers are found by them) and changing nothing."""
+    import copy
+
+    import corpus_data
+    from dashgen.dashboard.walk import panel_dicts
+    from dashgen.migrate import migrate_dashboard
+    from dashgen.preview import page
+
+    found, absent = corpus_data.real_dashboards()
+    debian = [d for d in found if d.id.startswith("debian-prometheus-redis-exporter/")]
+    if not debian:
+        if corpus_data.in_ci():
+            pytest.fail(f"CI=true and Debian's packaged dashboards are missing: {absent}", pytrace=False)
+        pytest.skip("; ".join(absent))
+    models = [_legacy(json.loads(d.path.read_text())) for d in debian]
+    models += [m for d in found if not d.id.startswith("debian-") and d.path.suffix == ".json"
+               for m in [json.loads(d.path.read_text())] if isinstance(m, dict) and m.get("rows")]
+    for model in models:
+        before = copy.deepcopy(model)
+        placed = page.placed(model)
+        assert model == before
+        migrated = {p["id"]: p for p in panel_dicts(migrate_dashboard(model).model) if p.get("type") != "row"}
+        own = {id(p) for p in panel_dicts(model)}
+        seen = []
+        for panel, (x, y, w, h), children in placed:
+            for p, pos in ([] if panel.get("type") == "row" else [(panel, (x, y, w, h))]) + children:
+                assert id(p) in own  # the dashboard's own object
+                grid = migrated[p["id"]]["gridPos"]
+                assert pos == (grid["x"], grid["y"], grid["w"], grid["h"]), p.get("title")
+                seen.append(p["id"])
+        assert sorted(seen) == sorted(migrated)
+        assert any(children for _, _, children in placed) == any(r.get("collapse") for r in model["rows"])
+
+
 def test_serve_rebuilds_when_a_source_changes(project, prometheus):
     from dashgen import config as config_module
     from dashgen.preview import PreviewOptions

@@ -11,7 +11,7 @@ PACKAGE = Path(dashgen.__file__).parent
 BUILD_MODULES = ["build", "checks", "config", "errors", "formats", "names", "normalise", "promtool", "resources",
                  "sources", "values", "writer", "render/__init__", "render/dashboards", "render/grafana",
                  "render/kubernetes", "render/monitoring", "redact", "credentials",
-                 "dashboard/walk", "dashboard/variables", "dashboard/datasources",
+                 "dashboard/walk", "dashboard/variables", "dashboard/datasources", "dashboard/angular",
                  "dashboard/view", "dashboard/document"]
 
 

@@ -84,6 +84,7 @@ def findings_for(d, rule, **kw):
     "ptype,replacement",
     [
         ("graph", "timeseries"),
+        ("graphite", "timeseries"),  # graph before schemaVersion 2
         ("singlestat", "stat"),
         ("grafana-singlestat-panel", "stat"),
         ("table-old", "table"),
@@ -109,6 +110,7 @@ def test_react_panels_are_not_angular(ptype):
     "ptype,version,fires",
     [
         ("grafana-polystat-panel", "1.2.11", True),
+        ("grafana-polystat-panel", "v1.2.11", True),
         ("grafana-polystat-panel", "2.1.0", False),
         ("grafana-polystat-panel", None, False),
         ("grafana-clock-panel", "1.0.3", True),
@@ -124,8 +126,9 @@ def test_version_gated_angular_plugins(ptype, version, fires):
     assert bool(findings_for(d, "panel-angular-rule")) is fires
 
 
-@pytest.mark.parametrize("schema,fires", [(18, True), (23, True), (24, False), (39, False)])
+@pytest.mark.parametrize("schema,fires", [(18, True), (23, True), (24, False), (39, False), ("16", True), ("30", False)])
 def test_table_with_styles_before_schema_24_is_table_old(schema, fires):
+    """As Grafana compares it: a numeric string schemaVersion counts as its number."""
     d = with_(dashboard(schemaVersion=schema), "panels.0.type", "table")
     d = with_(d, "panels.0.styles", [{"pattern": "Time", "type": "date"}])
     found = findings_for(d, "panel-angular-rule")
@@ -137,6 +140,13 @@ def test_table_with_styles_before_schema_24_is_table_old(schema, fires):
 def test_react_table_without_styles_is_fine_even_at_old_schema():
     d = with_(dashboard(schemaVersion=12), "panels.0.type", "table")
     assert findings_for(d, "panel-angular-rule") == []
+
+
+def test_table_marked_table2_keeps_its_styles_and_is_react():
+    """Grafana's schemaVersion 24 step leaves a table with ``table: "table2"`` the React table."""
+    d = with_(dashboard(schemaVersion=18), "panels.0.type", "table")
+    d = with_(d, "panels.0.styles", [{"pattern": "Time", "type": "date"}])
+    assert findings_for(with_(d, "panels.0.table", "table2"), "panel-angular-rule") == []
 
 
 # --------------------------------------------------------------------- units

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dashgen.migrate import MigrationError, migrate_dashboard
 
-from .real import load
+from .real import OSDS, load
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 50), st.floats(allow_nan=False, allow_infinity=False),
                     st.sampled_from(["", "null", "default", "graph", "singlestat", "table", "row", "$ds", "${DS_X}",
@@ -46,7 +46,7 @@ def test_random_json(model):
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(KEYS, JSON, max_size=5), st.integers(0, 30))
 def test_real_dashboard_with_random_parts(extra, where):
-    model = load("mysqld_exporter/mysql-overview.json")
+    model = load(OSDS)  # graph, singlestat, old tables with styles, the Angular pie chart
     panels = model["panels"]
     panels[where % len(panels)].update(extra)
     model.update({k: v for k, v in extra.items() if k in ("templating", "annotations", "rows", "schemaVersion")})

@@ -8,6 +8,7 @@ carries the model), and any field having the wrong JSON type.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 # Panel types that never carry queries, units or descriptions worth linting.
@@ -85,6 +86,27 @@ def as_dict(v: Any) -> dict:
     return v if isinstance(v, dict) else {}
 
 
+def dicts(v: Any) -> list[dict]:
+    """The objects of a JSON list (nothing when ``v`` is not a list)."""
+    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+
+def schema_version(model: Any) -> int:
+    """The dashboard's ``schemaVersion`` as Grafana compares it (a number or numeric string), else 0."""
+    value = model.get("schemaVersion") if isinstance(model, dict) else None
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value == value and abs(value) < 1e9 else 0
+    if isinstance(value, str):
+        digits = value.strip()
+        if digits.lstrip("-").isdigit() and len(digits) < 10:
+            return int(digits)
+    return 0
+
+
 class PanelRef:
     """One panel of the dashboard, as ``iter_panels`` finds it.
 
@@ -138,18 +160,20 @@ class PanelRef:
         return f"PanelRef({self.path}, type={self.type!r}, title={self.title!r})"
 
 
-def _library_elements(model: dict) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def _elements(model: dict) -> list[tuple[str, dict]]:
+    """(uid, panel model) of every library panel exported with the dashboard (``__elements``)."""
+    out = []
     for key, el in as_dict(model.get("__elements")).items():
-        if not isinstance(el, dict):
-            continue
-        m = el.get("model")
-        if not isinstance(m, dict):
-            continue
-        uid = el.get("uid") if isinstance(el.get("uid"), str) else key
-        if isinstance(uid, str):
-            out[uid] = m
+        m = el.get("model") if isinstance(el, dict) else None
+        if isinstance(m, dict):
+            uid = el.get("uid")
+            out.append((uid if isinstance(uid, str) else key, m))
     return out
+
+
+def library_models(model: Any) -> list[dict]:
+    """The panel models of the library panels exported with the dashboard, as they stand in it."""
+    return [m for _, m in _elements(model)] if isinstance(model, dict) else []
 
 
 def _make(
@@ -184,29 +208,47 @@ def _make(
     return PanelRef(panel, path, title, as_int(panel.get("id")), ptype, row, legacy, library_ref, library_uid)
 
 
-def iter_panels(model: Any) -> list[PanelRef]:
-    """Every panel of the dashboard, rows included, in document order."""
+def _walk(model: Any) -> Iterator[tuple[dict, str, bool, bool]]:
+    """(panel, path, nested, legacy) for every panel object, in document order. ``nested``: it is
+    in the ``panels`` of the panel walked last with nested False (a collapsed row); ``legacy``:
+    from the legacy ``rows[]`` layout."""
     if not isinstance(model, dict):
-        return []
-    elements = _library_elements(model)
-    out: list[PanelRef] = []
+        return
     for i, p in enumerate(as_list(model.get("panels"))):
         if not isinstance(p, dict):
             continue
-        ref = _make(p, f"panels[{i}]", elements)
-        out.append(ref)
-        nested = p.get("panels")
-        if isinstance(nested, list):
-            for j, q in enumerate(nested):
-                if isinstance(q, dict):
-                    out.append(_make(q, f"panels[{i}].panels[{j}]", elements, row=ref))
+        yield p, f"panels[{i}]", False, False
+        for j, q in enumerate(as_list(p.get("panels"))):
+            if isinstance(q, dict):
+                yield q, f"panels[{i}].panels[{j}]", True, False
     for i, row in enumerate(as_list(model.get("rows"))):
         if not isinstance(row, dict):
             continue
         for j, p in enumerate(as_list(row.get("panels"))):
             if isinstance(p, dict):
-                out.append(_make(p, f"rows[{i}].panels[{j}]", elements, legacy=True))
+                yield p, f"rows[{i}].panels[{j}]", False, True
+
+
+def iter_panels(model: Any) -> list[PanelRef]:
+    """Every panel of the dashboard, rows included, in document order; a library panel exported
+    with the dashboard is read as its model (a merged copy)."""
+    if not isinstance(model, dict):
+        return []
+    elements = {uid: m for uid, m in _elements(model)}
+    out: list[PanelRef] = []
+    row: PanelRef | None = None
+    for panel, path, nested, legacy in _walk(model):
+        ref = _make(panel, path, elements, row if nested else None, legacy)
+        if not nested:
+            row = ref
+        out.append(ref)
     return out
+
+
+def panel_dicts(model: Any) -> list[dict]:
+    """The objects ``iter_panels`` walks, as they stand in the JSON (library panels not
+    resolved): for code that changes panels in place."""
+    return [panel for panel, *_ in _walk(model)]
 
 
 def iter_targets(panel: dict) -> list[tuple[dict, str]]:
@@ -224,5 +266,6 @@ def iter_targets(panel: dict) -> list[tuple[dict, str]]:
     return out
 
 
-def templating_list(model: dict) -> list[dict]:
-    return [v for v in as_list(as_dict(model.get("templating")).get("list")) if isinstance(v, dict)]
+def templating_list(model: Any) -> list[dict]:
+    """The template variables (``templating.list``)."""
+    return dicts(as_dict(model.get("templating")).get("list")) if isinstance(model, dict) else []

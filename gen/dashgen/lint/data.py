@@ -4,8 +4,6 @@ Sources:
 - Grafana unit ids: grafana/grafana ``packages/grafana-data/src/valueFormats/categories.ts``
   (the ``id`` of every format), plus the ``farenheit`` alias and the ``prefix:``/``suffix:``/
   ``si:``/``count:``/``currency:``/``time:``/``bool:`` custom forms of ``getValueFormat``.
-- Angular panels: Grafana docs "Plugins using AngularJS"
-  (docs/sources/developers/angular_deprecation/angular-plugins.md), panel plugins only.
 - Metric names that do not exist: dashgen reference ``metrics.md`` §0, §1.2 and the
   kube-state-metrics v2.0.0 changelog (resource limits/requests rename).
 """
@@ -13,10 +11,6 @@ Sources:
 from __future__ import annotations
 
 from typing import NamedTuple
-
-# The AngularJS panel table lives with the migration engine, which converts the panels
-# Grafana converts and refuses the rest; the lint rules read it from here.
-from ..migrate.angular import ANGULAR_PANELS  # noqa: F401
 
 # --------------------------------------------------------------------------- units
 

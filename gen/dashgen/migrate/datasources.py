@@ -15,11 +15,11 @@ without a Grafana knows only what it is told, so the datasources are a parameter
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from .walk import dicts, variables
+from ..dashboard.variables import var_name_of
+from ..dashboard.walk import dicts, templating_list
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,6 @@ BUILT_IN: dict[str, dict[str, str]] = {
     "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
 }
 
-_VARIABLE = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\])\Z")
-
 
 class Resolver:
     """Turns datasource names into references for one dashboard."""
@@ -62,7 +60,7 @@ class Resolver:
         }
         self.variable_types = {
             v["name"]: v["query"]
-            for v in variables(model)
+            for v in templating_list(model)
             if v.get("type") == "datasource"
             and isinstance(v.get("name"), str)
             and isinstance(v.get("query"), str)
@@ -79,9 +77,8 @@ class Resolver:
                 return ds.ref()
         if name in BUILT_IN:
             return dict(BUILT_IN[name])
-        match = _VARIABLE.match(name)
-        if match:
-            var = next(g for g in match.groups() if g)
+        var = var_name_of(name)
+        if var is not None:
             if var in self.inputs:
                 return {"type": self.inputs[var], "uid": name}
             if var in self.variable_types:

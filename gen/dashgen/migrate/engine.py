@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .angular import ANGULAR_PANELS, is_angular
+from ..dashboard.angular import ANGULAR_PANELS, angular_panels, is_angular
+from ..dashboard.walk import library_models, panel_dicts, schema_version
 from .datasources import KnownDatasource, Resolver
-from .errors import MigrationError
+from .errors import MigrationError, label
 from .panels import CONVERTERS
 from .schema import STEPS, TARGET_SCHEMA_VERSION, Context
-from .walk import all_panels, label, library_models, schema_version
 
 
 @dataclass
@@ -49,7 +49,7 @@ def _refusal(panel: dict[str, Any]) -> str:
 
 
 def _convert_panels(model: dict[str, Any], ctx: Context) -> None:
-    panels = [*all_panels(model), *library_models(model)]
+    panels = [*panel_dicts(model), *library_models(model)]
     refused = [p for p in panels if is_angular(p, TARGET_SCHEMA_VERSION) and p.get("type") not in CONVERTERS]
     if refused:
         lines = [_refusal(p) for p in refused]
@@ -58,7 +58,7 @@ def _convert_panels(model: dict[str, Any], ctx: Context) -> None:
     for panel in panels:
         if not is_angular(panel, TARGET_SCHEMA_VERSION):
             continue
-        old_type = panel.get("type")
+        old_type: str = panel["type"]  # is_angular: a string
         converted = CONVERTERS[old_type](panel)
         ctx.notes.append(f"{label(panel)}: {old_type} → {converted.panel['type']}")
         ctx.notes.extend(converted.notes)
@@ -99,3 +99,10 @@ def migrate_dashboard(model: Any, datasources: Iterable[KnownDatasource] = ()) -
         ctx.notes.insert(0, f"schemaVersion {model.get('schemaVersion', 'missing')} → {TARGET_SCHEMA_VERSION}")
     _convert_panels(out, ctx)
     return Migrated(out, ctx.notes)
+
+
+def needs_migration(model: Any) -> bool:
+    """Whether :func:`migrate_dashboard` would change ``model``."""
+    if not isinstance(model, dict):
+        return False
+    return schema_version(model) < TARGET_SCHEMA_VERSION or bool(angular_panels(model))

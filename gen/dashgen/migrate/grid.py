@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .walk import dicts, number, parse_float, to_number
+from ..dashboard.walk import dicts
+from .numbers import number, parse_float, to_number
 
 COLUMNS = 24
 DEFAULT_SPAN = 4
@@ -24,18 +25,17 @@ MIN_PANEL_HEIGHT = CELL_HEIGHT * 3
 
 def grid_height(height: Any) -> int:
     """Pixels (number or ``"250px"``) to grid rows, at least the minimum panel height."""
+    value: float | None = None
     if isinstance(height, str):
         parsed = parse_float(height.replace("px", ""))  # parseInt: the leading integer
         # parseInt of garbage is NaN, which Grafana then carries on with; we take the default
-        value = math.trunc(parsed) if parsed is not None and math.isfinite(parsed) else DEFAULT_ROW_HEIGHT
-    else:
-        value = to_number(height) if isinstance(height, (int, float)) and not isinstance(height, bool) else None
-        if value is None:
-            value = DEFAULT_ROW_HEIGHT
-    value = max(float(value), MIN_PANEL_HEIGHT)
-    if not math.isfinite(value):
-        value = DEFAULT_ROW_HEIGHT
-    return min(int(math.ceil(value / (CELL_HEIGHT + CELL_VMARGIN))), 10_000)
+        value = math.trunc(parsed) if parsed is not None and math.isfinite(parsed) else None
+    elif isinstance(height, (int, float)) and not isinstance(height, bool):
+        value = to_number(height)
+    pixels = max(float(DEFAULT_ROW_HEIGHT if value is None else value), MIN_PANEL_HEIGHT)
+    if not math.isfinite(pixels):
+        pixels = DEFAULT_ROW_HEIGHT
+    return min(int(math.ceil(pixels / (CELL_HEIGHT + CELL_VMARGIN))), 10_000)
 
 
 class _RowArea:
@@ -101,7 +101,7 @@ def upgrade_to_grid(model: dict[str, Any]) -> None:
             continue
         height = grid_height(row.get("height", DEFAULT_ROW_HEIGHT))
         collapsed = bool(row.get("collapse"))
-        row_panel = None
+        row_panel: dict[str, Any] | None = None
         row_panels = dicts(row.get("panels"))
         for panel in row_panels:  # Grafana's schemaVersion 3 step numbers panels that have no id
             if not isinstance(panel.get("id"), (int, float)) or isinstance(panel.get("id"), bool) or not panel["id"]:

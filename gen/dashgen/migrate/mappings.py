@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .walk import dicts, number, parse_float, to_number
+from ..dashboard.walk import dicts
+from .numbers import number, parse_float, to_number
 
 NEG_INF = float("-inf")
 

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dashboard.walk import as_list, dicts, panel_dicts, templating_list
 from . import grid
 from .datasources import EXPRESSION_UID, MIXED_UID, Resolver
 from .mappings import upgrade_value_mappings
-from .walk import all_panels, dicts, variables
 
 # Grafana 12's latest dashboard schema version (``LATEST_VERSION`` of the backend migrations).
 TARGET_SCHEMA_VERSION = 42
@@ -40,7 +40,7 @@ class Context:
 
 def _panel_step(fn: Callable[[dict[str, Any], Context], None]) -> Callable[[dict[str, Any], Context], None]:
     def step(model: dict[str, Any], ctx: Context) -> None:
-        for panel in list(all_panels(model)):
+        for panel in panel_dicts(model):
             fn(panel, ctx)
 
     step.__doc__ = fn.__doc__
@@ -68,7 +68,7 @@ def v2(model: dict[str, Any], ctx: Context) -> None:
             else:
                 model["templating"] = {"list": flt.get("list") or []}
         del model["services"]
-    for panel in all_panels(model):
+    for panel in panel_dicts(model):
         if panel.get("type") == "graphite":
             panel["type"] = "graph"
         if panel.get("type") != "graph":
@@ -83,7 +83,7 @@ def v2(model: dict[str, Any], ctx: Context) -> None:
                 gridcfg["leftMax"] = gridcfg.pop("max")
         for key, index in (("y_format", 0), ("y2_format", 1)):
             if panel.get(key):
-                formats = panel.get("y_formats") if isinstance(panel.get("y_formats"), list) else []
+                formats = as_list(panel.get("y_formats"))
                 formats = (formats + [None, None])[: max(2, len(formats))]
                 formats[index] = panel.pop(key)
                 panel["y_formats"] = formats
@@ -91,7 +91,7 @@ def v2(model: dict[str, Any], ctx: Context) -> None:
 
 def v4(model: dict[str, Any], ctx: Context) -> None:
     """Graph ``aliasYAxis`` to a series override (the last alias wins, as in Grafana)."""
-    for panel in all_panels(model):
+    for panel in panel_dicts(model):
         if panel.get("type") != "graph" or "aliasYAxis" not in panel:
             continue
         aliases = panel.pop("aliasYAxis")
@@ -105,7 +105,7 @@ def v6(model: dict[str, Any], ctx: Context) -> None:
     pulldown = next((p for p in dicts(model.get("pulldowns")) if p.get("type") == "annotations"), None)
     if pulldown is not None:
         model["annotations"] = {"list": pulldown.get("annotations") or []}
-    for variable in variables(model):
+    for variable in templating_list(model):
         variable.setdefault("datasource", None)
         if variable.get("type") in ("filter", None):
             variable["type"] = "query"
@@ -118,7 +118,7 @@ def v7(model: dict[str, Any], ctx: Context) -> None:
     nav = model.get("nav")
     if isinstance(nav, list) and nav and isinstance(nav[0], dict):
         model["timepicker"] = nav[0]
-    for panel in all_panels(model):
+    for panel in panel_dicts(model):
         ensure_ref_ids(panel)
 
 
@@ -146,7 +146,7 @@ def ensure_ref_ids(panel: dict[str, Any]) -> None:
 
 def v8(model: dict[str, Any], ctx: Context) -> None:
     """Old InfluxDB targets (``fields``/``tags``/``groupBy``) to the ``select`` form."""
-    for panel in all_panels(model):
+    for panel in panel_dicts(model):
         for target in dicts(panel.get("targets")):
             if not (target.get("fields") and target.get("tags") and target.get("groupBy")):
                 continue
@@ -198,17 +198,17 @@ def v10(panel: dict[str, Any], ctx: Context) -> None:
 def v12(model: dict[str, Any], ctx: Context) -> None:
     """Variable ``refresh`` to 0/1 and ``hide`` from ``hideVariable``/``hideLabel``; graph
     axes from ``grid`` and ``y_formats`` to ``yaxes``/``xaxis``."""
-    for variable in variables(model):
+    for variable in templating_list(model):
         variable["refresh"] = 1 if variable.get("refresh") else 0
         if variable.get("hideVariable"):
             variable["hide"] = 2
         elif variable.get("hideLabel"):
             variable["hide"] = 1
-    for panel in all_panels(model):
+    for panel in panel_dicts(model):
         gridcfg = _dict(panel, "grid")
         if panel.get("type") != "graph" or gridcfg is None or panel.get("yaxes"):
             continue
-        formats = panel.get("y_formats") if isinstance(panel.get("y_formats"), list) else []
+        formats = as_list(panel.get("y_formats"))
         formats = formats + [None, None]
         axes = []
         for side, fmt, label in (("left", formats[0], "leftYAxisLabel"), ("right", formats[1], "rightYAxisLabel")):
@@ -354,7 +354,7 @@ def _update_links(options: dict[str, Any], fn: Callable[[str], str], title: bool
 
 
 def _legacy_vars(text: str) -> str:
-    return _LEGACY_VARS.sub(lambda m: _LEGACY_VAR_NEW[m.lastindex - 1], text)
+    return _LEGACY_VARS.sub(lambda m: _LEGACY_VAR_NEW[(m.lastindex or 1) - 1], text)  # one group always matches
 
 
 @_panel_step
@@ -383,7 +383,7 @@ def v22(panel: dict[str, Any], ctx: Context) -> None:
 
 def v23(model: dict[str, Any], ctx: Context) -> None:
     """A multi-value variable's ``current`` holds lists, a single-value one's scalars."""
-    for variable in variables(model):
+    for variable in templating_list(model):
         current = variable.get("current")
         if "multi" not in variable or not isinstance(current, dict) or not current:
             continue
@@ -431,7 +431,7 @@ def v27(model: dict[str, Any], ctx: Context) -> None:
                 "when the dashboard loads"
             )
         model["panels"] = kept
-    for variable in variables(model):
+    for variable in templating_list(model):
         if variable.get("type") != "constant":
             continue
         query = variable.get("query") if isinstance(variable.get("query"), str) else ""
@@ -448,14 +448,14 @@ def v28(model: dict[str, Any], ctx: Context) -> None:
     (Grafana's step 28 also turns singlestat into stat; here that is the singlestat panel
     migration, which runs for every dashboard.)
     """
-    for variable in variables(model):
+    for variable in templating_list(model):
         for key in ("tags", "tagsQuery", "tagValuesQuery", "useTags"):
             variable.pop(key, None)
 
 
 def v29(model: dict[str, Any], ctx: Context) -> None:
     """Query variables refresh on load (1) unless on time change (2); saved options dropped."""
-    for variable in variables(model):
+    for variable in templating_list(model):
         if variable.get("type") != "query":
             continue
         if variable.get("refresh") not in (1, 2) or isinstance(variable.get("refresh"), bool):
@@ -519,7 +519,7 @@ def _is_cloudwatch(target: dict[str, Any]) -> bool:
 def v34(model: dict[str, Any], ctx: Context) -> None:
     """CloudWatch queries: not migrated (see the module docstring); noted."""
     count = sum(
-        1 for p in all_panels(model) for t in dicts(p.get("targets")) if _is_cloudwatch(t) and "statistics" in t
+        1 for p in panel_dicts(model) for t in dicts(p.get("targets")) if _is_cloudwatch(t) and "statistics" in t
     )
     if count:
         ctx.notes.append(
@@ -554,14 +554,14 @@ def v36(model: dict[str, Any], ctx: Context) -> None:
     for query in dicts(annotations.get("list")) if annotations else []:
         query["datasource"] = ctx.resolver.to_ref(query.get("datasource"), default_as_null=False)
     default = ctx.resolver.default_ref()
-    for variable in variables(model):
+    for variable in templating_list(model):
         if variable.get("type") == "query" and isinstance(variable.get("datasource"), str):
             variable["datasource"] = ctx.resolver.to_ref(variable["datasource"], default_as_null=False)
         elif variable.get("type") == "query" and variable.get("datasource") is None and default is not None:
             variable["datasource"] = dict(default)
     if default is None:
         return
-    for panel in all_panels(model):
+    for panel in panel_dicts(model):
         targets = dicts(panel.get("targets"))
         if not targets:
             continue

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..credentials import Credentials
+from ..dashboard.walk import templating_list
 from ..errors import DashgenError
 
 __all__ = ["PreviewOptions", "PreviewResult", "preview"]
@@ -100,8 +100,7 @@ def preview(
     """Load the sources, run every panel's queries, write a page per dashboard, the index and the PNGs."""
     from ..build import load_checked
     from ..grafana.select import Selection, select
-    from ..verify import connect
-    from ..verify.runner import Datasources, verify_dashboards
+    from ..verify import run
 
     resources, _ = load_checked(config, lint=False)
     boards = list(resources.dashboards)
@@ -117,28 +116,8 @@ def preview(
     unknown = [n for n in options.variables if not any(_variable(m, n) for m in models)]
     if unknown:
         raise DashgenError(f"--var {', '.join(unknown)}: no selected dashboard has a variable of that name")
-    now = options.now if options.now is not None else _time.time()
-    client = connect(
-        options.prometheus_url,
-        credentials=options.credentials,
-        timeout=options.timeout,
-        at=options.end if options.end is not None else now,
-    )
-    try:
-        datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
-        results = verify_dashboards(
-            [(m, d.source) for m, d in zip(models, boards)],
-            client,
-            datasources,
-            start=options.start,
-            end=options.end,
-            now=now,
-            concurrency=options.concurrency,
-            progress=progress,
-            keep_data=True,
-        )
-    finally:
-        client.close()
+    dashboards = [(m, d.source) for m, d in zip(models, boards)]
+    results = run(options, dashboards, [d.model for d in resources.datasources], progress, keep_data=True)
     return write_pages(options, boards, models, results)
 
 
@@ -233,10 +212,7 @@ def _umask() -> int:
 
 
 def _variable(model: dict, name: str) -> dict | None:
-    for var in (model.get("templating") or {}).get("list") or []:
-        if isinstance(var, dict) and var.get("name") == name:
-            return var
-    return None
+    return next((var for var in templating_list(model) if var.get("name") == name), None)
 
 
 def _with_variables(model: dict, values: dict[str, list[str]]) -> dict:

@@ -11,6 +11,7 @@ import math
 from datetime import datetime, tzinfo
 from html import escape
 
+from ..dashboard.walk import as_dict
 from . import colors, units
 from .frames import Heatmap, Series
 
@@ -27,11 +28,11 @@ def nice_step(span: float, count: int, base: float = 10) -> float:
         return 1.0
     raw = span / count
     if base == 1024 and raw >= 1:
-        power = 1024 ** math.floor(math.log(raw, 1024))
+        power: float = 1024 ** math.floor(math.log(raw, 1024))
         raw /= power
-        for m in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024):
-            if m >= raw:
-                return m * power
+        for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024):
+            if k >= raw:
+                return k * power
         return 1024 * power
     power = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
@@ -52,7 +53,7 @@ def value_ticks(lo: float, hi: float, height: float, unit: str | None) -> tuple[
     start, end = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
     if end <= start:
         end = start + step
-    ticks = []
+    ticks: list[float] = []
     v = start
     while v <= end + step * 1e-6 and len(ticks) < 50:
         ticks.append(round(v, 12))
@@ -71,7 +72,7 @@ def time_ticks(start: float, end: float, width: float, tz: tzinfo) -> list[tuple
     shift = offset.total_seconds() if offset else 0
     t = math.ceil((start + shift) / step) * step - shift
     fmt = "%m/%d" if step >= 86400 else ("%m/%d %H:%M" if span > 86400 and step >= 43200 else "%H:%M")
-    out = []
+    out: list[tuple[float, str]] = []
     while t <= end and len(out) < 60:
         out.append((t, datetime.fromtimestamp(t, tz).strftime(fmt)))
         t += step
@@ -145,7 +146,7 @@ def timeseries(
     step: float | None,
 ) -> str:
     """Lines (or bars, or points), stacked when the field config says so, with thresholds."""
-    custom = panel_config.get("custom") if isinstance(panel_config.get("custom"), dict) else {}
+    custom = as_dict(panel_config.get("custom"))
     stacking = (custom.get("stacking") or {}).get("mode") if isinstance(custom.get("stacking"), dict) else None
     drawn = (
         _stack(series, stacking)
@@ -179,7 +180,7 @@ def timeseries(
     for index, (s, pts) in enumerate(drawn):
         cfg = s.config or panel_config
         color = colors.series_color(index, cfg)
-        c = cfg.get("custom") if isinstance(cfg.get("custom"), dict) else custom
+        c = cfg["custom"] if isinstance(cfg.get("custom"), dict) else custom
         line_width = _num(c.get("lineWidth"))
         line_width = 1.0 if line_width is None else line_width
         fill = _num(c.get("fillOpacity")) or 0.0
@@ -226,7 +227,7 @@ def _stack(series: list[Series], mode: str) -> list[tuple[Series, list[tuple[flo
     running: dict[float, float] = {}
     out = []
     for s in series:
-        pts = []
+        pts: list[tuple[float, float | None, float]] = []
         for t, v in zip(s.times, s.values):
             base = running.get(t, 0.0)
             if v is None:
@@ -337,7 +338,7 @@ _SCHEMES = {  # low -> high on a dark background, after d3's sequential schemes 
 
 def scheme_color(t: float, options: dict) -> str:
     """The heatmap colour for a position ``t`` in 0..1 (after the exponential scale, if any)."""
-    color = options.get("color") if isinstance(options.get("color"), dict) else {}
+    color = as_dict(options.get("color"))
     if color.get("scale") == "exponential":
         t = t ** (_num(color.get("exponent")) or 0.5)
     if color.get("reverse"):
@@ -356,7 +357,7 @@ def scheme_color(t: float, options: dict) -> str:
 
 def heatmap(hm: Heatmap, options: dict, width: float, height: float, start: float, end: float, tz: tzinfo) -> str:
     """Cells per time step and bucket, coloured by the bucket's count; the y axis names the buckets."""
-    y_axis = options.get("yAxis") if isinstance(options.get("yAxis"), dict) else {}
+    y_axis = as_dict(options.get("yAxis"))
     unit = y_axis.get("unit")
     labels = [("+Inf" if math.isinf(b) else units.format_value(b, unit)) for b in hm.bounds]
     frame = Frame(width, height, start, end, 0, 1, [], None, tz, show_values=False)

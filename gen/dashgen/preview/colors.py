@@ -6,6 +6,8 @@ import math
 import re
 from typing import Any
 
+from ..dashboard.walk import as_dict, as_list
+
 # Grafana's dark-theme visualisation hues (themes/createVisualizationColors): name -> hex.
 _HUES = {
     "red": ("#FFA6B0", "#FF7383", "#F2495C", "#E02F44", "#C4162A"),
@@ -70,7 +72,7 @@ def resolve(color: Any, default: str = TEXT) -> str:
 
 def series_color(index: int, field: dict) -> str:
     """A series' colour: fixed, or the classic palette by position (palette-classic, the default)."""
-    color = field.get("color") if isinstance(field.get("color"), dict) else {}
+    color = as_dict(field.get("color"))
     mode = color.get("mode")
     if mode in ("fixed", "shades") and color.get("fixedColor"):
         return resolve(color.get("fixedColor"))
@@ -81,8 +83,8 @@ def series_color(index: int, field: dict) -> str:
 
 def steps(field: dict) -> list[tuple[float, str]]:
     """The threshold steps as (value, colour), the base step at -inf, sorted."""
-    thresholds = field.get("thresholds") if isinstance(field.get("thresholds"), dict) else {}
-    raw = thresholds.get("steps") if isinstance(thresholds.get("steps"), list) else []
+    thresholds = as_dict(field.get("thresholds"))
+    raw = as_list(thresholds.get("steps"))
     out: list[tuple[float, str]] = []
     for i, step in enumerate(raw):
         if not isinstance(step, dict):
@@ -98,7 +100,7 @@ def steps(field: dict) -> list[tuple[float, str]]:
 
 
 def percentage_mode(field: dict) -> bool:
-    thresholds = field.get("thresholds") if isinstance(field.get("thresholds"), dict) else {}
+    thresholds = as_dict(field.get("thresholds"))
     return thresholds.get("mode") == "percentage"
 
 
@@ -127,8 +129,8 @@ def map_value(value: Any, mappings: Any) -> tuple[str | None, str | None]:
         result = None
         if kind == "value":
             result = options.get(_key(value))
-        elif kind == "range" and _number(value) is not None:
-            v, lo, hi = _number(value), _number(options.get("from")), _number(options.get("to"))
+        elif kind == "range" and (v := _number(value)) is not None:
+            lo, hi = _number(options.get("from")), _number(options.get("to"))
             if (lo is None or v >= lo) and (hi is None or v <= hi) and (lo is not None or hi is not None):
                 result = options.get("result")
         elif kind == "special":

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dashboard.walk import as_dict, dicts
 from ..verify import grafana
 
 _LEGEND = re.compile(r"\{\{\s*(.+?)\s*\}\}")
@@ -99,13 +100,13 @@ def series_of(
 # --------------------------------------------------------------------------- field configuration
 def field_config(panel: dict, name: str, ref_id: str = "", numeric: bool = True) -> dict:
     """The panel's ``fieldConfig.defaults`` with the overrides matching this field applied."""
-    fc = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
-    config = copy.deepcopy(fc.get("defaults")) if isinstance(fc.get("defaults"), dict) else {}
-    for override in fc.get("overrides") or []:
-        if not isinstance(override, dict) or not _matches(override.get("matcher"), name, ref_id, numeric):
+    fc = as_dict(panel.get("fieldConfig"))
+    config = copy.deepcopy(as_dict(fc.get("defaults")))
+    for override in dicts(fc.get("overrides")):
+        if not _matches(override.get("matcher"), name, ref_id, numeric):
             continue
-        for prop in override.get("properties") or []:
-            if isinstance(prop, dict) and isinstance(prop.get("id"), str):
+        for prop in dicts(override.get("properties")):
+            if isinstance(prop.get("id"), str):
                 _set(config, prop["id"], prop.get("value"))
     return config
 
@@ -212,7 +213,7 @@ def tables_of(panel: dict, targets: list[tuple[dict, Any]]) -> Table:
         frames.append(
             Table(["Time", *sorted(label_cols), value_col], rows, {value_col, "Time"}, {value_col: result.ref_id})
         )
-    transformations = [t for t in panel.get("transformations") or [] if isinstance(t, dict) and not t.get("disabled")]
+    transformations = [t for t in dicts(panel.get("transformations")) if not t.get("disabled")]
     table = _concat(frames)
     for transformation in transformations:
         kind, options = transformation.get("id"), transformation.get("options") or {}

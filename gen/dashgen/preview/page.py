@@ -11,10 +11,14 @@ Grafana does. No script, no network: CSS and SVG only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from html import escape
+from typing import Any
 
+from ..dashboard.walk import as_dict, dicts
+from ..migrate import grid
 from ..verify.runner import DashboardResult, PanelResult
 from . import panels
 
@@ -33,9 +37,12 @@ def panel_size(w: int, h: int) -> tuple[float, float]:
     return w * COLUMN_WIDTH + (w - 1) * GAP, h * CELL_HEIGHT + (h - 1) * GAP
 
 
+Pos = tuple[int, int, int, int]  # x, y, w, h in grid units
+
+
 def grid_units(model: dict) -> int:
     """Grid rows the dashboard takes with its collapsed rows closed: the lowest panel's bottom edge."""
-    return max((y + h for _, (x, y, w, h) in placed(model)), default=0)
+    return max((y + h for _, (x, y, w, h), _ in placed(model)), default=0)
 
 
 def page_height(model: dict) -> int:
@@ -44,70 +51,61 @@ def page_height(model: dict) -> int:
     return int(math.ceil(2 * MARGIN + HEADER_HEIGHT + grid))
 
 
-def _int(v, default: int) -> int:
+def _int(v: Any, default: int) -> int:
     return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else default
 
 
-def _pos(panel: dict) -> tuple[int, int, int, int]:
-    g = panel.get("gridPos") if isinstance(panel.get("gridPos"), dict) else {}
+def _pos(panel: dict) -> Pos:
+    g = as_dict(panel.get("gridPos"))
     w = min(COLUMNS, max(1, _int(g.get("w"), 12)))
     x = min(COLUMNS - w, max(0, _int(g.get("x"), 0)))
     return x, max(0, _int(g.get("y"), 0)), w, max(1, _int(g.get("h"), 8))
 
 
-def placed(model: dict) -> list[tuple[dict, tuple[int, int, int, int]]]:
-    """The top-level panels (rows included) with their (x, y, w, h); the legacy ``rows[]`` layout is
-    converted as Grafana's migration does: a row per legacy row, panels ``span`` x 2 wide in order."""
-    top = [p for p in model.get("panels") or [] if isinstance(p, dict)]
+def placed(model: dict) -> list[tuple[dict, Pos, list[tuple[dict, Pos]]]]:
+    """The top-level panels (rows included) with their (x, y, w, h), and for a collapsed row its
+    panels with theirs. The legacy ``rows[]`` layout is placed by Grafana's own migration
+    (``migrate.grid``), run on copies: the panels returned are the dashboard's own."""
+    top = dicts(model.get("panels"))
     if top or not isinstance(model.get("rows"), list):
-        return [(p, _pos(p)) for p in top]
-    out, y = [], 0
-    for row in model["rows"]:
-        if not isinstance(row, dict):
-            continue
-        height_px = str(row.get("height") or "250px").rstrip("px")
-        h = max(1, math.ceil(float(height_px) / (CELL_HEIGHT + GAP))) if height_px.replace(".", "").isdigit() else 7
-        if row.get("showTitle") or row.get("title"):
-            out.append(
-                (
-                    {
-                        "type": "row",
-                        "title": row.get("title") or "",
-                        "collapsed": bool(row.get("collapse")),
-                        "panels": [],
-                    },
-                    (0, y, COLUMNS, 1),
-                )
-            )
-            y += 1
-        x = 0
-        for p in row.get("panels") or []:
-            if not isinstance(p, dict):
-                continue
-            span = p.get("span") if isinstance(p.get("span"), (int, float)) and p.get("span") >= 1 else 4
-            w = min(COLUMNS, int(span * 2))
-            if x + w > COLUMNS:
-                x, y = 0, y + h
-            out.append((p, (x, y, w, h)))
-            x += w
-        y += h
+        return [(p, _pos(p), _collapsed(p, lambda c: c)) for p in top]
+    own: dict[int, dict] = {}
+    rows = []
+    for row in dicts(model["rows"]):
+        copies = [dict(p) for p in dicts(row.get("panels"))]
+        own.update((id(c), p) for c, p in zip(copies, dicts(row.get("panels"))))
+        rows.append({**row, "panels": copies})
+    layout: dict[str, Any] = {"rows": rows}
+    grid.upgrade_to_grid(layout)
+    out = []
+    for p in dicts(layout.get("panels")):
+        if p.get("type") == "row" and id(p) not in own:  # a row panel the migration made: one grid row high
+            out.append((p, (0, _pos(p)[1], COLUMNS, 1), _collapsed(p, lambda c: own[id(c)])))
+        else:
+            out.append((own.get(id(p), p), _pos(p), []))
     return out
+
+
+def _collapsed(row: dict, own: Callable[[dict], dict]) -> list[tuple[dict, Pos]]:
+    if row.get("type") != "row" or not row.get("collapsed"):
+        return []
+    return [(own(c), _pos(c)) for c in dicts(row.get("panels"))]
 
 
 @dataclass
 class Section:
     start: int  # first grid row
     rows: int  # grid rows it spans
-    panels: list[tuple[dict, tuple[int, int, int, int]]] = field(default_factory=list)
+    panels: list[tuple[dict, Pos]] = field(default_factory=list)
     row: dict | None = None  # a row header section
-    children: list[tuple[dict, tuple[int, int, int, int]]] = field(default_factory=list)  # a collapsed row's panels
+    children: list[tuple[dict, Pos]] = field(default_factory=list)  # a collapsed row's panels
 
 
 def sections(model: dict) -> list[Section]:
     """The page from top to bottom: stretches of panels between row headers, and the row headers."""
     items = sorted(placed(model), key=lambda item: (item[1][1], item[1][0]))
-    total = max((y + h for _, (x, y, w, h) in items), default=0)
-    row_ys = [pos[1] for p, pos in items if p.get("type") == "row"]
+    total = max((y + h for _, (x, y, w, h), _ in items), default=0)
+    row_ys = [pos[1] for p, pos, _ in items if p.get("type") == "row"]
     bounds = sorted(set(row_ys))
     out: list[Section] = []
     edges = [0]
@@ -117,14 +115,13 @@ def sections(model: dict) -> list[Section]:
     for a, b in zip(edges, edges[1:]):
         if b <= a:
             continue
-        row = next((p for p, pos in items if p.get("type") == "row" and pos[1] == a), None)
+        row = next(((p, kids) for p, pos, kids in items if p.get("type") == "row" and pos[1] == a), None)
         if row is not None and b == a + 1:
-            kids = (
-                [(c, _pos(c)) for c in row.get("panels") or [] if isinstance(c, dict)] if row.get("collapsed") else []
-            )
-            out.append(Section(a, 1, row=row, children=kids))
+            out.append(Section(a, 1, row=row[0], children=row[1]))
         else:
-            out.append(Section(a, b - a, [(p, pos) for p, pos in items if p.get("type") != "row" and a <= pos[1] < b]))
+            out.append(
+                Section(a, b - a, [(p, pos) for p, pos, _ in items if p.get("type") != "row" and a <= pos[1] < b])
+            )
     return out
 
 
@@ -141,7 +138,9 @@ def render_page(
     body = []
     for section in sections(model):
         if section.row is not None:
-            body.append(_row(section, by_model, counts, tz, result, interpolate, panel_interpolate))
+            body.append(
+                _row(section.row, section.children, by_model, counts, tz, result, interpolate, panel_interpolate)
+            )
         else:
             body.append(
                 _grid(section.panels, section.start, section.rows, by_model, counts, tz, result, panel_interpolate)
@@ -189,16 +188,15 @@ def _grid(items, start: int, rows: int, by_model, counts, tz, result, panel_inte
     return f'<div class="grid" style="grid-template-rows:repeat({rows}, {CELL_HEIGHT}px)">{"".join(cells)}</div>'
 
 
-def _row(section: Section, by_model, counts, tz, result, interpolate, panel_interpolate) -> str:
-    title = escape(interpolate(str(section.row.get("title") or "")))
-    if not section.row.get("collapsed"):
+def _row(row: dict, kids: list[tuple[dict, Pos]], by_model, counts, tz, result, interpolate, panel_interpolate) -> str:
+    title = escape(interpolate(str(row.get("title") or "")))
+    if not row.get("collapsed"):
         return f'<div class="row-header" data-type="row"><span class="chevron">▾</span>{title}</div>'
-    kids = section.children
     top = min((pos[1] for _, pos in kids), default=0)
     rows = max((pos[1] + pos[3] - top for _, pos in kids), default=0)
     inner = (
         _grid(
-            [(p, (x, y, w, h)) for p, (x, y, w, h) in kids],
+            kids,
             top,
             max(rows, 1),
             by_model,
@@ -220,7 +218,7 @@ def _panel(panel: dict, results: list[PanelResult] | None, pos, counts, tz, resu
     x, y, w, h = pos
     width, height = panel_size(w, h)
     style = f"grid-column:{x + 1} / span {w};grid-row:{y + 1} / span {h}"
-    clones = results or [None]
+    clones: list[PanelResult | None] = [*results] if results else [None]
     inner = []
     for pr in clones:
         clone_w = (width - GAP * (len(clones) - 1)) / len(clones)

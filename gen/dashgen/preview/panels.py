@@ -7,16 +7,21 @@ descriptions, legends, label values, markdown) is escaped before it reaches the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..dashboard.walk import as_dict, as_list, dicts
 from ..verify.runner import DATA, ERROR, NO_DATA, PARTIAL, SKIPPED, PanelResult
 from . import charts, colors, units
 from .frames import CALC_NAMES, Series, field_config, heatmap_of, reduce, series_of, sort_rows, tables_of
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 TITLE_H = 32  # px: the title bar
 PAD = 8  # px: padding around a panel's body
@@ -61,16 +66,18 @@ def render(panel: dict, result: PanelResult | None, width: float, height: float,
     w, h = max(10.0, width - 2 * PAD), max(10.0, height - TITLE_H - PAD)
     if kind == "text":
         return status, _text(panel, ctx)
+    if result is None:  # status "skipped"
+        return status, '<div class="message">no queries</div>'
     if status == "error":
-        return status, f'<div class="message error">{escape(result.detail if result else "")}</div>'
+        return status, f'<div class="message error">{escape(result.detail)}</div>'
     if status == "skipped":
-        return status, f'<div class="message">{escape(result.detail if result else "no queries")}</div>'
+        return status, f'<div class="message">{escape(result.detail)}</div>'
     if status == "no-data":
         return status, '<div class="message no-data">No data</div>'
     if status == "placeholder":
         return status, (
             f'<div class="message placeholder">{escape(kind or "unknown")} panel: not drawn by the preview'
-            f"<br><small>{escape(result.detail if result else '')}</small></div>"
+            f"<br><small>{escape(result.detail)}</small></div>"
         )
     series = _series(panel, result, ctx)
     drawn = ""
@@ -93,8 +100,13 @@ def render(panel: dict, result: PanelResult | None, width: float, height: float,
     return status, drawn
 
 
+def _target_models(panel: dict) -> dict[str, dict]:
+    """The panel's targets by the name verify's answers carry (``refId``, "?" when it has none)."""
+    return {str(t.get("refId") or "?"): t for t in dicts(panel.get("targets"))}
+
+
 def _series(panel: dict, result: PanelResult, ctx: Context) -> list[Series]:
-    models = {str(t.get("refId") or "?"): t for t in panel.get("targets") or [] if isinstance(t, dict)}
+    models = _target_models(panel)
     out: list[Series] = []
     for target in result.targets:
         for s in series_of(models.get(target.ref_id, {}), target.data, target.expr, target.ref_id, ctx.interpolate):
@@ -104,8 +116,8 @@ def _series(panel: dict, result: PanelResult, ctx: Context) -> list[Series]:
 
 
 def _defaults(panel: dict) -> dict:
-    fc = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
-    return fc.get("defaults") if isinstance(fc.get("defaults"), dict) else {}
+    fc = as_dict(panel.get("fieldConfig"))
+    return as_dict(fc.get("defaults"))
 
 
 def _decimals(config: dict) -> int | None:
@@ -129,7 +141,7 @@ def display(value: Any, config: dict, lo: float = 0.0, hi: float = 100.0) -> tup
 
 
 def _options(panel: dict) -> dict:
-    return panel.get("options") if isinstance(panel.get("options"), dict) else {}
+    return as_dict(panel.get("options"))
 
 
 def _calc(panel: dict) -> str:
@@ -163,18 +175,12 @@ def _reduced(panel: dict, series: list[Series]) -> list[Shown]:
 def _range(config: dict, values: list[float | None]) -> tuple[float, float]:
     """A field's min and max: configured, else from the data (0 to the largest value), as gauges need."""
     present = [v for v in values if v is not None and math.isfinite(v)]
-    lo = config.get("min") if isinstance(config.get("min"), (int, float)) else min([0.0, *present])
-    hi = (
-        config.get("max")
-        if isinstance(config.get("max"), (int, float))
-        else (
-            1.0
-            if config.get("unit") == "percentunit"
-            else 100.0
-            if config.get("unit") == "percent"
-            else max(present, default=1.0)
-        )
-    )
+    lo, hi = config.get("min"), config.get("max")
+    if not isinstance(lo, (int, float)):
+        lo = min([0.0, *present])
+    if not isinstance(hi, (int, float)):
+        unit = config.get("unit")
+        hi = 1.0 if unit == "percentunit" else 100.0 if unit == "percent" else max(present, default=1.0)
     if hi <= lo:
         hi = lo + 1
     return float(lo), float(hi)
@@ -183,11 +189,11 @@ def _range(config: dict, values: list[float | None]) -> tuple[float, float]:
 # --------------------------------------------------------------------------- time series + legend
 def _legend(panel: dict, series: list[Series], colours: list[str], width: float) -> tuple[str, float, str]:
     """(HTML, size in px, placement) of the legend: list or table, at the bottom or on the right."""
-    legend = _options(panel).get("legend") if isinstance(_options(panel).get("legend"), dict) else {}
+    legend = as_dict(_options(panel).get("legend"))
     if legend.get("showLegend") is False or legend.get("displayMode") == "hidden" or not series:
         return "", 0.0, "bottom"
     placement = "right" if legend.get("placement") == "right" else "bottom"
-    calcs = [c for c in legend.get("calcs") or [] if isinstance(c, str)]
+    calcs = [c for c in as_list(legend.get("calcs")) if isinstance(c, str)]
     items = []
     for s, color in zip(series, colours):
         values = "".join(
@@ -326,7 +332,7 @@ def _bargauge(panel: dict, series: list[Series], w: float, h: float) -> str:
 
 # --------------------------------------------------------------------------- table
 def _table(panel: dict, result: PanelResult) -> str:
-    models = {str(t.get("refId") or "?"): t for t in panel.get("targets") or [] if isinstance(t, dict)}
+    models = _target_models(panel)
     table = tables_of(panel, [(models.get(t.ref_id, {}), t) for t in result.targets])
     sort_rows(table, _options(panel).get("sortBy"))
     columns = [c for c in table.columns if c != "Time" or len(table.columns) == 1]
@@ -398,7 +404,9 @@ def _state_timeline(panel: dict, series: list[Series], w: float, h: float, ctx: 
             )
             + "</div>"
         )
-    row_height = options.get("rowHeight") if isinstance(options.get("rowHeight"), (int, float)) else 0.9
+    row_height = options.get("rowHeight")
+    if not isinstance(row_height, (int, float)):
+        row_height = 0.9
     svg = charts.state_timeline(rows, w, h - (22 if legend_html else 0), ctx.start, ctx.end, ctx.tz, row_height)
     return f'<div class="viz bottom">{svg}{legend_html}</div>'
 
@@ -428,13 +436,18 @@ def _text(panel: dict, ctx: Context) -> str:
     content = options.get("content") if isinstance(options.get("content"), str) else panel.get("content")
     content = ctx.interpolate(content) if isinstance(content, str) else ""
     if options.get("mode", panel.get("mode", "markdown")) == "markdown":
-        from markdown_it import MarkdownIt
-
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-        md.validateLink = _safe_link
-        return f'<div class="markdown">{md.render(content)}</div>'
+        return f'<div class="markdown">{_markdown().render(content)}</div>'
     return f'<div class="markdown"><pre>{escape(content)}</pre></div>'
 
 
-def _safe_link(url: str) -> bool:
-    return url.strip().lower().startswith(("http://", "https://", "mailto:", "#", "/"))
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """CommonMark without raw HTML, whose links go only to the web, mail or this page (imported when a
+    text panel is drawn)."""
+    from markdown_it import MarkdownIt
+
+    class SafeLinks(MarkdownIt):
+        def validateLink(self, url: str) -> bool:
+            return url.strip().lower().startswith(("http://", "https://", "mailto:", "#", "/"))
+
+    return SafeLinks("commonmark", {"html": False, "linkify": False})

@@ -58,7 +58,7 @@ class PreviewServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}/"
 
     def watched(self) -> dict[str, tuple[int, int]]:
         """(mtime, size) of every file under the sources directory, and of the config file."""

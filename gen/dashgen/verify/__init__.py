@@ -13,6 +13,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..config import Config
 from ..credentials import Credentials
@@ -52,6 +53,31 @@ def verify(
                 f"no dashboard with uid {', '.join(missing)} (known: {', '.join(sorted(known)) or 'none'})"
             )
         boards = [known[u] for u in dict.fromkeys(options.dashboards)]
+    return run(options, [(d.model, d.source) for d in boards], [d.model for d in resources.datasources], progress)
+
+
+class QueryOptions(Protocol):
+    """What running queries needs of a command's options (``VerifyOptions``, preview's ``PreviewOptions``)."""
+
+    prometheus_url: str
+    start: float | None
+    end: float | None
+    credentials: Credentials | None
+    concurrency: int
+    timeout: float
+    scrape_interval: str | None
+    now: float | None
+
+
+def run(
+    options: QueryOptions,
+    dashboards: list[tuple[dict, str]],
+    datasources: list[dict],
+    progress: Callable[[int, int], None] | None = None,
+    keep_data: bool = False,
+) -> list[DashboardResult]:
+    """Connect to Prometheus and run the queries of ``dashboards`` ((model, source) pairs) there;
+    ``datasources`` are the datasource models the dashboards may name."""
     now = options.now if options.now is not None else _time.time()
     client = connect(
         options.prometheus_url,
@@ -60,16 +86,16 @@ def verify(
         at=options.end if options.end is not None else now,
     )
     try:
-        datasources = Datasources.from_models([d.model for d in resources.datasources], options.scrape_interval)
         return verify_dashboards(
-            [(d.model, d.source) for d in boards],
+            dashboards,
             client,
-            datasources,
+            Datasources.from_models(datasources, options.scrape_interval),
             start=options.start,
             end=options.end,
             now=now,
             concurrency=options.concurrency,
             progress=progress,
+            keep_data=keep_data,
         )
     finally:
         client.close()

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..dashboard.datasources import PROMETHEUS_TYPES, plugin_type, reference
 from ..dashboard.promql import analyze
-from ..dashboard.walk import iter_panels
+from ..dashboard.walk import iter_panels, templating_list
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .variables import Context, resolve
@@ -147,8 +147,8 @@ class Datasources:
     def for_dashboard(self, model: dict) -> tuple[str, str]:
         """(uid, scrape interval) of the Prometheus datasource the dashboard shows by default."""
         uid = self.default_uid
-        for var in (model.get("templating") or {}).get("list") or []:
-            if not isinstance(var, dict) or var.get("type") != "datasource":
+        for var in templating_list(model):
+            if var.get("type") != "datasource":
                 continue
             if plugin_type(var.get("query")) in PROMETHEUS_TYPES:
                 current = (var.get("current") or {}).get("value")

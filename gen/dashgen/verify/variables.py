@@ -19,6 +19,7 @@ from typing import Any
 
 from ..dashboard.datasources import PROMETHEUS_TYPES
 from ..dashboard.variables import find_vars, variable_text
+from ..dashboard.walk import templating_list
 from . import grafana
 from .client import PrometheusClient, PrometheusError, Unreachable
 from .grafana import ALL, Variable
@@ -40,7 +41,7 @@ class Context:
 
 def resolve(model: dict, ctx: Context) -> dict[str, Variable]:
     """Every variable of the dashboard, resolved; problems are recorded on ``Variable.error``."""
-    defs = [v for v in (model.get("templating") or {}).get("list") or [] if isinstance(v, dict) and v.get("name")]
+    defs = [v for v in templating_list(model) if v.get("name")]
     by_name = {v["name"]: v for v in defs}
     resolved: dict[str, Variable] = {}
     visiting: set[str] = set()

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from ...dashboard.walk import PanelRef, as_dict, as_list, as_num, kind_name, text
+from ...dashboard.angular import ANGULAR_PANELS, is_angular
+from ...dashboard.walk import PanelRef, as_dict, as_list, as_num, kind_name, schema_version, text
 from ...names import did_you_mean
 from ..context import D, DashboardCtx, hit
 from ..data import (
-    ANGULAR_PANELS,
     CUSTOM_UNIT_PREFIXES,
     GRAFANA_UNITS,
     UNIT_PANEL_TYPES,
     UNIT_SUGGESTIONS,
 )
 from ..registry import Hit, register
-
-
-def _version(s: Any) -> tuple[int, ...] | None:
-    if not isinstance(s, str):
-        return None
-    m = re.match(r"^\s*v?(\d+(?:\.\d+)*)", s)
-    if not m:
-        return None
-    return tuple(int(x) for x in m.group(1).split("."))
 
 
 @register(
@@ -36,11 +26,11 @@ def _version(s: Any) -> tuple[int, ...] | None:
     "...): Grafana 11 disables Angular and Grafana 12 removed it. The fix names the replacement.",
 )
 def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
-    schema = ctx.schema_version or 0
+    schema = schema_version(ctx.model)
     for p in ctx.panels:
-        if p.type is None:
+        if not is_angular(p.panel, schema):
             continue
-        if p.type == "table" and schema < 24 and isinstance(p.panel.get("styles"), list):
+        if p.type == "table":
             yield hit(
                 p,
                 f"table panel with 'styles' at schemaVersion {ctx.schema_version} (< 24): Grafana migrates it "
@@ -48,16 +38,8 @@ def panel_angular_rule(ctx: DashboardCtx) -> Iterator[Hit]:
                 "replace 'styles' with fieldConfig/overrides and set schemaVersion >= 24 (use the React table)",
             )
             continue
-        info = ANGULAR_PANELS.get(p.type)
-        if info is None:
-            continue
-        if info.react_since is not None:
-            v = _version(p.panel.get("pluginVersion"))
-            if v is None or v >= info.react_since:
-                continue
-            detail = f" version {p.panel.get('pluginVersion')}"
-        else:
-            detail = ""
+        info = ANGULAR_PANELS[str(p.type)]
+        detail = f" version {p.panel.get('pluginVersion')}" if info.react_since is not None else ""
         yield hit(
             p,
             f"panel type '{p.type}'{detail} is an AngularJS plugin; Grafana 12 no longer renders it",

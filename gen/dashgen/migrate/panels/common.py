@@ -15,9 +15,9 @@ and the defaults render the same whether written or not).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
-from ..walk import dicts
+from ...dashboard.walk import as_dict, dicts
 
 # PanelModel's mustKeepProps that are saved, plus maxPerRow (a repeat option the dashboard
 # serialiser saves, which schemaVersion 17 derives from minSpan).
@@ -87,8 +87,8 @@ def angular_options(panel: dict[str, Any]) -> dict[str, Any]:
 def cleared_field_config(panel: dict[str, Any]) -> dict[str, Any]:
     """The field config as a type change leaves it: defaults without ``custom``, overrides
     without ``custom.*`` properties (rules left empty are dropped)."""
-    fc = panel.get("fieldConfig") if isinstance(panel.get("fieldConfig"), dict) else {}
-    defaults = fc.get("defaults") if isinstance(fc.get("defaults"), dict) else {}
+    fc = as_dict(panel.get("fieldConfig"))
+    defaults = as_dict(fc.get("defaults"))
     defaults = {k: v for k, v in defaults.items() if k != "custom"}
     overrides = []
     for rule in dicts(fc.get("overrides")):
@@ -113,12 +113,27 @@ def kept(panel: dict[str, Any], new_type: str) -> dict[str, Any]:
     return out
 
 
+def alias_color_overrides(alias_colors: Any) -> list[dict[str, Any]]:
+    """``aliasColors`` (series name -> colour) as fixed colour overrides by name, in order."""
+    if not isinstance(alias_colors, dict):
+        return []
+    return [
+        {
+            "matcher": {"id": "byName", "options": alias},
+            "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}],
+        }
+        for alias, color in alias_colors.items()
+        if color
+    ]
+
+
 def without_none(values: dict[str, Any]) -> dict[str, Any]:
     """``omitBy(values, isNil)``."""
     return {k: v for k, v in values.items() if v is not None}
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float]:
+    """A JSON number (not a boolean, not NaN)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 

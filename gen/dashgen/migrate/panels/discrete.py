@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..walk import dicts, to_number
+from ...dashboard.walk import dicts
+from ..numbers import to_number
 from .common import Converted, angular_options, cleared_field_config, kept
 
 

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..walk import dicts, number, to_number
+from ...dashboard.walk import as_dict, as_list, dicts
+from ..numbers import number, to_number
 from .common import (
     Converted,
+    alias_color_overrides,
     angular_options,
     cleared_field_config,
     is_number,
@@ -44,8 +46,8 @@ _REGEX_FLAGS = set("gimsuy")
 
 def target_type(panel: dict[str, Any]) -> str:
     """The panel a graph becomes."""
-    xaxis = panel.get("xaxis") if isinstance(panel.get("xaxis"), dict) else {}
-    legend = panel.get("legend") if isinstance(panel.get("legend"), dict) else {}
+    xaxis = as_dict(panel.get("xaxis"))
+    legend = as_dict(panel.get("legend"))
     if xaxis.get("mode") == "series":
         return "bargauge" if legend.get("values") else "barchart"
     if xaxis.get("mode") == "histogram":
@@ -106,7 +108,7 @@ def _right_axis_props(y1: dict[str, Any], y2: dict[str, Any]) -> list[dict[str, 
     JavaScript compares with ``!==``, so an object value (a log scale) always differs.
     """
     props = [{"id": k, "value": v} for k, v in y2.items() if k != "custom" and (isinstance(v, dict) or v != y1.get(k))]
-    y1c = y1.get("custom") if isinstance(y1.get("custom"), dict) else {}
+    y1c = as_dict(y1.get("custom"))
     for k, v in (y2.get("custom") or {}).items():
         if isinstance(v, dict) or v != y1c.get(k):
             props.append({"id": f"custom.{k}", "value": v})
@@ -264,10 +266,13 @@ def _time_region_annotations(angular: dict[str, Any], panel_id: Any) -> list[dic
     return out
 
 
+_TOOLTIP_SORT: dict[float, str] = {1: "asc", 2: "desc"}  # the graph tooltip's sort order
+
+
 def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tuple[dict, dict, list]:
     """``graphToTimeseriesOptions``: (fieldConfig, options, annotations) of a graph's options."""
     overrides = list(field_config["overrides"])
-    yaxes = angular.get("yaxes") if isinstance(angular.get("yaxes"), list) else []
+    yaxes = as_list(angular.get("yaxes"))
     y1 = _axis(yaxes[0] if yaxes else None)
     y1 = {**field_config["defaults"], **y1}
     dash = {
@@ -278,16 +283,7 @@ def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tupl
         ],
     }
 
-    alias_colors = angular.get("aliasColors")
-    if isinstance(alias_colors, dict):
-        for alias, color in alias_colors.items():
-            if color:
-                overrides.append(
-                    {
-                        "matcher": {"id": "byName", "options": alias},
-                        "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}],
-                    }
-                )
+    overrides.extend(alias_color_overrides(angular.get("aliasColors")))
 
     fill_below = False
     for so in dicts(angular.get("seriesOverrides")):
@@ -353,7 +349,7 @@ def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tupl
             tooltip["mode"] = "multi" if old_tooltip["shared"] else "single"
         if "sort" in old_tooltip and old_tooltip.get("shared"):
             tooltip["sort"] = (
-                {1: "asc", 2: "desc"}.get(old_tooltip["sort"], "none") if is_number(old_tooltip["sort"]) else "none"
+                _TOOLTIP_SORT.get(old_tooltip["sort"], "none") if is_number(old_tooltip["sort"]) else "none"
             )
 
     old_thresholds = dicts(angular.get("thresholds"))
@@ -375,7 +371,7 @@ def to_timeseries(angular: dict[str, Any], field_config: dict[str, Any]) -> tupl
 
 def _bar_options(angular: dict[str, Any], field_config: dict[str, Any], kind: str) -> tuple[dict, dict, list]:
     """Graph in series mode to barchart (a reduce transformation) or bargauge; histogram mode."""
-    xaxis = angular.get("xaxis") if isinstance(angular.get("xaxis"), dict) else {}
+    xaxis = as_dict(angular.get("xaxis"))
     if kind == "histogram":
         return field_config, {"combine": True}, []
     if kind == "barchart":
@@ -389,7 +385,7 @@ def _bar_options(angular: dict[str, Any], field_config: dict[str, Any], kind: st
         },
         "legend": {"displayMode": "list", "showLegend": True, "placement": "bottom", "calcs": []},
     }
-    legend = angular.get("legend") if isinstance(angular.get("legend"), dict) else {}
+    legend = as_dict(angular.get("legend"))
     if legend:
         if legend.get("show"):
             options["legend"]["displayMode"] = "table" if legend.get("alignAsTable") else "list"
@@ -415,7 +411,7 @@ def convert(panel: dict[str, Any]) -> Converted:
         fc, options, annotations = _bar_options(angular, field_config, kind)
     new = kept(panel, kind)
     if kind == "barchart":
-        xaxis = panel.get("xaxis") if isinstance(panel.get("xaxis"), dict) else {}
+        xaxis = as_dict(panel.get("xaxis"))
         transformations = panel["transformations"] if isinstance(panel.get("transformations"), list) else []
         new["transformations"] = [
             *transformations,

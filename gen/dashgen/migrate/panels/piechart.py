@@ -10,24 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import Converted, angular_options, kept
+from ...dashboard.walk import as_dict
+from .common import Converted, alias_color_overrides, angular_options, kept
 
 _REDUCERS = {"current": "lastNotNull", "min": "min", "max": "max", "avg": "mean", "total": "sum"}
 
 
 def convert(panel: dict[str, Any]) -> Converted:
     angular = angular_options(panel)
-    overrides = []
-    colors = angular.get("aliasColors")
-    if isinstance(colors, dict):
-        for alias, color in colors.items():
-            if color:
-                overrides.append(
-                    {
-                        "matcher": {"id": "byName", "options": alias},
-                        "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}],
-                    }
-                )
+    overrides = alias_color_overrides(angular.get("aliasColors"))
     defaults = {"decimals": angular["decimals"] if angular.get("decimals") else 0}
     if angular.get("format") is not None:
         defaults["unit"] = angular["format"]
@@ -51,7 +42,7 @@ def convert(panel: dict[str, Any]) -> Converted:
         legend["placement"] = "right"
     if angular.get("pieType") in ("pie", "donut"):
         options["pieType"] = angular["pieType"]
-    old_legend = angular.get("legend") if isinstance(angular.get("legend"), dict) else {}
+    old_legend = as_dict(angular.get("legend"))
     if old_legend:
         if not old_legend.get("show"):
             legend["showLegend"] = False

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...dashboard.walk import as_dict
+from ..errors import label
 from ..mappings import angular_value_mappings, singlestat_thresholds
-from ..walk import label
 from .common import Converted, angular_options, cleared_field_config, kept, reducer
 
 
 def _affix(angular: dict[str, Any], defaults: dict[str, Any], panel: dict[str, Any]) -> list[str]:
-    prefix = angular.get("prefix") if isinstance(angular.get("prefix"), str) else ""
-    postfix = angular.get("postfix") if isinstance(angular.get("postfix"), str) else ""
+    prefix, postfix = (v if isinstance(v, str) else "" for v in (angular.get("prefix"), angular.get("postfix")))
     if not prefix.strip() and not postfix.strip():
         return []
     unit = defaults.get("unit")
@@ -77,7 +77,7 @@ def convert(panel: dict[str, Any]) -> Converted:
                 defaults[key] = gauge[old]
     notes = _affix(angular, defaults, panel)
 
-    sparkline = angular.get("sparkline") if isinstance(angular.get("sparkline"), dict) else {}
+    sparkline = as_dict(angular.get("sparkline"))
     options["graphMode"] = "area" if sparkline.get("show") else "none"
     if angular.get("colorBackground"):
         options["colorMode"] = "background"

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..walk import dicts, number, parse_float
+from ...dashboard.walk import dicts
+from ..numbers import number, parse_float
 from .common import Converted, angular_options, cleared_field_config, is_number, kept
 
 _COLOR_MODES = {"cell": "color-background", "row": "color-background", "value": "color-text"}

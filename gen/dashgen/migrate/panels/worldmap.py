@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import label
 from ..mappings import singlestat_thresholds
-from ..walk import label, to_number
+from ..numbers import to_number
 from .common import Converted, angular_options, kept
 
 _CENTERS = {

@@ -1,21 +1,18 @@
-"""Which panels are AngularJS panels, which of them dashgen migrates, and finding them.
+"""Which panels are AngularJS panels: what lint reports, what migrate converts or refuses.
 
-Grafana 12 no longer runs AngularJS. On load it converts the core Angular panels and a
-few community ones to their React replacements (``autoMigrateAngular`` and
-``getPanelPluginToMigrateTo`` in ``public/app/features/dashboard/state/``); every other
-Angular panel shows an error. :data:`MIGRATED` is that first list, :data:`ANGULAR_PANELS`
-all Angular panel plugins (Grafana docs "Plugins using AngularJS", panel plugins only,
-plus the core ones). A type in ``ANGULAR_PANELS`` but not in ``MIGRATED`` is refused.
-
-This module imports nothing heavy: lint uses it on every dashboard.
+Grafana 12 no longer runs AngularJS: on load it converts the core Angular panels and a few
+community ones to their React replacements (``dashgen.migrate.panels`` does the same), and
+shows an error in place of every other Angular panel. :data:`ANGULAR_PANELS` lists every
+Angular panel plugin (Grafana docs "Plugins using AngularJS", panel plugins only, plus the
+core ones) with the panel to use instead; :func:`is_angular` is the one test of a panel.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
-from .schema import TARGET_SCHEMA_VERSION
-from .walk import all_panels, schema_version
+from .walk import panel_dicts, schema_version
 
 
 class AngularPanel(NamedTuple):
@@ -29,6 +26,7 @@ class AngularPanel(NamedTuple):
 # flagged only when the panel's pluginVersion says it is older.
 ANGULAR_PANELS: dict[str, AngularPanel] = {
     "graph": AngularPanel("timeseries (or barchart/histogram)"),
+    "graphite": AngularPanel("timeseries (or barchart/histogram)"),  # graph before schemaVersion 2
     "singlestat": AngularPanel("stat (or gauge)"),
     "grafana-singlestat-panel": AngularPanel("stat (or gauge)"),
     "table-old": AngularPanel("table"),
@@ -85,34 +83,13 @@ ANGULAR_PANELS: dict[str, AngularPanel] = {
     "scadavis-synoptic-panel": AngularPanel("scadavis-synoptic-panel >= 2.0", (2, 0)),
 }
 
-# Angular type -> what Grafana converts it to (``graph`` depends on ``xaxis.mode``, see
-# ``panels.graph.target_type``). ``graphite`` is the pre-schema-2 name of ``graph``.
-MIGRATED: dict[str, str] = {
-    "graph": "timeseries",
-    "graphite": "timeseries",
-    "singlestat": "stat",
-    "grafana-singlestat-panel": "stat",
-    "table-old": "table",
-    "grafana-piechart-panel": "piechart",
-    "grafana-worldmap-panel": "geomap",
-    "natel-discrete-panel": "state-timeline",
-}
+_VERSION = re.compile(r"\s*v?(\d+(?:\.\d+)*)")
 
 
-def _version(text: Any) -> tuple[int, ...] | None:
-    if not isinstance(text, str):
-        return None
-    parts = []
-    for piece in text.split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts) or None
+def plugin_version(text: Any) -> tuple[int, ...] | None:
+    """A panel's ``pluginVersion`` ("1.2.11", "v2.0.0-beta") as numbers, None when it has none."""
+    match = _VERSION.match(text) if isinstance(text, str) else None
+    return tuple(int(x) for x in match.group(1).split(".")) if match else None
 
 
 def is_angular(panel: Any, schema: int) -> bool:
@@ -129,26 +106,16 @@ def is_angular(panel: Any, schema: int) -> bool:
         return False
     if kind == "table":
         return schema < 24 and isinstance(panel.get("styles"), list) and panel.get("table") != "table2"
-    if kind in MIGRATED:
-        return True
     info = ANGULAR_PANELS.get(kind)
     if info is None:
         return False
     if info.react_since is None:
         return True
-    version = _version(panel.get("pluginVersion"))
+    version = plugin_version(panel.get("pluginVersion"))
     return version is not None and version < info.react_since
 
 
 def angular_panels(model: Any) -> list[dict[str, Any]]:
     """Every AngularJS panel of a dashboard (rows, collapsed rows and legacy ``rows`` included)."""
     schema = schema_version(model)
-    return [p for p in all_panels(model) if is_angular(p, schema)]
-
-
-def needs_migration(model: Any) -> bool:
-    """Whether :func:`dashgen.migrate.migrate_dashboard` would change ``model``."""
-
-    if not isinstance(model, dict):
-        return False
-    return schema_version(model) < TARGET_SCHEMA_VERSION or bool(angular_panels(model))
+    return [p for p in panel_dicts(model) if is_angular(p, schema)]
