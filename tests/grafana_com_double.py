@@ -18,7 +18,8 @@ It answers what Grafana's own import, grafana-operator and the usual download sc
         gc.fail_next(3, status=500)                                    # a burst of 500s
         gc.stall_next(5, seconds=2)                                    # answers that come too late
 
-``requests`` logs ``(method, path, status)``; a stalled request is logged with status None.
+``requests`` logs ``(method, path, status)``; a stalled request is logged with status None;
+``times`` holds when each request of ``requests`` arrived (``time.monotonic()``).
 Standard library only.
 """
 
@@ -55,6 +56,7 @@ class GrafanaComDouble:
     def __init__(self) -> None:
         self.dashboards: dict[int, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, int | None]] = []
+        self.times: list[float] = []
         self._faults: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -146,9 +148,10 @@ class GrafanaComDouble:
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         path = req.path.split("?", 1)[0]
+        arrived = time.monotonic()
         fault = self._fault(path)
         if fault and "stall" in fault:
-            self.requests.append(("GET", path, None))
+            self._log("GET", path, None, arrived)
             time.sleep(fault["stall"])
             req.close_connection = True
             return
@@ -211,10 +214,15 @@ class GrafanaComDouble:
             "links": [{"rel": "download", "href": f"/dashboards/{dashboard_id}/revisions/{n}/download"}],
         }
 
+    def _log(self, method: str, path: str, status: int | None, when: float) -> None:
+        with self._lock:
+            self.requests.append((method, path, status))
+            self.times.append(when)
+
     def _answer(self, req: BaseHTTPRequestHandler, status: int, body: Any,
                 headers: dict[str, str] | None = None) -> None:
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.requests.append((req.command, req.path.split("?", 1)[0], status))
+        self._log(req.command, req.path.split("?", 1)[0], status, time.monotonic())
         req.send_response(status)
         req.send_header("Content-Type", JSON_CT)
         req.send_header("Content-Length", str(len(content)))

@@ -349,6 +349,29 @@ def test_a_burst_of_500s_is_retried(kube, gcom):
     assert [s for _, _, s in gcom.requests] == [500, 500, 500, 200, 200]
 
 
+def test_retries_back_off_exponentially(kube, gcom, monkeypatch):
+    from dashgen import http
+
+    monkeypatch.setattr(http, "BACKOFF_BASE", 0.2)  # retry n waits d/2..d, d = 0.2 * 2**(n-1)
+    monkeypatch.setattr(http, "BACKOFF_CAP", 5.0)
+    gcom.publish(7249, exported(1))
+    gcom.fail_next(3, status=503, paths="/download")
+    assert kube.run("import", "--grafana-com", "7249").code == 0
+    times = [t for (_, path, _), t in zip(gcom.requests, gcom.times) if path.endswith("/download")]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert len(gaps) == 3
+    assert [gap >= 0.2 * 2 ** n / 2 for n, gap in enumerate(gaps)] == [True] * 3, gaps
+    assert gaps[0] < 0.4 <= gaps[2], gaps  # the third wait is at least twice the first could be
+
+
+def test_a_429_is_retried_after_the_wait_grafana_com_asks_for(kube, gcom):
+    gcom.publish(7249, exported(1))
+    gcom.fail_next(1, status=429, paths=r"/api/dashboards/7249\Z", retry_after="1")
+    assert kube.run("import", "--grafana-com", "7249").code == 0
+    assert [s for _, _, s in gcom.requests] == [429, 200, 200]
+    assert gcom.times[1] - gcom.times[0] >= 1.0
+
+
 def test_500s_that_outlast_the_retries_are_one_line_and_write_nothing(kube, gcom):
     gcom.publish(7249, exported(1))
     gcom.fail_next(100, status=500, paths="/download")
@@ -435,6 +458,17 @@ def test_a_mirror_under_a_path_is_used_from_the_environment(kube, gcom, monkeypa
     monkeypatch.setenv("DASHGEN_GRAFANA_COM_URL", gcom.url + "/")  # a trailing slash is fine
     assert kube.run("import", "--grafana-com", "7249").code == 0
     assert gcom.requests[0][1] == "/api/dashboards/7249"
+
+
+def test_the_flag_wins_over_the_environment(kube, gcom):
+    with GrafanaComDouble() as mirror:
+        mirror.publish(7249, exported(2), name="From the mirror")
+        result = kube.run("import", "--grafana-com", "7249", "--grafana-com-url", mirror.url)
+        assert result.code == 0, result.err
+        assert gcom.requests == [] and len(mirror.requests) == 2
+        listed = kube.run("community", "--grafana-com-url", mirror.url)
+        assert "pinned 1, latest 1: up to date" in listed.out and gcom.requests == []
+    assert record(kube, "from-the-mirror.grafana-com.yaml")["name"] == "From the mirror"
 
 
 # ------------------------------------------------------------------ --python, lint, operator
