@@ -607,3 +607,66 @@ def test_json_output_on_failure_is_one_error_document(kube, gcom):
     assert doc["ok"] is False and doc["exit_code"] == 1
     [error] = doc["errors"]
     assert "answered 503" in error["message"] and "after 4 retries" in error["message"]
+
+
+# ------------------------------------------------------------------ the README's walkthrough, as written
+
+
+def _readme_block(marker: str) -> list[str]:
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.findall(rf"<!-- {marker} -->\n```\n(.+?)\n```\n<!-- /{marker} -->", text, re.S)
+    assert len(found) == 1, f"README.md needs exactly one {marker} block"
+    return found[0].splitlines()
+
+
+def _run_readme_line(line: str, root: Path) -> None:
+    """Run one README line with bash; a comment ``# exit N: TEXT`` is its exit code and output
+    (``<slug>``, ``<name>`` and ``...`` stand for any text)."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+    done = subprocess.run(["bash", "-c", line], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    said = re.search(r"# exit (\d+): (.+)$", line)
+    code = int(said.group(1)) if said else 0
+    assert done.returncode == code, f"{line}\n{done.stdout}{done.stderr}"
+    assert "Traceback" not in done.stderr
+    if said:
+        pattern = ".*?".join(re.escape(part) for part in re.split(r"<slug>|<name>|\.\.\.", said.group(2)))
+        assert re.search(pattern, done.stdout), f"{line}\n{done.stdout}"
+
+
+def test_the_readme_walkthrough_runs_as_written(kube, gcom):
+    """The guide's 'Import dashboard ID 7249', the dashgen way: every command of the README's two
+    blocks, run with bash in a git repository against the double, says and does what it claims."""
+    import subprocess
+
+    kube.write("dashgen.yaml", "folders:\n  kubernetes: Kubernetes\n")
+    subprocess.run(["git", "init", "-q"], cwd=kube.root, check=True)
+    subprocess.run(["git", "add", "."], cwd=kube.root, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "start"],
+                   cwd=kube.root, check=True)
+    gcom.publish(7249, exported(1), name="Kubernetes Cluster (Prometheus)")
+    for line in _readme_block("community-vendor"):
+        _run_readme_line(line, kube.root)
+    committed = subprocess.run(["git", "show", "--name-only", "--format=%s", "HEAD"], cwd=kube.root,
+                               capture_output=True, text=True, check=True).stdout
+    assert committed.startswith("Vendor grafana.com dashboard 7249")
+    assert f"dashboards/{JSON_PATH}" in committed and f"dashboards/{RECORD_PATH}" in committed
+    assert "provisioning/dashboards/Kubernetes/kubernetes-cluster-prometheus.json" in committed
+
+    gcom.publish(7249, exported(2))
+    for line in _readme_block("community-upgrade"):
+        _run_readme_line(line, kube.root)
+    upgrade = subprocess.run(["git", "show", "--format=%s", "HEAD"], cwd=kube.root,
+                             capture_output=True, text=True, check=True).stdout
+    assert upgrade.startswith("grafana.com dashboard 7249: revision 2")
+    assert "-revision: 1\n+revision: 2" in upgrade and '+          "title": "CPU by namespace (revision 2)"' in upgrade
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=kube.root, capture_output=True, text=True,
+                          check=True).stdout == ""
