@@ -23,7 +23,7 @@ LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise", "extrajson"},  # neutral: nothing of dashgen
         {"lock", "usercode"},  # one build at a time per output directory; guards around the sources' code
-        {"values", "writer", "promtool", "credentials"},
+        {"values", "writer", "promtool", "credentials", "origin"},  # origin: a vendored dashboard's record
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
         {"canonical"},  # the one canonical form of a dashboard
@@ -33,6 +33,7 @@ LAYERS: dict[str, list[set[str]]] = {
         {"build", "fmt"},  # fmt: dashboard files in the canonical form
         {"verify", "grafana"},
         {"preview", "pycode"},
+        {"community"},  # grafana.com dashboards vendored: import --grafana-com, community
         {"cli"},
         {"__main__"},
     ],
@@ -73,6 +74,12 @@ LAYERS: dict[str, list[set[str]]] = {
         {"convert"},
         {"helpers", "module"},
         {"files"},
+    ],
+    "community": [
+        {"client"},
+        {"vendor"},
+        {"listing"},
+        {"__init__"},
     ],
     "preview": [
         {"units", "colors", "chromium"},

@@ -204,6 +204,19 @@ def _resolve_inputs(model: dict[str, Any], known: tuple[KnownDatasource, ...]) -
     return out
 
 
+def input_values(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()) -> dict[str, str]:
+    """What each of ``model``'s ``__inputs`` resolves to, by name, for whoever imports it again
+    (the origin record of ``dashgen import --grafana-com``, grafana-operator's ``datasources``): a
+    datasource input that the dashboard's own variable stands in for is the sources' datasource."""
+    inputs = model.get("__inputs")
+    if not isinstance(inputs, list):
+        return {}
+    values, own = _input_values(model, inputs, tuple(datasources))
+    for chosen in own.values():
+        values.update(chosen)
+    return {token[2:-1]: value for token, value in values.items()}
+
+
 def _input_values(
     model: dict[str, Any], inputs: list[Any], known: tuple[KnownDatasource, ...]
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:

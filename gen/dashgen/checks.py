@@ -31,6 +31,7 @@ from .names import (
     is_uid,
     prometheus_rule_name,
 )
+from .normalise import fingerprint
 from .resources import Dashboard, Folder, Resources
 
 
@@ -59,12 +60,30 @@ def check(resources: Resources, config: Config) -> list[Problem]:
         for path in resources.not_sources
     ]
     problems += _check_dashboards(resources.dashboards)
+    problems += _check_grafana_com_references(resources.dashboards, config)
     problems += _check_folders(resources, config)
     problems += _check_datasources(resources)
     problems += _check_manifests(resources, config)
     problems += check_rule_groups(resources)
     problems += _check_alertmanager(config)
     return problems
+
+
+def _check_grafana_com_references(dashboards: list[Dashboard], config: Config) -> list[Problem]:
+    """With ``grafana_com: reference`` the operator ships grafana.com's revision, not the vendored file."""
+    if "operator" not in config.output.kinds or config.output.operator.grafana_com != "reference":
+        return []
+    return [
+        Problem(
+            "warning",
+            d.source,
+            f"edited since it was vendored from grafana.com ({d.origin.id} revision {d.origin.revision}), but "
+            "output.operator.grafana_com: reference has the operator fetch the revision as published: "
+            "the edits do not reach Grafana; set grafana_com: inline to ship this file",
+        )
+        for d in dashboards
+        if d.origin is not None and d.origin.fingerprint and fingerprint(d.model) != d.origin.fingerprint
+    ]
 
 
 def check_sidecar_folders(resources: Resources, config: Config) -> list[Problem]:

@@ -1020,6 +1020,16 @@ def _with_options(options: list):
     return decorate
 
 
+GRAFANA_COM_URL_OPTION = click.option(
+    "--grafana-com-url",
+    metavar="URL",
+    envvar="DASHGEN_GRAFANA_COM_URL",
+    default="https://grafana.com",
+    show_default=True,
+    help="grafana.com, or a mirror of its API. Env: DASHGEN_GRAFANA_COM_URL.",
+)
+
+
 @cli.command("import")
 @click.argument("paths", nargs=-1, type=click.Path())
 @_with_options(_connection_options())
@@ -1036,10 +1046,19 @@ def _with_options(options: list):
     "--folder",
     metavar="NAME",
     help="Grafana folder (directory under the sources) for every module. "
-    "Default: the directory each file was in, else General.",
+    "Default: the directory each file was in, else General (--grafana-com: where it is vendored, else General).",
 )
-@click.option("--force", is_flag=True, help="Overwrite modules that exist.")
+@click.option("--force", is_flag=True, help="Overwrite modules that exist; with --grafana-com, upgrade.")
 @click.option("--verbose", "-v", is_flag=True, help="List every field kept via extraJson, per panel.")
+@click.option(
+    "--grafana-com",
+    "grafana_com",
+    multiple=True,
+    metavar="ID[@REVISION]",
+    help="Vendor a grafana.com dashboard (repeatable): the revision given, else the latest.",
+)
+@GRAFANA_COM_URL_OPTION
+@click.option("--python", is_flag=True, help="With --grafana-com: write a grafanalib module instead of JSON.")
 @OUTPUT_OPTION
 @click.pass_obj
 def import_(
@@ -1048,6 +1067,9 @@ def import_(
     folder: str | None,
     force: bool,
     verbose: bool,
+    grafana_com: tuple[str, ...],
+    grafana_com_url: str,
+    python: bool,
     output_format: str,
     uids: tuple[str, ...],
     folder_uids: tuple[str, ...],
@@ -1076,8 +1098,23 @@ def import_(
     named after its title; the 'folders:' entries push needs to put the dashboards
     back in the same folders are printed. The ownership tag push adds is left out.
 
+    --grafana-com 7249[@REVISION] vendors a community dashboard instead: the revision
+    is downloaded, its __inputs filled from the sources' datasources, migrated and
+    written to dashboards/<folder>/<slug>.json (a module with --python), with
+    <slug>.grafana-com.yaml beside it recording id, revision, sha256 and date.
+    Importing a vendored id again upgrades it in place (--force); see `dashgen community`.
+
     Writes nothing on any error; a module that exists is an error without --force.
     """
+    if grafana_com:
+        if paths:
+            raise click.UsageError("give PATHS or --grafana-com, not both")
+        if uids or folder_uids or everything:
+            raise click.UsageError("give a Grafana (--uid, --folder-uid, --all) or --grafana-com, not both")
+        _import_grafana_com(state, grafana_com, grafana_com_url, folder, python, force, output_format)
+        return
+    if python:
+        raise click.UsageError("--python goes with --grafana-com (files are always imported as Python)")
     from . import sources
     from .pycode import files, helpers
 
@@ -1088,7 +1125,10 @@ def import_(
     if remote and paths:
         raise DashgenError("give PATHS or a Grafana (--grafana-url with --uid/--folder-uid/--all), not both")
     if not remote and not paths:
-        raise DashgenError("nothing to import: give PATHS, or --grafana-url URL with --uid, --folder-uid or --all")
+        raise DashgenError(
+            "nothing to import: give PATHS to import, or --grafana-com ID, "
+            "or --grafana-url URL with --uid, --folder-uid or --all"
+        )
     found_remote = None
     if remote:
         from .grafana import export, targets
@@ -1275,6 +1315,67 @@ def pull(state: _State, uids: tuple[str, ...], write_json: str | None, output_fo
         if not result.changed:
             click.echo("nothing to pull")
     if result.changed:
+        sys.exit(EXIT_DIFFERS)
+
+
+def _import_grafana_com(
+    state: _State, wanted: tuple[str, ...], url: str, folder: str | None, python: bool, force: bool, output_format: str
+) -> None:
+    from . import community
+    from .community import vendor
+
+    config = state.config()
+    planned = community.import_dashboards(config, list(wanted), url=url, folder=folder, python=python, force=force)
+    if output_format == "json":
+        click.echo(json.dumps({"imported": vendor.to_json(planned, config.root)}, indent=2, sort_keys=True))
+        return
+    for p in planned:
+        where = vendor.relative(p.target, config.root)
+        if p.unchanged:
+            click.echo(
+                f"{where}: grafana.com {p.wanted.id} revision {p.origin.revision} is vendored already: unchanged"
+            )
+            continue
+        how = f"upgraded from revision {p.previous.revision}" if p.previous else f"sha256 {p.origin.sha256[:12]}"
+        migrated = f"; migrated {p.migration}" if p.migration else ""
+        click.echo(f"{where}: {p.title} (grafana.com {p.wanted.id} revision {p.origin.revision}, {how}{migrated})")
+        if p.uid_note:
+            click.echo(f"  {p.uid_note}")
+        for name, value in sorted(p.origin.inputs.items()):
+            click.echo(f"  input {name} = {value}")
+    if any(not p.unchanged for p in planned):
+        click.echo("review the diff, then dashgen build; dashgen community lists newer revisions")
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Exit 2 when a vendored dashboard has a newer revision (for scheduled CI).")
+@GRAFANA_COM_URL_OPTION
+@OUTPUT_OPTION
+@click.pass_obj
+def community(state: _State, check: bool, grafana_com_url: str, output_format: str) -> None:
+    """List the dashboards vendored from grafana.com, pinned and latest revision.
+
+    Each dashboard `dashgen import --grafana-com` wrote has a <name>.grafana-com.yaml
+    record beside it; this asks grafana.com for the latest revision of each.
+    `dashgen import --grafana-com ID@NEW --force` upgrades one in place.
+
+    Exit codes: 0 listed (with --check: all up to date), 1 error, 2 with --check:
+    a newer revision exists.
+    """
+    from . import community as vendoring
+    from .community import listing
+
+    statuses = vendoring.status(state.config(), url=grafana_com_url)
+    if output_format == "json":
+        click.echo(json.dumps(listing.to_json(statuses), indent=2, sort_keys=True))
+    elif not statuses:
+        click.echo("no dashboards vendored from grafana.com (dashgen import --grafana-com ID vendors one)")
+    else:
+        for line in listing.to_text(statuses):
+            click.echo(line)
+        newer = sum(s.newer for s in statuses)
+        click.echo(f"{newer} of {len(statuses)} vendored dashboards have a newer revision")
+    if check and any(s.newer for s in statuses):
         sys.exit(EXIT_DIFFERS)
 
 

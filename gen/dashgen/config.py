@@ -156,6 +156,8 @@ class OperatorOutput:
     allow_cross_namespace_import: bool = False
     # The Secret (in the namespace) whose keys are the ${VAR} names of datasources' secureJsonData.
     datasource_secret: str = "grafana-datasource-secrets"
+    # Dashboards vendored from grafana.com: their JSON (inline), or grafanaCom {id, revision} the operator fetches.
+    grafana_com: Literal["inline", "reference"] = "inline"
 
 
 OutputKind = Literal["sidecar", "operator"]

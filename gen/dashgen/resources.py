@@ -23,12 +23,26 @@ class Folder:
 GENERAL = Folder(key="", title="General", uid="")
 
 
+@dataclass(frozen=True)
+class GrafanaComOrigin:
+    """Where a dashboard vendored from grafana.com came from (its ``.grafana-com.yaml`` record)."""
+
+    id: int
+    revision: int
+    sha256: str  # of the bytes downloaded
+    downloaded: str  # the date, YYYY-MM-DD
+    name: str = ""  # the dashboard's name on grafana.com
+    inputs: dict[str, str] = field(default_factory=dict)  # __inputs name -> the value import put in its place
+    fingerprint: str = ""  # normalise.fingerprint of the dashboard as imported
+
+
 @dataclass
 class Dashboard:
     model: dict[str, Any]  # normalised dashboard JSON
     folder: Folder
     source: str  # path of the file it came from, relative to the project root
     uid_from_path: bool = False  # the source sets no uid: sources.py gave it names.uid_from_path's
+    origin: GrafanaComOrigin | None = None  # set for a dashboard vendored from grafana.com
 
     @property
     def uid(self) -> str:

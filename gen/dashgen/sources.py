@@ -27,12 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import normalise, values
+from . import normalise, origin, values
 from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .names import uid_from_path
-from .resources import GENERAL, Dashboard, Datasource, Folder, Manifest, Resources, RuleGroup
+from .resources import GENERAL, Dashboard, Datasource, Folder, GrafanaComOrigin, Manifest, Resources, RuleGroup
 from .usercode import SourceTimeout, stdout_to_stderr, time_limit
 
 PACKAGE = "dashboards"
@@ -207,6 +207,8 @@ def discover(
                 continue
             elif path.suffix in SOURCE_SUFFIXES and entry.is_file():
                 found.append(path)
+            elif origin.is_record(path):
+                continue  # read with the dashboard it sits beside (origin.beside)
             elif others is not None:
                 others.append(path)
     if others is not None:
@@ -219,7 +221,9 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
     parts = path.relative_to(root).parts
     if path.suffix == ".json":
         folder = _folder(parts, source, config)
-        resources.dashboards.append(_dashboard(_json_dashboard(path, source), folder, source, parts, 0))
+        resources.dashboards.append(
+            _dashboard(_json_dashboard(path, source), folder, source, parts, 0, origin.beside(path, source))
+        )
         return
 
     module = _import(path, root, source, config.root)
@@ -236,8 +240,11 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
         if not items:
             raise DashgenError("'dashboards' is empty: it defines no dashboard", path=source)
         folder = _folder(parts, source, config)
+        vendored = origin.beside(path, source) if len(items) == 1 else None  # a module import --grafana-com wrote
         for index, item in enumerate(items):
-            resources.dashboards.append(_dashboard(_python_dashboard(item, name, source), folder, source, parts, index))
+            resources.dashboards.append(
+                _dashboard(_python_dashboard(item, name, source), folder, source, parts, index, vendored)
+            )
         # The plain JSON is all that is needed from here on: let the grafanalib objects
         # go (a module importing this one keeps its own reference).
         sys.modules.pop(module.__name__, None)
@@ -252,12 +259,19 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
 _NOTHING = object()
 
 
-def _dashboard(model: dict[str, Any], folder: Folder, source: str, parts: tuple[str, ...], index: int) -> Dashboard:
+def _dashboard(
+    model: dict[str, Any],
+    folder: Folder,
+    source: str,
+    parts: tuple[str, ...],
+    index: int,
+    vendored: GrafanaComOrigin | None = None,
+) -> Dashboard:
     """A loaded dashboard; one without a uid gets a stable one from its path (the file is not changed)."""
     if model.get("uid") is None or model.get("uid") == "":
         model["uid"] = uid_from_path("/".join(parts) + (f"#{index}" if index else ""))
-        return Dashboard(model, folder, source, uid_from_path=True)
-    return Dashboard(model, folder, source)
+        return Dashboard(model, folder, source, uid_from_path=True, origin=vendored)
+    return Dashboard(model, folder, source, origin=vendored)
 
 
 def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:

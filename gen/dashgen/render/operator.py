@@ -8,6 +8,9 @@ again every ``resyncPeriod``. What the objects hold follows the operator's code:
   ``[]byte``: base64 of the gzip stream in YAML, read with ``gzip.NewReader``) when the
   object would come near the size limits; or ``configMapRef`` to the sidecar ConfigMap when
   both kinds are rendered, so the JSON is stored once.
+- A dashboard vendored from grafana.com is, with ``output.operator.grafana_com: reference``,
+  ``grafanaCom: {id, revision}`` plus ``datasources`` for its ``__inputs``: the operator
+  downloads the pinned revision itself.
 - Datasource secrets are never values. ``secureJsonData`` keeps the ``${VAR}`` reference of
   the sources, and ``valuesFrom`` points ``secureJsonData.<field>`` at key ``VAR`` of a
   Secret: the operator reads that key and replaces ``${VAR}`` (the secret key's name) in the
@@ -29,7 +32,7 @@ from ..config import Config, OperatorOutput
 from ..errors import DashgenError
 from ..formats import dump_yaml
 from ..names import ENV_REF_RE, dashboard_configmap_name, dashboard_file_name, kubernetes_name, object_bytes
-from ..resources import Dashboard, Datasource, Folder, Resources
+from ..resources import Dashboard, Datasource, Folder, GrafanaComOrigin, Resources
 from .kubernetes import DIRECTORY as KUBERNETES_DIRECTORY
 from .kubernetes import MANAGED_BY, NO_SUBSTITUTE, SOURCE_ANNOTATION
 
@@ -115,6 +118,9 @@ def dashboard_object(
     spec: dict[str, Any] = {"uid": d.uid}
     if d.folder.key:
         spec["folderRef"] = folder_name(d.folder)
+    if settings.grafana_com == "reference" and d.origin is not None:
+        spec.update(grafana_com_reference(d.origin))
+        return _object("GrafanaDashboard", dashboard_name(d.uid), d.source, spec, config, settings)
     if configmap_ref:
         spec["configMapRef"] = {"name": dashboard_configmap_name(d.uid), "key": dashboard_file_name(d.uid)}
         return _object("GrafanaDashboard", dashboard_name(d.uid), d.source, spec, config, settings)
@@ -130,6 +136,18 @@ def dashboard_object(
             path=d.source,
         )
     return obj
+
+
+def grafana_com_reference(origin: GrafanaComOrigin) -> dict[str, Any]:
+    """A vendored dashboard as the operator fetches it from grafana.com: ``grafanaCom`` with the
+    pinned revision, and ``datasources`` mapping each ``${INPUT}`` to what import put in its
+    place (the operator replaces ``${inputName}`` in the downloaded text with ``datasourceName``)."""
+    spec: dict[str, Any] = {"grafanaCom": {"id": origin.id, "revision": origin.revision}}
+    if origin.inputs:
+        spec["datasources"] = [
+            {"inputName": name, "datasourceName": value} for name, value in sorted(origin.inputs.items())
+        ]
+    return spec
 
 
 def gzip_json(text: str) -> str:
