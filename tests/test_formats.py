@@ -32,6 +32,52 @@ def test_dump_json_matches_the_standard_library(value):
     assert dump_json(value) == expected
 
 
+# Where orjson and Python's repr write floats differently (below 1e-4), integers beyond
+# 64 bits, and strings that look like those numbers (``"node-1"``, ``"0.00001"``).
+_tricky_numbers = (
+    st.floats(min_value=-1e-3, max_value=1e-3)
+    | st.builds(lambda m, e: m * 10.0**e, st.floats(-10, 10), st.integers(-25, 25))
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.sampled_from(["node-1", "1e-7", "0.00001", ": 1e-7", '": 0.00001', "x\n1e-7"])
+)
+_tricky_json = st.recursive(
+    _tricky_numbers | st.none() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5) | _tricky_numbers.filter(
+        lambda v: isinstance(v, str)), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_tricky_json)
+def test_dump_json_matches_the_standard_library_on_tricky_numbers(value):
+    expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    assert dump_json(value) == expected
+
+
+def test_dump_json_matches_the_standard_library_on_real_dashboards():
+    from corpus_data import real_dashboards
+    from dashgen.dashboard.document import read_document
+
+    checked = 0
+    found, _ = real_dashboards()
+    for real in found:
+        path = real.path
+        try:
+            doc = read_document(path.read_text(encoding="utf-8"), str(path))
+        except Exception:  # noqa: BLE001 - a file another test reads its own way
+            continue
+        for model in doc.dashboards:
+            assert dump_json(model) == json.dumps(model, sort_keys=True, indent=2, ensure_ascii=False) + "\n", path
+            checked += 1
+    assert checked >= 10
+
+
+def test_dump_json_refuses_keys_that_are_not_strings():
+    with pytest.raises(TypeError):
+        dump_json({1: "a"})
+
+
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), {"a": [1, float("nan")]}])
 def test_dump_json_refuses_nan_and_infinity(value):
     with pytest.raises(ValueError, match="not JSON compliant"):
