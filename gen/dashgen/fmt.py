@@ -19,7 +19,7 @@ from typing import Any
 
 from . import canonical
 from .config import Config
-from .dashboard.document import Document, document_of, read_document
+from .dashboard.document import Document, document_of, named_files, read_document
 from .errors import DashgenError
 from .formats import dump_json, dump_yaml
 from .migrate import KnownDatasource, angular_panels
@@ -199,18 +199,7 @@ def _files(config: Config, paths: Iterable[str]) -> Iterator[tuple[Path, bool]]:
             if path.suffix == ".json":
                 yield path, True
         return
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if (
-                    p.is_file()
-                    and p.suffix in SUFFIXES
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                ):
-                    yield p, False
-        else:
-            yield path, True
+    yield from named_files(paths, SUFFIXES)
 
 
 def write_atomically(path: Path, text: str) -> None:

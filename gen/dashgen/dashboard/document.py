@@ -22,7 +22,9 @@ Shapes (``Document.kind``):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import DashgenError
@@ -160,3 +162,17 @@ class _NotJSON(ValueError):
 
 def _not_json(constant: str) -> Any:
     raise _NotJSON(constant)  # NaN, Infinity, -Infinity: Python's json reads them, JSON has none
+
+
+def named_files(paths: Iterable[str], suffixes: Iterable[str]) -> Iterator[tuple[Path, bool]]:
+    """(path, named explicitly) for each path: a directory gives its files with ``suffixes``,
+    sorted, outside hidden directories; a file is given as named (so a wrong one is reported)."""
+    wanted = tuple(suffixes)
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            yield path, True
+            continue
+        for p in sorted(path.rglob("*")):
+            if p.is_file() and p.suffix in wanted and not any(x.startswith(".") for x in p.relative_to(path).parts):
+                yield p, False

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..dashboard.document import Document, document_of
+from ..dashboard.document import Document, document_of, named_files
 from ..names import configmap_sizes
 from .engine import lint_dashboard, lint_rule_groups
 from .registry import RULES, Finding, RuleInfo
@@ -229,15 +229,4 @@ def _unreadable(source: str, message: str, rule: str = "dashboard-json-rule") ->
 
 def _files(paths: Iterable[str]) -> Iterator[tuple[Path, bool]]:
     """(path, named explicitly) for each file: directories give their JSON and YAML files."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for p in sorted(path.rglob("*")):
-                if (
-                    p.is_file()
-                    and p.suffix in (".json", ".yaml", ".yml")
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                ):
-                    yield p, False
-        else:
-            yield path, True
+    yield from named_files(paths, (".json", ".yaml", ".yml"))
