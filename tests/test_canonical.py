@@ -261,7 +261,8 @@ def test_canonical_is_idempotent_on_every_real_dashboard(dashboard):
 
 def test_the_real_dashboards_are_here():
     if corpus_data.in_ci():
-        assert not ABSENT and REAL, ABSENT  # CI always has Debian's packaged dashboards
+        # CI always has Debian's packaged dashboards; the manifest's files are never committed
+        assert len([r for r in REAL if r.id.startswith("debian-")]) >= 18, ABSENT
     assert len(REAL) >= 18 or ABSENT
 
 
