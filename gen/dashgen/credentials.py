@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import redact
 from .errors import DashgenError
@@ -111,3 +112,18 @@ def has_userinfo(url: str) -> bool:
 def _check_token(token: str, where: str) -> None:
     if re.search(r"\s", token) or not token.isprintable():
         raise DashgenError(f"{where}: the token holds whitespace or control characters; is it the right value?")
+
+
+def base_url(url: str, where: str) -> str:
+    """``url`` as a base URL (http or https, a host, no query or fragment, no trailing slash);
+    a one-line error naming ``where`` otherwise. Callers refuse credentials in it first."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DashgenError(f"{where}: expected an http:// or https:// URL, got {redact.url(url)}")
+    if parts.query or parts.fragment:
+        raise DashgenError(f"{where}: the URL must not have a query or fragment: {redact.url(url)}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"

@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from .. import http
-from ..credentials import has_userinfo
+from ..credentials import base_url, has_userinfo
 from ..errors import DashgenError
 
 DEFAULT_URL = "https://grafana.com"
@@ -130,16 +129,7 @@ def clean_url(url: str) -> str:
     text = url.strip()
     if has_userinfo(text):
         raise DashgenError(f"{where} must not contain credentials (user:password@)")
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise DashgenError(f"{where}: not a valid URL: {text}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DashgenError(f"{where}: expected an http:// or https:// URL, got {text!r}")
-    if parts.query or parts.fragment:
-        raise DashgenError(f"{where}: the URL must not have a query or fragment: {text}")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    return base_url(text, where)
 
 
 def _message(content: bytes) -> str:

@@ -20,7 +20,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .. import credentials, redact
 from ..config import Config, GrafanaTarget
@@ -159,16 +158,7 @@ def _clean_url(url: str, where: str, how: str) -> str:
             f"{where} must not contain credentials (user:password@): they would show in process lists "
             f"and shell history; {how}"
         )
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise DashgenError(f"{where}: not a valid URL: {redact.url(url)}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DashgenError(f"{where}: expected an http:// or https:// URL, got {url}")
-    if parts.query or parts.fragment:
-        raise DashgenError(f"{where}: the URL must not have a query or fragment: {url}")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    return credentials.base_url(url, where)
 
 
 def _credentials(
