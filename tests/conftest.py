@@ -52,6 +52,15 @@ class Project:
         base = self.root / rel
         return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
 
+    def restore(self, tree: dict[str, bytes], rel: str = "provisioning") -> None:
+        """Put back exactly what :meth:`tree` returned, removing everything else under ``rel``."""
+        out = self.root / rel
+        for path in sorted(out.rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        for name, content in tree.items():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_bytes(content)
+
 
 @pytest.fixture
 def project(tmp_path, capsys, monkeypatch) -> Project:

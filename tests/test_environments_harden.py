@@ -45,15 +45,6 @@ def _new(project) -> None:
     project.write("dashboards/fresh/c.json", _dashboard("c", "C"))
 
 
-def _restore(project, tree: dict[str, bytes]) -> None:
-    out = project.root / "provisioning"
-    for path in sorted(out.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-    for rel, content in tree.items():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(content)
-
-
 def _without_locks(tree: dict[str, bytes]) -> dict[str, bytes]:
     """A lock file whose removal failed is harmless (git-ignored, locked again next time)."""
     return {p: c for p, c in tree.items() if Path(p).name != lock.LOCK_FILE}
@@ -79,7 +70,7 @@ def trees(project, monkeypatch):
     new = project.tree()
     assert {p.split("/")[0] for p in new} == {"dev", "prod"}
     assert old["dev/dashboards/Apps/a.json"] != new["dev/dashboards/Apps/a.json"]
-    _restore(project, old)
+    project.restore(old)
     return old, new, faults.count
 
 
@@ -100,7 +91,7 @@ def test_every_failing_call_of_a_build_of_environments_leaves_every_tree_as_it_w
         tree = _without_locks(project.tree())
         if tree == new:  # only when the failing call came after the last move: cleaning up
             assert result.code == 0, (n, result.err)
-            _restore(project, old)
+            project.restore(old)
             continue
         assert result.code == 1, (n, result.err)
         assert ONE_LINE.fullmatch(result.err), (n, result.err)

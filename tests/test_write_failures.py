@@ -87,17 +87,8 @@ def _trees(project, monkeypatch) -> tuple[dict[str, bytes], dict[str, bytes], in
         result = project.run("build")
     assert result.code == 0, result.err
     new = project.tree()
-    _restore(project, old)
+    project.restore(old)
     return old, new, faults.count
-
-
-def _restore(project, tree: dict[str, bytes]) -> None:
-    out = project.root / "provisioning"
-    for path in sorted(out.rglob("*"), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-    for rel, content in tree.items():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(content)
 
 
 ONE_LINE = re.compile(r"error: provisioning/\S*: cannot (write|delete): "
@@ -116,7 +107,7 @@ def test_every_failing_call_leaves_the_old_tree_whole(project, monkeypatch):
         tree.pop(".dashgen-lock", None)  # when removing it failed: harmless, git-ignored, locked again next time
         if tree == new:  # only when the failing call came after the last move: cleaning up
             assert result.code == 0, (n, result.err)
-            _restore(project, old)
+            project.restore(old)
             continue
         assert result.code == 1, (n, result.err)
         assert ONE_LINE.fullmatch(result.err), (n, result.err)
