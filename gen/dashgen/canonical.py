@@ -337,22 +337,42 @@ def _datasource_refs(model: dict[str, Any], panels: list[dict[str, Any]], known:
 def _elide_defaults(model: dict[str, Any], panels: list[dict[str, Any]]) -> Counter[str]:
     places: list[tuple[str, Any]] = [("panel", p) for p in panels]
     for panel in panels:
-        for target in as_list(panel.get("targets")):
-            if isinstance(target, dict):
-                places.append(("target", target))
-                if "expr" in target:
-                    places.append(("query", target))
+        places += target_places(panel.get("targets"))
     places += [("variable", v) for v in templating_list(model)]
     places.append(("timepicker", model.get("timepicker")))
     elided: Counter[str] = Counter()
     for place, holder in places:
-        if not isinstance(holder, dict):
-            continue
-        for key, default in _DEFAULTS_BY_PLACE[place]:
-            if key in holder and _same(holder[key], default):
-                del holder[key]
-                elided[f"{place}.{key}"] += 1
+        for key in elide(place, holder):
+            elided[f"{place}.{key}"] += 1
     return elided
+
+
+def elide_defaults(model: dict[str, Any]) -> None:
+    """Rule 6 alone, in place: the defaults of :data:`DEFAULTS` dropped from the whole dashboard."""
+    _elide_defaults(model, [*_panels(model)])
+
+
+def target_places(targets: Any) -> list[tuple[str, Any]]:
+    """The places of :data:`DEFAULTS` a panel's targets are: each a target, and a query if it has ``expr``."""
+    places: list[tuple[str, Any]] = []
+    for target in as_list(targets):
+        if isinstance(target, dict):
+            places.append(("target", target))
+            if "expr" in target:
+                places.append(("query", target))
+    return places
+
+
+def elide(place: str, holder: Any) -> list[str]:
+    """Drop from one object (a ``place`` of :data:`DEFAULTS`) the defaults it holds; the keys dropped."""
+    if not isinstance(holder, dict):
+        return []
+    dropped = []
+    for key, default in _DEFAULTS_BY_PLACE[place]:
+        if key in holder and _same(holder[key], default):
+            del holder[key]
+            dropped.append(key)
+    return dropped
 
 
 def _same(value: Any, default: Any) -> bool:

@@ -1,7 +1,8 @@
 """grafanalib objects to plain dashboard JSON, and the keys Grafana manages.
 
 ``from_grafanalib()`` cleans what grafanalib emits for Grafana versions long gone (nulls,
-Angular-era layout keys, schemaVersion 12) before the dashboard joins the common path;
+Angular-era layout keys at grafanalib's values unless the source set them, schemaVersion 12)
+before the dashboard joins the common path;
 ``dashboard()`` drops the fields Grafana manages (``id``, ``version``, ``iteration``).
 Every dashboard then takes the one canonical form of :mod:`dashgen.canonical`.
 """
@@ -17,13 +18,16 @@ GRAFANALIB_SCHEMA_VERSION = 39
 
 VOLATILE_KEYS = ("id", "version", "iteration")
 
-# grafanalib emits these with values Grafana ignores since the panel/row redesign
-# (schemaVersion 16) or for datasources other than Prometheus.
-_LEGACY_DASHBOARD_KEYS = ("hideControls", "sharedCrosshair", "style")
-_LEGACY_PANEL_KEYS = ("span", "height", "minSpan", "error", "editable")
-_LEGACY_TARGET_KEYS = ("step",)
-# grafanalib writes these empty on every target; set, they are a query (Graphite's ``target``).
-_EMPTY_TARGET_KEYS = ("metric", "target")
+# What grafanalib writes for Grafanas long gone (the panel/row redesign of schemaVersion 16,
+# datasources other than Prometheus), with the value it writes when the source sets nothing.
+# Such a key is dropped only with that value and only when the source did not set it itself
+# (in ``extraJson``, or in a dict): a dashboard imported from JSON that has it must build back.
+_UNSET: Any = object()  # any value: grafanalib writes none (null) unless the source sets one
+_LEGACY_DASHBOARD_KEYS = {"hideControls": False, "sharedCrosshair": False, "style": "dark", "rows": []}
+_LEGACY_PANEL_KEYS = {"span": _UNSET, "height": _UNSET, "minSpan": _UNSET, "error": False, "editable": True}
+# grafanalib writes ``metric`` and ``target`` empty on every target; set, they are a query (Graphite's ``target``).
+_LEGACY_TARGET_KEYS = {"step": 10, "metric": "", "target": ""}
+_EVERY_KEY = frozenset({"*"})  # a dict in the source: it says every key it has
 
 
 def dashboard(model: dict[str, Any]) -> dict[str, Any]:
@@ -41,47 +45,95 @@ def fingerprint(model: dict[str, Any]) -> str:
 
 
 def from_grafanalib(source: Any) -> dict[str, Any]:
-    """Plain, clean dashboard JSON from a grafanalib ``Dashboard``.
+    """Plain, clean dashboard JSON from a grafanalib ``Dashboard`` (or a dashboard dict).
 
     Nulls are dropped while converting, and panels without an id get one as
     grafanalib's ``auto_panel_ids()`` would number them.
     """
     model = plain(source)
     _number_panels(model)
-    for key in _LEGACY_DASHBOARD_KEYS:
-        model.pop(key, None)
-    if not model.get("rows"):
-        model.pop("rows", None)
+    _drop_defaults(model, _LEGACY_DASHBOARD_KEYS, set_by(source))
     if not model.get("__inputs"):
         model.pop("__inputs", None)
     if model.get("schemaVersion", 0) < GRAFANALIB_SCHEMA_VERSION:
         model["schemaVersion"] = GRAFANALIB_SCHEMA_VERSION
+    # Panels of legacy rows keep their layout keys: the grid migration places them by ``span``.
+    for panel, panel_source in _paired(model.get("panels"), _children(source, "panels")):
+        clean_panel_tree(panel, panel_source)
     for panel in _panels(model.get("panels", [])):
-        clean_panel(panel)
         targets = panel.get("targets")
         if isinstance(targets, list):
             name_targets(targets)
     return dashboard(model)
 
 
-def clean_panel(panel: dict[str, Any]) -> None:
+def set_by(source: Any) -> frozenset[str]:
+    """The keys ``source`` (a grafanalib object, or a dict written in the source) sets itself."""
+    if isinstance(source, dict):
+        return _EVERY_KEY
+    extra = getattr(source, "extraJson", None)
+    return frozenset(extra) if isinstance(extra, dict) else frozenset()
+
+
+def clean_panel_tree(panel: Any, source: Any = None) -> None:
+    """Drop from a panel, the panels nested in it and their targets what grafanalib emits for
+    old Grafanas. ``source`` is the grafanalib object (or dict) the panel was rendered from."""
+    if not isinstance(panel, dict):
+        return
+    clean_panel(panel, source)
+    for child, child_source in _paired(panel.get("panels"), _children(source, "panels")):
+        clean_panel_tree(child, child_source)
+
+
+def clean_panel(panel: dict[str, Any], source: Any = None) -> None:
     """Drop from one panel (not those nested in it) and its targets what grafanalib emits for old Grafanas."""
-    for key in _LEGACY_PANEL_KEYS:
-        panel.pop(key, None)
-    targets = panel.get("targets")
-    for target in targets if isinstance(targets, list) else ():
+    _drop_defaults(panel, _LEGACY_PANEL_KEYS, set_by(source))
+    for target, target_source in _paired(panel.get("targets"), _children(source, "targets")):
         if isinstance(target, dict):
-            clean_target(target)
+            clean_target(target, target_source)
 
 
-def clean_target(target: dict[str, Any]) -> None:
-    for key in _LEGACY_TARGET_KEYS:
-        target.pop(key, None)
-    for key in _EMPTY_TARGET_KEYS:
-        if target.get(key) == "":
-            del target[key]
-    if "expr" in target and target.get("query") == target["expr"]:
+def clean_target(target: dict[str, Any], source: Any = None) -> None:
+    said = set_by(source)
+    _drop_defaults(target, _LEGACY_TARGET_KEYS, said)
+    if "expr" in target and target.get("query") == target["expr"] and not _says(said, "query"):
         del target["query"]  # grafanalib duplicates expr into query
+
+
+def _drop_defaults(data: dict[str, Any], defaults: dict[str, Any], said: frozenset[str]) -> None:
+    for key, default in defaults.items():
+        if key in data and not _says(said, key) and (default is _UNSET or _same(data[key], default)):
+            del data[key]
+
+
+def _says(said: frozenset[str], key: str) -> bool:
+    return said is _EVERY_KEY or key in said
+
+
+def _same(value: Any, default: Any) -> bool:
+    """JSON equality that tells booleans from numbers (``0 == False`` in Python)."""
+    return type(value) is type(default) and value == default
+
+
+def _children(source: Any, key: str) -> Any:
+    """What ``source`` renders under ``key`` (panels, rows, targets), before rendering."""
+    if isinstance(source, dict):
+        return source.get(key)
+    extra = getattr(source, "extraJson", None)
+    if isinstance(extra, dict) and key in extra:
+        return extra[key]
+    return getattr(source, key, None)
+
+
+def _paired(rendered: Any, sources: Any):
+    """Rendered dicts with what each was rendered from (None where that cannot be told)."""
+    if not isinstance(rendered, list):
+        return
+    if not isinstance(sources, (list, tuple)) or len(sources) != len(rendered):
+        sources = [None] * len(rendered)
+    for item, source in zip(rendered, sources):
+        if isinstance(item, dict):
+            yield item, source
 
 
 def name_targets(targets: list[Any]) -> None:

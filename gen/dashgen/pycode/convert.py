@@ -172,7 +172,11 @@ class Converter:
                 node = self._value(f, want, base)
             else:
                 node = None
-            if node is not None and _accepts(cls, kwargs, f.name, node.value):
+            if (
+                node is not None
+                and not _is_default(cls, f.name, node.value)
+                and _accepts(cls, kwargs, f.name, node.value)
+            ):
                 kwargs[f.name] = node
 
         try:
@@ -269,6 +273,23 @@ def _accepts(cls: type, kwargs: dict[str, Node], name: str, value: Any) -> bool:
         cls(**{**_values(kwargs), name: value})
         return True
     except Exception:  # noqa: BLE001 - attrs validators raise TypeError or ValueError, converters anything
+        return False
+
+
+def _is_default(cls: type, name: str, value: Any) -> bool:
+    """Whether ``value`` is what the field holds when not given: setting it changes nothing
+    (a key the build drops at its default then comes from ``extraJson`` alone)."""
+    a = next((a for a in attr.fields(cls) if (a.alias or a.name) == name), None)
+    if a is None or a.default is attr.NOTHING:
+        return False
+    default = a.default
+    if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            return False
+        default = default.factory()
+    try:
+        return type(default) is type(value) and bool(default == value)
+    except Exception:  # noqa: BLE001 - a comparison an object refuses
         return False
 
 

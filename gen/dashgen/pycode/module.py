@@ -43,8 +43,9 @@ def canonical(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()
 def reachable(target: dict[str, Any]) -> dict[str, Any]:
     """What a Python source can build that is closest to ``target``.
 
-    A grafanalib dashboard is built through ``normalise.from_grafanalib`` (which drops
-    legacy keys, numbers panels and raises ``schemaVersion``), then takes the canonical form.
+    A grafanalib dashboard is built through ``normalise.from_grafanalib`` (which numbers
+    panels, raises ``schemaVersion`` and drops legacy keys at grafanalib's values unless the
+    source set them, as a dict does), then takes the canonical form.
     """
     from ..canonical import canonical as canonical_form
 

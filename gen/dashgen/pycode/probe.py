@@ -19,7 +19,7 @@ from typing import Any
 import attr
 from grafanalib import core
 
-from .. import normalise
+from .. import canonical, normalise
 
 Path = tuple[Any, ...]  # keys (str) and list indices (int)
 _MISSING = object()
@@ -41,15 +41,25 @@ class Field:
 
 
 def render(obj: Any, kind: str) -> Any:
-    """The JSON of ``obj`` as dashgen's build would write it, for one kind of object."""
-    data = normalise.plain(obj)
+    """The JSON of ``obj`` as dashgen's build would write it, for one kind of object: cleaned as
+    :mod:`dashgen.normalise` cleans it, without the defaults the canonical form elides."""
     if kind == "dashboard":
-        return normalise.from_grafanalib(data)
+        data = normalise.from_grafanalib(obj)
+        canonical.elide_defaults(data)
+        return data
+    data = normalise.plain(obj)
     if kind == "panel":
+        normalise.clean_panel_tree(data, obj)
         for panel in _panel_tree(data):
-            normalise.clean_panel(panel)
+            canonical.elide("panel", panel)
+            for place, target in canonical.target_places(panel.get("targets")):
+                canonical.elide(place, target)
     elif kind == "target" and isinstance(data, dict):
-        normalise.clean_target(data)
+        normalise.clean_target(data, obj)
+        for place, target in canonical.target_places([data]):
+            canonical.elide(place, target)
+    elif kind == "variable":
+        canonical.elide("variable", data)
     return data
 
 
