@@ -224,3 +224,44 @@ def test_the_docstring_names_the_origin_and_survives_quotes():
     conversion = roundtrip(dashboard(TIMESERIES, title='Quotes """ and \\ backslash'), )
     assert conversion.text.startswith('"""Quotes')
     assert "Imported by ``dashgen import`` from test.json." in conversion.text
+
+
+def test_keys_grafanalib_writes_for_old_grafanas_round_trip_when_the_json_has_them():
+    # What JSON of Grafana 5-8 keeps: the build of a Python source used to drop these whatever it said.
+    legacy_target = target(step=10, metric="", intervalFactor=2)
+    panel = dict(TIMESERIES, span=6, editable=True, error=False, targets=[legacy_target, target("up", "B", step=60)])
+    model = dashboard(panel, style="dark", hideControls=False, sharedCrosshair=False, rows=[])
+    conversion = roundtrip(model)
+    assert conversion.exact and conversion.lost == []
+    built = build(conversion.text)
+    assert {k: built[k] for k in ("style", "hideControls", "sharedCrosshair", "rows")} == {
+        "style": "dark", "hideControls": False, "sharedCrosshair": False, "rows": []}
+    assert [t.get("step") for t in built["panels"][0]["targets"]] == [10, 60]
+    # a value other than grafanalib's default is its keyword; grafanalib's default is not written as one
+    assert "step=60" in conversion.text and "step=10" not in conversion.text and 'style="dark"' not in conversion.text
+    assert '"step": 10' in conversion.text and '"style": "dark"' in conversion.text
+
+
+def test_a_dashboard_grafanalib_would_write_imports_without_its_legacy_keys():
+    # grafanalib's values, absent from the JSON: nothing to keep, and nothing written for them
+    conversion = roundtrip(dashboard(TIMESERIES))
+    for word in ("style", "hideControls", "sharedCrosshair", "rows", "step", "metric", "span", "minSpan"):
+        assert f'"{word}"' not in conversion.text and f"{word}=" not in conversion.text
+
+
+def test_defaults_the_canonical_form_elides_need_no_extra_json():
+    panel = dict(TIMESERIES, transparent=False, hideTimeOverride=False, links=[],
+                 targets=[target(hide=False, instant=False, interval="", legendFormat="")])
+    conversion = roundtrip(dashboard(panel))
+    assert conversion.exact
+    assert not [n for n in conversion.notes if n.field in ("hide", "instant", "interval", "transparent",
+                                                           "hideTimeOverride", "links", "legendFormat")]
+    assert "None" not in conversion.text.split("targets=")[1].split("]")[0]  # the target removes nothing
+
+
+def test_a_field_the_python_build_cannot_keep_is_named_with_its_panel():
+    # A JSON panel without an id: a Python build numbers it, as grafanalib's auto_panel_ids does.
+    panel = {k: v for k, v in TIMESERIES.items() if k != "id"}
+    conversion = roundtrip(dashboard(panel))
+    assert not conversion.exact
+    assert conversion.lost == ["panels[0].id: added by dashgen's Python build"]

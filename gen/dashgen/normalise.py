@@ -22,9 +22,9 @@ VOLATILE_KEYS = ("id", "version", "iteration")
 # datasources other than Prometheus), with the value it writes when the source sets nothing.
 # Such a key is dropped only with that value and only when the source did not set it itself
 # (in ``extraJson``, or in a dict): a dashboard imported from JSON that has it must build back.
-_UNSET: Any = object()  # any value: grafanalib writes none (null) unless the source sets one
+# (A panel's ``span``, ``height`` and ``minSpan`` are null unless the source sets them.)
 _LEGACY_DASHBOARD_KEYS = {"hideControls": False, "sharedCrosshair": False, "style": "dark", "rows": []}
-_LEGACY_PANEL_KEYS = {"span": _UNSET, "height": _UNSET, "minSpan": _UNSET, "error": False, "editable": True}
+_LEGACY_PANEL_KEYS = {"error": False, "editable": True}
 # grafanalib writes ``metric`` and ``target`` empty on every target; set, they are a query (Graphite's ``target``).
 _LEGACY_TARGET_KEYS = {"step": 10, "metric": "", "target": ""}
 _EVERY_KEY = frozenset({"*"})  # a dict in the source: it says every key it has
@@ -102,7 +102,7 @@ def clean_target(target: dict[str, Any], source: Any = None) -> None:
 
 def _drop_defaults(data: dict[str, Any], defaults: dict[str, Any], said: frozenset[str]) -> None:
     for key, default in defaults.items():
-        if key in data and not _says(said, key) and (default is _UNSET or _same(data[key], default)):
+        if key in data and not _says(said, key) and _same(data[key], default):
             del data[key]
 
 

@@ -82,7 +82,7 @@ def convert(
     target = canonical(model, known)
     want = reachable(target)
     title = str(want.get("title", ""))
-    lost = [f"{path}: {how}" for path, how in _differences(target, want)]
+    lost = [f"{path}: {how}" for path, how in differences(target, want)]
     converter = fitting.Converter(helpers)
     as_dict = False
     try:
@@ -217,7 +217,7 @@ def _datasources(value: Any) -> Iterator[dict]:
             yield from _datasources(v)
 
 
-def _differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """Where ``b`` differs from ``a``, as (dotted path, what happened)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for k in a:
@@ -225,13 +225,13 @@ def _differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, str]]:
             if k not in b:
                 yield here, "null dropped" if a[k] is None else "dropped by dashgen's Python build"
             else:
-                yield from _differences(a[k], b[k], here)
+                yield from differences(a[k], b[k], here)
         for k in b:
             if k not in a:
                 yield (f"{path}.{k}" if path else k), "added by dashgen's Python build"
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):
-            yield from _differences(x, y, f"{path}[{i}]")
+            yield from differences(x, y, f"{path}[{i}]")
     elif key(a) != key(b):
         yield path, f"{string(_short(a))} became {string(_short(b))}"
 
