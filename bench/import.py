@@ -7,32 +7,49 @@ first conversion of the run (classes are probed once per process).
     python bench/import.py               # the corpus found by tests/corpus_data.py
     python bench/import.py --repeat 5
     python bench/import.py --exact       # how many of the real dashboards round-trip exactly
+    python bench/import.py --exact --baseline /work/main   # side by side with another checkout
 
 ``--exact`` converts every file of ``corpus_data.real_dashboards()`` once (Debian's packaged
 dashboards and the manifest's files) with the datasources of tests/test_import_corpus.py, and
-prints the exact ratio and how often each lost field (indices dropped) stands in the way.
+prints the exact ratio, the dashboards written as one dict, the fields kept only through
+``extraJson`` removing or setting what grafanalib writes, and how often each lost field
+(list indices dropped) keeps a dashboard from exact. ``--baseline`` runs the same count with
+another checkout's ``gen/`` and ``tests/`` and prints both columns.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
-sys.path.insert(0, str(HERE.parent / "gen"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--exact", action="store_true", help="count exact round trips over the real dashboards")
+    parser.add_argument("--baseline", type=Path, help="with --exact: another checkout to count side by side")
+    parser.add_argument("--root", type=Path, default=HERE.parent, help=argparse.SUPPRESS)  # whose gen/ and tests/
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # --exact's counts, for --baseline
     args = parser.parse_args()
+    sys.path.insert(0, str(args.root / "tests"))
+    sys.path.insert(0, str(args.root / "gen"))
     if args.exact:
-        exact_ratio()
+        counts = exact_counts()
+        if args.json:
+            print(json.dumps(counts))
+            return
+        baseline = None
+        if args.baseline:
+            run = [sys.executable, __file__, "--exact", "--json", "--root", str(args.baseline.resolve())]
+            baseline = json.loads(subprocess.run(run, check=True, capture_output=True, text=True).stdout)
+        print_counts(counts, baseline)
         return
 
     import corpus_data
@@ -61,7 +78,7 @@ def main() -> None:
     print(f"first conversion       {first * 1000:7.1f} ms  (includes probing grafanalib's classes)")
 
 
-def exact_ratio() -> None:
+def exact_counts() -> dict:
     import re
     from collections import Counter
 
@@ -72,7 +89,7 @@ def exact_ratio() -> None:
 
     found, absent = corpus_data.real_dashboards()
     for why in absent:
-        print(f"absent: {why}")
+        print(f"absent: {why}", file=sys.stderr)
     total = exact = as_dict = notes = 0
     fields: Counter[str] = Counter()  # lost field (list indices dropped) -> occurrences
     boards: Counter[str] = Counter()  # the same -> dashboards it keeps from exact
@@ -90,12 +107,31 @@ def exact_ratio() -> None:
             fields.update(kinds)
             boards.update(set(kinds))
             if not c.lost:
-                print(f"not exact, nothing named: {saved.source}")
-    print(f"{exact}/{total} exact ({exact / max(total, 1):.1%}); {as_dict} written as a dict; "
-          f"{notes} fields kept but not idiomatically")
-    print(f"{'dashboards':>10} {'fields':>7}  lost")
-    for kind, n in boards.most_common():
-        print(f"{n:>10} {fields[kind]:>7}  {kind}")
+                print(f"not exact, nothing named: {saved.source}", file=sys.stderr)
+    lost = {kind: [boards[kind], fields[kind]] for kind in boards}
+    return {"total": total, "exact": exact, "as_dict": as_dict, "notes": notes, "lost": lost}
+
+
+def print_counts(counts: dict, baseline: dict | None) -> None:
+    columns = [("this checkout", counts)] + ([("baseline", baseline)] if baseline else [])
+    print(f"{'':42}" + "".join(f"{name:>16}" for name, _ in columns))
+
+    def row(label: str, value) -> None:
+        print(f"{label:42}" + "".join(f"{value(c):>16}" for _, c in columns))
+
+    row("dashboards", lambda c: c["total"])
+    row("exact round trip", lambda c: f"{c['exact']} ({c['exact'] / max(c['total'], 1):.1%})")
+    row("written as one dict", lambda c: c["as_dict"])
+    row("fields removed or set via extraJson", lambda c: c["notes"])
+    if baseline:
+        print(f"{'exact, this checkout / baseline':42}{counts['exact'] / max(baseline['exact'], 1):>15.2f}x")
+    kinds = sorted({k for _, c in columns for k in c["lost"]}, key=lambda k: -max(c["lost"].get(k, [0])[0]
+                                                                                   for _, c in columns))
+    if kinds:
+        print("\nlost fields keeping dashboards from exact (dashboards / fields):")
+    for kind in kinds:
+        cells = ["{} / {}".format(*c["lost"].get(kind, [0, 0])) for _, c in columns]
+        print(f"  {kind[:80]:80}" + "".join(f"{cell:>16}" for cell in cells))
 
 
 if __name__ == "__main__":
