@@ -55,6 +55,7 @@ def main() -> None:
     import corpus_data
     from dashgen.pycode import files
     from dashgen.pycode.module import convert
+    from test_import_corpus import KNOWN
 
     root = corpus_data.corpus_dir()
     if root is None:
@@ -65,7 +66,7 @@ def main() -> None:
     for _ in range(args.repeat):
         for s in saved:
             start = time.perf_counter()
-            convert(s.model, origin=s.source)
+            convert(s.model, origin=s.source, datasources=KNOWN)
             took = time.perf_counter() - start
             first = took if first is None else first
             per.setdefault(s.source, []).append(took)
