@@ -264,4 +264,7 @@ def test_a_field_the_python_build_cannot_keep_is_named_with_its_panel():
     panel = {k: v for k, v in TIMESERIES.items() if k != "id"}
     conversion = roundtrip(dashboard(panel))
     assert not conversion.exact
-    assert conversion.lost == ["panels[0].id: added by dashgen's Python build"]
+    assert conversion.lost == ["panel 'Requests': id (added by dashgen's Python build)"]
+    nested = dict(ROW, panels=[{k: v for k, v in TIMESERIES.items() if k != "targets"}, panel])
+    conversion = roundtrip(dashboard(nested))
+    assert conversion.lost == ["panel 'Requests': id (added by dashgen's Python build)"]

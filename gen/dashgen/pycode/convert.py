@@ -94,7 +94,7 @@ class Converter:
         return node
 
     def panel(self, panel: Any) -> Node:
-        where = _panel_name(panel)
+        where = panel_name(panel)
         kind = panel.get("type") if isinstance(panel, dict) else None
         cls = PANEL_CLASSES.get(kind) if isinstance(kind, str) else None
         if cls is not None:
@@ -360,7 +360,7 @@ def _replaces_dict(rendered: Any, patch: dict) -> bool:
     return False
 
 
-def _panel_name(panel: Any) -> str:
+def panel_name(panel: Any) -> str:
     if not isinstance(panel, dict):
         return "panel"
     title = panel.get("title")

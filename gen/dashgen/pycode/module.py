@@ -10,6 +10,7 @@ a dict, which always does, and that is reported.
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -82,7 +83,7 @@ def convert(
     target = canonical(model, known)
     want = reachable(target)
     title = str(want.get("title", ""))
-    lost = [f"{path}: {how}" for path, how in differences(target, want)]
+    lost = lost_fields(target, want)
     converter = fitting.Converter(helpers)
     as_dict = False
     try:
@@ -215,6 +216,33 @@ def _datasources(value: Any) -> Iterator[dict]:
     elif isinstance(value, list):
         for v in value:
             yield from _datasources(v)
+
+
+def lost_fields(target: dict[str, Any], built: dict[str, Any]) -> list[str]:
+    """Each field where ``built`` differs from ``target``, named with its panel (or the dashboard)
+    and what happened: ``panel 'Requests' (id 2): targets[0].step (dropped by ...)``."""
+    out = []
+    for path, how in differences(target, built):
+        where, field = _owner(target, path)
+        out.append(f"{where}: {field or 'the whole panel'} ({how})")
+    return out
+
+
+_IN_PANEL = re.compile(r"(panels\[\d+\](?:\.panels\[\d+\])*)(?:\.(.+))?")
+
+
+def _owner(target: dict[str, Any], path: str) -> tuple[str, str]:
+    """The panel a dotted path is in (or the dashboard) and the path within it."""
+    match = _IN_PANEL.fullmatch(path)
+    if match is None:
+        return "dashboard", path
+    panel: Any = target
+    for index in re.findall(r"\[(\d+)\]", match.group(1)):
+        panels = panel.get("panels") if isinstance(panel, dict) else None
+        if not isinstance(panels, list) or int(index) >= len(panels):
+            return "dashboard", path
+        panel = panels[int(index)]
+    return fitting.panel_name(panel), match.group(2) or ""
 
 
 def differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, str]]:
