@@ -168,3 +168,19 @@ def test_editor_without_datasource_rights_pushes_dashboards(project, monkeypatch
         result = project.run("push")
         assert result.code == 0, result.out + result.err
         assert len(d.dashboards(1)) == 3
+
+
+def test_selection_bounds_what_is_read_ahead(project, double):
+    write_boards(project, 4)
+    assert project.run("push").code == 0
+    double.reset_log()
+    assert project.run("push", "--uid", "board-1").code == 0
+    assert [r.path for r in double.requests if r.path.startswith("/api/dashboards/uid/")] == [
+        "/api/dashboards/uid/board-1"
+    ]
+    double.reset_log()
+    assert project.run("push", "--path", "dashboards/team/board-2.py").code == 0
+    assert [r.path for r in double.requests if r.path.startswith("/api/dashboards/uid/")] == [
+        "/api/dashboards/uid/board-2"
+    ]
+    assert double.writes() == 0

@@ -64,7 +64,9 @@ def run(config: Config, options: Options, env: Mapping[str, str] | None = None) 
     insecure = any(c.verify is False for c in connections)
     if insecure:
         http.quiet_insecure_warnings()
-    only = set(options.selection.uids) if options.selection.uids else None
+    # the dashboards to read ahead: those of --uid; none for --folder/--path alone (known only once loaded)
+    sel = options.selection
+    only = set(sel.uids) if sel.uids else (set() if sel.any else None)
     sessions: list[_Session] = []
     try:
         for connection, name in zip(connections, environments):
