@@ -113,6 +113,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=None, help="dashgen push --concurrency (default: its own)")
     parser.add_argument("--python", default=sys.executable, help="python of the venv with dashgen's dependencies")
+    parser.add_argument("--baseline-gen", default="", help="also time the push of another checkout's gen/ "
+                        "(e.g. main's) in the same run, side by side")
     parser.add_argument("--sweep", default="", help="comma-separated --concurrency values to compare (no loop run)")
     args = parser.parse_args()
     compile_tools(sys.executable)  # dashgen starts compiled, like grafanalib and grafana-client
@@ -133,8 +135,8 @@ def main() -> None:
         if args.concurrency:
             push += ["--concurrency", str(args.concurrency)]
         for r in range(args.repeat):
-            order = ("loop", "loop script", "push") if r % 2 == 0 else ("push", "loop script", "loop")
-            for what in order:
+            order = ["loop", "loop script", "push"] + (["baseline"] if args.baseline_gen else [])
+            for what in order if r % 2 == 0 else order[::-1]:
                 double.reset()
                 double.set_latency(args.latency)
                 if what == "loop":
@@ -142,6 +144,10 @@ def main() -> None:
                 elif what == "loop script":
                     t, _ = run([args.python, "-c", LOOP_SCRIPT, double.url, double.token, str(root)], root, env)
                     results["loop script"].append(t)
+                elif what == "baseline":
+                    base_env = dict(env, PYTHONPATH=os.pathsep.join([args.baseline_gen, os.environ.get("PYTHONPATH", "")]))
+                    results.setdefault("baseline push", []).append(run(push, root, base_env)[0])
+                    results.setdefault("baseline re-push", []).append(run(push, root, base_env)[0])
                 else:
                     t, out = run(push, root, env)
                     results["push"].append(t)
@@ -167,6 +173,11 @@ def main() -> None:
     print(f"{'loop script (render + upload)':36} {med['loop script']:>8.2f} {args.n + len(FOLDERS):>7}")
     print(f"{'dashgen push, first (whole CLI)':36} {med['push']:>8.2f} {max(writes['push']):>7}")
     print(f"{'dashgen push, unchanged (whole CLI)':36} {med['re-push']:>8.2f} {max(writes['re-push']):>7}")
+    if args.baseline_gen:
+        print(f"{'baseline push, first (' + Path(args.baseline_gen).parent.name + ')':36} {med['baseline push']:>8.2f}")
+        print(f"{'baseline push, unchanged':36} {med['baseline re-push']:>8.2f}")
+        print(f"baseline:     loop / push = {med['loop'] / med['baseline push']:.1f}x   "
+              f"loop / re-push = {med['loop'] / med['baseline re-push']:.1f}x")
     ph = {k: statistics.median(v) for k, v in phases.items()}
     rest = med["push"] - sum(ph.values())
     print("first push, phases: " + ", ".join(f"{k} {v:.2f}" for k, v in ph.items())
