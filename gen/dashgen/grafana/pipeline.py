@@ -112,8 +112,14 @@ class _Session:
         self.ahead = self._reader.submit(self._read_ahead, marker, only)
 
     def _read_ahead(self, marker: str, only: set[str] | None) -> tuple[health.ServerInfo, live.Ahead]:
-        info = health.check(self.grafana)
-        return info, live.read_ahead(self.grafana, self.executor, marker=marker, uids=only)
+        """The health check and the reads side by side; a failed check explains a failed read best."""
+        check = self.executor.submit(health.check, self.grafana)
+        try:
+            ahead = live.read_ahead(self.grafana, self.executor, marker=marker, uids=only)
+        except DashgenError:
+            check.result()
+            raise
+        return check.result(), ahead
 
     def stop(self) -> None:
         """Start nothing more (a source failed to load, or Ctrl-C)."""
