@@ -9,13 +9,14 @@ request (default 25 ms), all in one run:
 - loop script: the same as a fresh process that also renders the dashboards with grafanalib
   (start-up, rendering and upload, like a user's upload script);
 - dashgen push (first): the real CLI in a fresh process against an empty Grafana: start-up,
-  loading and checking the sources, health check, reads, then the writes;
+  loading and checking the sources (the reads run meanwhile), then the writes;
 - dashgen push (again): the same sources a second time: reads only, no write.
 
     python bench/push.py                    # N = 200, latency 25 ms, 3 repeats
     python bench/push.py -n 500 --latency 0.05 --concurrency 16
+    python bench/push.py --sweep 4,8,16,32,64   # first and re-push per --concurrency (the default's measurement)
 
-Targets: loop / first push >= 6, re-push makes 0 writes and is faster than the loop.
+Targets (issue 13): loop / first push >= 8, loop / re-push >= 10 with 0 writes.
 """
 
 from __future__ import annotations
@@ -112,8 +113,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=None, help="dashgen push --concurrency (default: its own)")
     parser.add_argument("--python", default=sys.executable, help="python of the venv with dashgen's dependencies")
+    parser.add_argument("--baseline-gen", default="", help="also time the push of another checkout's gen/ "
+                        "(e.g. main's) in the same run, side by side")
+    parser.add_argument("--sweep", default="", help="comma-separated --concurrency values to compare (no loop run)")
     args = parser.parse_args()
     compile_tools(sys.executable)  # dashgen starts compiled, like grafanalib and grafana-client
+    if args.sweep:
+        sweep(args, [int(c) for c in args.sweep.split(",")])
+        return
 
     results: dict[str, list[float]] = {"loop": [], "loop script": [], "push": [], "re-push": []}
     writes: dict[str, list[int]] = {"push": [], "re-push": []}
@@ -128,8 +135,8 @@ def main() -> None:
         if args.concurrency:
             push += ["--concurrency", str(args.concurrency)]
         for r in range(args.repeat):
-            order = ("loop", "loop script", "push") if r % 2 == 0 else ("push", "loop script", "loop")
-            for what in order:
+            order = ["loop", "loop script", "push"] + (["baseline"] if args.baseline_gen else [])
+            for what in order if r % 2 == 0 else order[::-1]:
                 double.reset()
                 double.set_latency(args.latency)
                 if what == "loop":
@@ -137,6 +144,10 @@ def main() -> None:
                 elif what == "loop script":
                     t, _ = run([args.python, "-c", LOOP_SCRIPT, double.url, double.token, str(root)], root, env)
                     results["loop script"].append(t)
+                elif what == "baseline":
+                    base_env = dict(env, PYTHONPATH=os.pathsep.join([args.baseline_gen, os.environ.get("PYTHONPATH", "")]))
+                    results.setdefault("baseline push", []).append(run(push, root, base_env)[0])
+                    results.setdefault("baseline re-push", []).append(run(push, root, base_env)[0])
                 else:
                     t, out = run(push, root, env)
                     results["push"].append(t)
@@ -153,26 +164,55 @@ def main() -> None:
                 assert results[key], key
 
     med = {k: statistics.median(v) for k, v in results.items()}
-    conc = args.concurrency or "default (8)"
+    conc = args.concurrency or "default"
     print(f"dashgen push vs sequential grafana-client update_dashboard; {args.n} dashboards x {args.panels} panels "
           f"in {len(FOLDERS)} folders; {args.latency * 1000:.0f} ms per request; concurrency {conc}; "
           f"median of {args.repeat}")
-    print(f"{'':34} {'seconds':>8} {'writes':>7}")
-    print(f"{'loop (upload calls only)':34} {med['loop']:>8.2f} {args.n + len(FOLDERS):>7}")
-    print(f"{'loop script (render + upload)':34} {med['loop script']:>8.2f} {args.n + len(FOLDERS):>7}")
-    print(f"{'dashgen push, first (whole CLI)':34} {med['push']:>8.2f} {max(writes['push']):>7}")
-    print(f"{'dashgen push, unchanged (whole CLI)':34} {med['re-push']:>8.2f} {max(writes['re-push']):>7}")
+    print(f"{'':36} {'seconds':>8} {'writes':>7}")
+    print(f"{'loop (upload calls only)':36} {med['loop']:>8.2f} {args.n + len(FOLDERS):>7}")
+    print(f"{'loop script (render + upload)':36} {med['loop script']:>8.2f} {args.n + len(FOLDERS):>7}")
+    print(f"{'dashgen push, first (whole CLI)':36} {med['push']:>8.2f} {max(writes['push']):>7}")
+    print(f"{'dashgen push, unchanged (whole CLI)':36} {med['re-push']:>8.2f} {max(writes['re-push']):>7}")
+    if args.baseline_gen:
+        print(f"{'baseline push, first (' + Path(args.baseline_gen).parent.name + ')':36} {med['baseline push']:>8.2f}")
+        print(f"{'baseline push, unchanged':36} {med['baseline re-push']:>8.2f}")
+        print(f"baseline:     loop / push = {med['loop'] / med['baseline push']:.1f}x   "
+              f"loop / re-push = {med['loop'] / med['baseline re-push']:.1f}x")
     ph = {k: statistics.median(v) for k, v in phases.items()}
     rest = med["push"] - sum(ph.values())
     print("first push, phases: " + ", ".join(f"{k} {v:.2f}" for k, v in ph.items())
-          + f", process start-up and imports {rest:.2f} s")
-    network = ph.get("connect", 0) + ph.get("read", 0) + ph.get("apply", 0)
-    print(f"talking to Grafana (connect + read + apply): loop / that = {med['loop'] / network:.1f}x")
-    print(f"first push:   loop / push = {med['loop'] / med['push']:.1f}x   "
-          f"loop script / push = {med['loop script'] / med['push']:.1f}x   (target >= 6x)")
-    print(f"re-push:      loop / re-push = {med['loop'] / med['re-push']:.1f}x   writes = {max(writes['re-push'])}   "
-          "(target: 0 writes, faster than the loop)")
+          + f", process start-up and imports {rest:.2f} s (reads run during load; connect/read: waiting after it)")
+    first, again = med["loop"] / med["push"], med["loop"] / med["re-push"]
+    print(f"first push:   loop / push = {first:.1f}x   loop script / push = {med['loop script'] / med['push']:.1f}x   "
+          f"target loop / push >= 8x: {'pass' if first >= 8 else 'FAIL'}")
+    ok = again >= 10 and max(writes["re-push"]) == 0
+    print(f"re-push:      loop / re-push = {again:.1f}x   loop script / re-push = "
+          f"{med['loop script'] / med['re-push']:.1f}x   writes = {max(writes['re-push'])}   "
+          f"target loop / re-push >= 10x with 0 writes: {'pass' if ok else 'FAIL'}")
 
+
+def sweep(args: argparse.Namespace, values: list[int]) -> None:
+    """First push and re-push per --concurrency, in one run, alternating the order each repeat."""
+    times: dict[int, dict[str, list[float]]] = {c: {"push": [], "re-push": []} for c in values}
+    with tempfile.TemporaryDirectory(prefix="dashgen-bench-push-") as tmp, GrafanaDouble() as double:
+        root = Path(tmp)
+        make_sources(root, args.n, args.panels)
+        env = dict(os.environ, GRAFANA_URL=double.url, GRAFANA_TOKEN=double.token,
+                   PYTHONPATH=os.pathsep.join([str(ROOT / "gen"), os.environ.get("PYTHONPATH", "")]))
+        for r in range(args.repeat):
+            for c in values if r % 2 == 0 else values[::-1]:
+                double.reset()
+                double.set_latency(args.latency)
+                push = [args.python, "-m", "dashgen", "push", "-o", "json", "--concurrency", str(c)]
+                times[c]["push"].append(run(push, root, env)[0])
+                times[c]["re-push"].append(run(push, root, env)[0])
+                assert double.writes() == args.n + len(FOLDERS)
+    print(f"dashgen push by --concurrency; {args.n} dashboards x {args.panels} panels; "
+          f"{args.latency * 1000:.0f} ms per request; median of {args.repeat}")
+    print(f"{'concurrency':>11} {'first push':>11} {'re-push':>9}")
+    for c in values:
+        print(f"{c:>11} {statistics.median(times[c]['push']):>10.2f}s "
+              f"{statistics.median(times[c]['re-push']):>8.2f}s")
 
 if __name__ == "__main__":
     main()

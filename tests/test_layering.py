@@ -207,3 +207,12 @@ def test_the_guard_sees_function_local_and_type_checking_imports():
 
 def test_names_imports_nothing_of_dashgen():
     assert imports("names") == set()
+
+
+def test_push_has_no_import_circle_through_cli_or_report():
+    # issue 13 item 5: exit codes live in errors.py, which cli and grafana/pipeline both use; report
+    # knows results (below it), never the pipeline that calls it.
+    assert "cli" not in imports("grafana.pipeline")
+    assert "errors" in imports("grafana.pipeline") and "errors" in imports("cli")
+    assert "grafana.pipeline" not in imports("grafana.report")
+    assert _violation("grafana.pipeline", "cli") and _violation("grafana.report", "grafana.pipeline")

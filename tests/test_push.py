@@ -643,6 +643,7 @@ def test_ctrl_c_during_push_starts_nothing_more(project, double, monkeypatch):
         started.append(action.uid)
         if len(started) == 1:
             raise KeyboardInterrupt  # as if Ctrl-C arrived during the first save
+        time.sleep(0.1)  # the worker is not stopped by Ctrl-C: give the main thread time to cancel the queue
         save(grafana, action)
 
     monkeypatch.setattr(apply, "_dashboard", dashboard)

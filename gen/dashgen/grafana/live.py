@@ -9,10 +9,18 @@ Reads only, as few as possible and in parallel:
 - the full JSON of the selected dashboards that exist (``GET /api/dashboards/uid/:uid``);
 - later, and only for dashboards whose content differs, the latest version
   (``GET /api/dashboards/uid/:uid/versions?limit=1``) to tell drift from a source change.
+
+:func:`read_ahead` does what needs no sources while they still load: the search, the
+datasource list, and the dashboards carrying the ownership tag with their folders (what a
+re-push compares). The search has no version or hash, and an edit in Grafana need not change
+title or tags, so "unchanged" cannot be known without reading each dashboard: they are read
+concurrently, during loading. A read-ahead failure is kept, not raised: :func:`fetch` reads
+again only what the selection needs, so a speculative read never fails a push.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +45,7 @@ class LiveDashboard:
     model: dict[str, Any]  # as stored, id/uid/version included
     folder_uid: str
     provisioned: bool
+    compared: dict[str, Any] | None = field(default=None, repr=False)  # plan's comparable form, computed once
 
 
 @dataclass
@@ -58,6 +67,36 @@ class LiveState:
     version_errors: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Ahead:
+    """Reads made before the sources were loaded (:func:`read_ahead`); only successful ones."""
+
+    hits: dict[str, SearchHit]
+    datasources: list[dict[str, Any]] | None = None  # None: not read, or the read failed
+    dashboards: dict[str, LiveDashboard | None] = field(default_factory=dict)  # None: gone since the search
+    folders: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # None: no such folder
+
+
+def read_ahead(grafana: Grafana, executor: ThreadPoolExecutor, *, marker: str, uids: set[str] | None) -> Ahead:
+    """The search, the datasource list, and every dashboard tagged ``marker`` (only ``uids``
+    when given) with its folder. Raises only when the search fails, as :func:`fetch` would."""
+    ds_job = executor.submit(_list_datasources, grafana)
+    ahead = Ahead(search_all(grafana))
+    owned = sorted(u for u, h in ahead.hits.items() if marker in h.tags and (uids is None or u in uids))
+    dash_jobs = {uid: executor.submit(read_dashboard, grafana, uid) for uid in owned}
+    folder_uids = sorted({ahead.hits[u].folder_uid for u in owned} - {""})
+    folder_jobs = {uid: executor.submit(_folder, grafana, uid) for uid in folder_uids}
+    for uid, job in dash_jobs.items():
+        with contextlib.suppress(ApiError):
+            ahead.dashboards[uid] = job.result()
+    for uid, folder_job in folder_jobs.items():
+        with contextlib.suppress(ApiError):
+            ahead.folders[uid] = folder_job.result()
+    with contextlib.suppress(ApiError):
+        ahead.datasources = ds_job.result()
+    return ahead
+
+
 def fetch(
     grafana: Grafana,
     executor: ThreadPoolExecutor,
@@ -66,25 +105,33 @@ def fetch(
     datasource_uids: list[str],
     datasource_names: list[str],
     dashboard_uids: list[str],
+    ahead: Ahead | None = None,
 ) -> LiveState:
-    """Everything but the versions. Raises :class:`ApiError` when a read fails."""
+    """Everything but the versions, reusing what ``ahead`` read. Raises :class:`ApiError` when a read fails."""
     state = LiveState()
-    folder_jobs = {uid: executor.submit(_folder, grafana, uid) for uid in folder_uids}
-    search_job = executor.submit(search_all, grafana)
+    folder_jobs = {
+        uid: executor.submit(_folder, grafana, uid) for uid in folder_uids if ahead is None or uid not in ahead.folders
+    }
+    search_job = executor.submit(search_all, grafana) if ahead is None else None
     want_datasources = bool(datasource_uids or datasource_names)
     ds_job = (
-        executor.submit(grafana.call, "list datasources", lambda api: api.datasource.list_datasources())
-        if want_datasources
+        executor.submit(_list_datasources, grafana)
+        if want_datasources and (ahead is None or ahead.datasources is None)
         else None
     )
-    state.hits = search_job.result()
-    dash_jobs = {uid: executor.submit(read_dashboard, grafana, uid) for uid in dashboard_uids if uid in state.hits}
-    for uid, job in folder_jobs.items():
-        folder = job.result()
+    state.hits = ahead.hits if ahead is not None else search_job.result()  # type: ignore[union-attr]
+    read = ahead.dashboards if ahead is not None else {}
+    dash_jobs = {
+        uid: executor.submit(read_dashboard, grafana, uid)
+        for uid in dashboard_uids
+        if uid in state.hits and uid not in read
+    }
+    for uid in folder_uids:
+        folder = folder_jobs[uid].result() if uid in folder_jobs else ahead.folders[uid]  # type: ignore[union-attr]
         if folder is not None:
             state.folders[uid] = folder
-    if ds_job is not None:
-        items = ds_job.result()
+    if want_datasources:
+        items = ds_job.result() if ds_job is not None else ahead.datasources  # type: ignore[union-attr]
         state.datasources = items if isinstance(items, list) else []
         wanted = {
             d.get("uid")
@@ -97,8 +144,8 @@ def fetch(
         }
         for uid, detail in detail_jobs.items():
             state.datasource_details[uid] = detail.result()
-    for uid, dash_job in dash_jobs.items():
-        live = dash_job.result()
+    for uid in dashboard_uids:
+        live = dash_jobs[uid].result() if uid in dash_jobs else read.get(uid)
         if live is not None:
             state.dashboards[uid] = live
     return state
@@ -139,6 +186,10 @@ def search_all(grafana: Grafana) -> dict[str, SearchHit]:
 
 def _search_page(page: int) -> Callable[[Any], Any]:
     return lambda api: api.search.search_dashboards(type_="dash-db", limit=SEARCH_PAGE, page=page)
+
+
+def _list_datasources(grafana: Grafana) -> Any:
+    return grafana.call("list datasources", lambda api: api.datasource.list_datasources())
 
 
 def _datasource(grafana: Grafana, uid: str) -> dict[str, Any]:

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import normalise
-from ..canonical import canonical
+from ..canonical import MANAGED_KEYS, canonical
 from ..errors import DashgenError
 from ..resources import GENERAL, Dashboard, Datasource
 from . import secrets
-from .live import LatestVersion, LiveState
+from .live import LatestVersion, LiveDashboard, LiveState
 from .select import Selected
 
 DIFFERS = ("create", "update", "delete", "skip", "conflict")
@@ -138,6 +138,22 @@ def live_dashboard(model: dict[str, Any]) -> dict[str, Any]:
         return normalise.dashboard(model)
 
 
+def compared(have: LiveDashboard, want: dict[str, Any]) -> dict[str, Any]:
+    """:func:`live_dashboard` of ``have``, computed once per dashboard.
+
+    Grafana stores the JSON as sent plus ``id``, ``uid`` and ``version``: when the rest is
+    exactly ``want``, Grafana holds what dashgen would send, and canonicalising (the bulk of a
+    re-push's CPU time) cannot change the answer.
+    """
+    if have.compared is None:
+        model = have.model
+        if {k: v for k, v in model.items() if k not in MANAGED_KEYS or k in want} == want:
+            have.compared = want
+        else:
+            have.compared = live_dashboard(model)
+    return have.compared
+
+
 def version_message(source: str, fp: str) -> str:
     """The version message: who pushed it, from where, and the fingerprint drift checks read."""
     from .. import __version__
@@ -161,7 +177,9 @@ def dashboards_to_explain(selected: Selected, live: LiveState, marker: str) -> l
         have = live.dashboards.get(d.uid)
         if have is None:
             continue
-        if live_dashboard(have.model) != desired_dashboard(d, marker) or have.folder_uid != d.folder.uid:
+        if compared(have, desired_dashboard(d, marker)) != desired_dashboard(d, marker) or (
+            have.folder_uid != d.folder.uid
+        ):
             out.append(d.uid)
     return out
 
@@ -185,7 +203,7 @@ def _plan_dashboard(d: Dashboard, live: LiveState, marker: str, adopt: bool) -> 
     if have is None:
         action.reason = "not in Grafana"
         return action
-    current = live_dashboard(have.model)
+    current = compared(have, want)
     action.current = current
     reasons = []
     if current != want:
