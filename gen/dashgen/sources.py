@@ -15,19 +15,25 @@ with ``from dashboards.lib import panels``; grafanalib's ``*.dashboard.py`` file
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import fnmatch
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import os
 import sys
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import normalise, origin, values
+from .cache import file_hash
 from .config import Config
 from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
@@ -39,36 +45,109 @@ PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
 
 
+@dataclass
+class Unit:
+    """One source file's contributions: loaded now, or (``entry``) as the cache kept them.
+
+    A dashboard loaded now is not canonical yet (that waits for every datasource); its
+    model is kept in ``dashboards`` until the build takes it.
+    """
+
+    path: Path
+    source: str
+    parts: tuple[str, ...]
+    deps: dict[str, str] = field(default_factory=dict)  # file (relative to the project) -> sha256
+    values_read: list[str] = field(default_factory=list)
+    dashboards: list[Dashboard] = field(default_factory=list)
+    datasources: list[Datasource] = field(default_factory=list)
+    rule_groups: list[RuleGroup] = field(default_factory=list)
+    manifests: list[Manifest] = field(default_factory=list)
+    entry: dict[str, Any] | None = None
+
+
 def load(config: Config, progress: Callable[[int, int], None] | None = None) -> Resources:
     """Load every source; all problems are collected and raised together.
 
     ``progress(done, total)`` is called after each file (the CLI draws a bar from it).
     What the sources print goes to stderr, and each file has ``sources_timeout`` to load.
     """
+    units, not_sources = load_units(config, progress)
+    resources = Resources(not_sources=not_sources)
+    for unit in units:
+        resources.dashboards += unit.dashboards
+        resources.datasources += unit.datasources
+        resources.rule_groups += unit.rule_groups
+        resources.manifests += unit.manifests
+    errors = _canonicalise(resources, config)
+    if errors:
+        raise DashgenErrors(errors)
+    return resources
+
+
+def load_units(
+    config: Config,
+    progress: Callable[[int, int], None] | None = None,
+    cached: Callable[[Path, str], dict[str, Any] | None] | None = None,
+    loaded: Callable[[Unit], None] | None = None,
+) -> tuple[list[Unit], list[str]]:
+    """Every source file's contributions, in a stable order, and the files that are no source.
+
+    ``cached(path, source)`` may give a file's cache entry instead: the file is not run
+    then (the caller has checked the entry's ``deps``). Files run now record the hash of
+    every file they depend on, and are handed to ``loaded`` as soon as they are in. All
+    problems are collected and raised together.
+    """
     root = config.sources_dir
     if not root.is_dir():
         raise DashgenError(
             f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root)
         )
-    resources = Resources()
+    units: list[Unit] = []
     errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values, config.file, config.environment) as provided, _package(root), stdout_to_stderr():
+    with (
+        values.provide(config.values, config.file, config.environment) as provided,
+        _package(root),
+        stdout_to_stderr(),
+        _Imports() as imports,
+    ):
         others: list[Path] = []
         paths = discover(root, config.sources_ignore, others=others, base=config.root)
-        resources.not_sources = [_rel(p, config.root) for p in others]
+        not_sources = [_rel(p, config.root) for p in others]
+        hashes: dict[Path, str] = {}
         for done, path in enumerate(paths, 1):
             if progress is not None:
                 progress(done, len(paths))
+            source = _rel(path, config.root)
+            unit = Unit(path, source, path.relative_to(root).parts)
             try:
                 name = module_name(path, root)
                 if path.suffix == ".py" and names.setdefault(name, path) != path:
                     raise DashgenError(
                         f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
-                        path=_rel(path, config.root),
+                        path=source,
                     )
-                with time_limit(config.sources_timeout):
-                    _load_file(path, root, config, resources)
+                unit.entry = cached(path, source) if cached is not None else None
+                if unit.entry is not None:
+                    provided.read.update(unit.entry["values_read"])
+                    units.append(unit)
+                    continue
+                read, provided.read = provided.read, set()
+                try:
+                    with time_limit(config.sources_timeout), imports.running(name):
+                        _load_file(path, root, config, unit)
+                finally:
+                    unit.values_read = sorted(provided.read)
+                    provided.read = read | provided.read
+                files = [path, origin.path_for(path), *imports.files_of(name)] if path.suffix == ".py" else []
+                files = files or [path, origin.path_for(path)]
+                for f in files:
+                    if f not in hashes:
+                        hashes[f] = file_hash(f)
+                unit.deps = {_rel(f, config.root): hashes[f] for f in files}
+                units.append(unit)
+                if loaded is not None:
+                    loaded(unit)
             except SourceTimeout as exc:  # the next files may wait on the same thing: stop here
                 errors.append(_timed_out(exc, path, root, config))
                 break
@@ -83,13 +162,132 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                 )
                 for key in values.unread_keys(provided)
             )
-    if not errors:
-        errors.extend(_canonicalise(resources, config))
     if errors:
         # A helper that fails fails again for every module importing it: say it once.
         unique = list({str(e): e for e in errors}.values())
         raise DashgenErrors(unique)
-    return resources
+    return units, not_sources
+
+
+class _Imports:
+    """Which local modules (``dashboards.*``) each local module imports, recorded while sources load.
+
+    A source's cache entry must change when any helper it uses changes, also one imported
+    through another helper, or one an earlier source imported already (then no file is run
+    again, only the ``import`` statement): ``__import__`` is wrapped to see every import
+    statement, and a finder wraps the loaders of local modules to know which one runs.
+    """
+
+    def __init__(self) -> None:
+        self.edges: dict[str, set[str]] = {}
+        self.candidates: dict[str, list[Path]] = {}  # module -> the files that make it (or would)
+        self._stack: list[str] = []
+
+    def __enter__(self) -> _Imports:
+        self._real_import = builtins.__import__
+        builtins.__import__ = self._import
+        self._finder = _TrackingFinder(self)
+        sys.meta_path.insert(0, self._finder)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        builtins.__import__ = self._real_import
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self._finder)
+
+    @contextlib.contextmanager
+    def running(self, name: str) -> Iterator[None]:
+        """Imports made while ``name`` runs (its body, or code it calls later) are its own."""
+        if self._stack:
+            self.edges.setdefault(self._stack[-1], set()).add(name)
+        self._stack.append(name)
+        try:
+            yield
+        finally:
+            self._stack.pop()
+
+    def files_of(self, name: str) -> list[Path]:
+        """The files of every local module ``name`` imports, directly or not."""
+        seen: set[str] = set()
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.add(current)
+                pending.extend(self.edges.get(current, ()))
+        seen.discard(name)
+        return sorted({f for n in seen for f in self.candidates.get(n, ())})
+
+    def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        module = self._real_import(name, globals, locals, fromlist, level)
+        if self._stack:
+            absolute = name
+            if level:
+                package = (globals or {}).get("__package__") or ""
+                with contextlib.suppress(ImportError, ValueError):
+                    absolute = importlib.util.resolve_name("." * level + name, package)
+            if absolute == PACKAGE or absolute.startswith(PACKAGE + "."):
+                self._note(absolute, fromlist or ())
+        return module
+
+    def _note(self, absolute: str, fromlist: Any) -> None:
+        parts = absolute.split(".")
+        names = [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
+        names += [f"{absolute}.{item}" for item in fromlist if isinstance(item, str) and item != "*"]
+        edges = self.edges.setdefault(self._stack[-1], set())
+        for name in names:
+            edges.add(name)
+            if name not in self.candidates:
+                self.candidates[name] = _module_files(name)
+
+    def loading(self, name: str) -> None:
+        if name not in self.candidates:
+            self.candidates[name] = _module_files(name)
+
+
+def _module_files(name: str) -> list[Path]:
+    """The files a local module is made of, or the ones that would make it (a later new file
+    changes what ``import`` finds)."""
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if path:
+        return [Path(path)]
+    package = sys.modules.get(PACKAGE)
+    roots = list(getattr(package, "__path__", []) or [])
+    rel = Path(*name.split(".")[1:])
+    return [Path(r) / rel.with_suffix(".py") for r in roots] + [Path(r) / rel / "__init__.py" for r in roots]
+
+
+class _TrackingFinder(importlib.abc.MetaPathFinder):
+    """Finds local modules as Python does, with loaders that tell ``_Imports`` which one runs."""
+
+    def __init__(self, imports: _Imports):
+        self.imports = imports
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if not fullname.startswith(PACKAGE + "."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _TrackingLoader(spec.loader, self.imports)
+        return spec
+
+
+class _TrackingLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any, imports: _Imports):
+        self._loader = loader
+        self._imports = imports
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        with self._imports.running(module.__name__):
+            self._loader.exec_module(module)
+        self._imports.loading(module.__name__)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_resource_reader...: the real loader's
+        return getattr(self._loader, name)
 
 
 def _canonicalise(resources: Resources, config: Config) -> list[DashgenError]:
@@ -216,11 +414,11 @@ def discover(
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
-def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> None:
+def _load_file(path: Path, root: Path, config: Config, resources: Unit) -> None:
     source = _rel(path, config.root)
     parts = path.relative_to(root).parts
     if path.suffix == ".json":
-        folder = _folder(parts, source, config)
+        folder = folder_of(parts, source, config)
         resources.dashboards.append(
             _dashboard(_json_dashboard(path, source), folder, source, parts, 0, origin.beside(path, source))
         )
@@ -239,7 +437,7 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
         items = _as_list(boards, name, source) if name == "dashboards" else [boards]
         if not items:
             raise DashgenError("'dashboards' is empty: it defines no dashboard", path=source)
-        folder = _folder(parts, source, config)
+        folder = folder_of(parts, source, config)
         vendored = origin.beside(path, source) if len(items) == 1 else None  # a module import --grafana-com wrote
         for index, item in enumerate(items):
             resources.dashboards.append(
@@ -274,7 +472,7 @@ def _dashboard(
     return Dashboard(model, folder, source, origin=vendored)
 
 
-def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:
+def folder_of(parts: tuple[str, ...], source: str, config: Config) -> Folder:
     if len(parts) == 1:
         return GENERAL
     if len(parts) > 2:

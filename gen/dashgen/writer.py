@@ -141,6 +141,18 @@ class OutputWriter:
         except OSError as exc:
             raise self._error(exc, path) from None
 
+    def add_known(self, path: str, digest: str, content: Callable[[], bytes]) -> None:
+        """Like ``add``, for a file whose sha256 is known (the build cache): ``content()`` is
+        called only when the file must be staged, not when the output already holds it."""
+        if self.retire or path in self.hashes or path == RECORD:
+            raise ValueError(f"{path} rendered twice, or into a retired tree")
+        self._refuse_outside(path)
+        self.hashes[path] = digest
+        try:
+            self._compare(path, content, digest)
+        except OSError as exc:
+            raise self._error(exc, path) from None
+
     def _refuse_outside(self, path: str) -> None:
         """Output paths come from names in the sources: whatever checks let through, never
         write outside the output directory (absolute, '..', or through a symlink)."""
@@ -198,7 +210,7 @@ class OutputWriter:
         self._reviewed = True
         return changes
 
-    def _compare(self, path: str, content: bytes, digest: str) -> None:
+    def _compare(self, path: str, content: bytes | Callable[[], bytes], digest: str) -> None:
         target = self.output / path
         if not target.exists():
             self.changes.added.append(path)
@@ -208,7 +220,7 @@ class OutputWriter:
             self._foreign.append(path)
             return
         current = target.read_bytes()
-        if current == content:
+        if current == content if isinstance(content, bytes) else _sha(current) == digest:
             self.changes.unchanged.append(path)
             return
         self.changes.changed.append(path)
@@ -223,12 +235,12 @@ class OutputWriter:
         build was about to move in."""
         return digest == self.old.get(path) or digest == self.pending.get(path)
 
-    def _stage(self, path: str, content: bytes) -> None:
+    def _stage(self, path: str, content: bytes | Callable[[], bytes]) -> None:
         if self.check:
             return
         staged = self._stage_dir() / path
         staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(content)
+        staged.write_bytes(content if isinstance(content, bytes) else content())
 
     def _stage_dir(self) -> Path:
         if self._staging is None:
