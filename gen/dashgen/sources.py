@@ -233,7 +233,15 @@ class _Imports:
     def _note(self, absolute: str, fromlist: Any) -> None:
         parts = absolute.split(".")
         names = [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
-        names += [f"{absolute}.{item}" for item in fromlist if isinstance(item, str) and item != "*"]
+        parent = sys.modules.get(absolute)
+        for item in fromlist:  # ``from package import x``: x is a module, or a name the package defines
+            if not isinstance(item, str) or item == "*":
+                continue
+            value = getattr(parent, item, None)
+            if value is None:  # a submodule that is not (yet) an attribute of its package
+                value = sys.modules.get(f"{absolute}.{item}")
+            if isinstance(value, types.ModuleType) and value.__name__.startswith(PACKAGE + "."):
+                names.append(value.__name__)
         edges = self.edges.setdefault(self._stack[-1], set())
         for name in names:
             edges.add(name)
