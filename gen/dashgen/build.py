@@ -25,6 +25,7 @@ from .resources import Dashboard, DashboardSummary, Datasource, GrafanaComOrigin
 from .writer import RECORD, Changes, OutputWriter, apply_all, open_writers
 
 if TYPE_CHECKING:
+    from .lint import LintSettings
     from .lint.project import Located
 
 
@@ -327,7 +328,6 @@ class _Stream:
         self.config = config
         self.out = out
         self.cache = cache
-        self.settings = config.lint_settings()
         self.size_problems: list[checks.Problem] = []
         self.refused: list[DashgenError] = []  # staging refused a path: reported only if the checks pass
         self.twice: list[str] = []
@@ -424,6 +424,11 @@ class _Stream:
         return unit.entry
 
     # ---------------------------------------------------------------- one dashboard
+
+    @functools.cached_property
+    def settings(self) -> LintSettings:
+        """Lint's settings, imported only when a dashboard or rule group is linted."""
+        return self.config.lint_settings()
 
     @property
     def known(self) -> tuple[Any, ...]:
@@ -549,7 +554,7 @@ class _Stream:
 
     def _problem(self, source: str, severity: str, detail: str, rule: str) -> checks.Problem:
         """A lint finding as build reports it: with ``lint.strict`` every finding is an error."""
-        level: Literal["error", "warning"] = "error" if self.settings.strict or severity == "error" else "warning"
+        level: Literal["error", "warning"] = "error" if self.config.lint.strict or severity == "error" else "warning"
         return checks.Problem(level, source, detail, rule)
 
     def _stage(self, unit: sources.Unit, d: dict[str, Any], contents: list[bytes] | None = None) -> None:

@@ -681,9 +681,10 @@ def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
 
 def _rel(path: Path, base: Path) -> str:
     """``path`` relative to ``base`` as written (through symbolic links), else as resolved."""
-    for p, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(base))), (path.resolve(), base.resolve())):
-        try:
-            return p.relative_to(b).as_posix()
-        except ValueError:
-            continue
-    return str(path)
+    written = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+    if written != os.pardir and not written.startswith(os.pardir + os.sep):
+        return Path(written).as_posix()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)

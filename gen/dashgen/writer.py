@@ -123,6 +123,7 @@ class OutputWriter:
         self._undo: list[Callable[[], object]] = []  # how to put the tree back, while apply_all runs
         self._committed = False
         self._resolved: Path | None = None
+        self._resolved_dirs: dict[str, Path] = {}  # a directory of the output, resolved once
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -161,7 +162,11 @@ class OutputWriter:
         if inside:
             if self._resolved is None:
                 self._resolved = self.output.resolve()
-            inside = (self._resolved / path).resolve().is_relative_to(self._resolved)
+            parent, _, name = path.rpartition("/")
+            if parent not in self._resolved_dirs:
+                self._resolved_dirs[parent] = (self._resolved / parent).resolve()
+            target = self._resolved_dirs[parent] / name
+            inside = (target.resolve() if target.is_symlink() else target).is_relative_to(self._resolved)
         if not inside:
             raise DashgenError(
                 f"refusing to write {path!r}: it is not a plain path inside the output directory", path=str(self.output)
