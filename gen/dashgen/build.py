@@ -6,6 +6,7 @@ import contextlib
 import functools
 import gc
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -169,10 +170,13 @@ def build(
     for reading in (True, False):
         try:
             with OutputWriter(config.output_dir, check=check) as out:
-                result = _render(
-                    config, out, progress, allow_empty=allow_empty, cache=_cache(config, use_cache, reading)
-                )
+                cache = _cache(config, use_cache, reading)
+                if cache is not None:
+                    out.seen = cache.seen(out.output)
+                result = _render(config, out, progress, allow_empty=allow_empty, cache=cache)
                 result.changes = out.finish()
+                if cache is not None:
+                    cache.store_seen(out.output, out.seen_now())
             break
         except _CacheDamaged:  # nothing was applied: again, every source run
             continue
@@ -239,15 +243,21 @@ def _build_environments(
     with contextlib.ExitStack() as stack:
         writers = open_writers(stack, trees, check=check)
         results = []
+        caches = []
         for env_config, out in zip(chosen, writers):
             with in_environment(env_config.environment):
                 cache = _cache(env_config, use_cache, reading)
+                if cache is not None:
+                    out.seen = cache.seen(out.output)
+                    caches.append((cache, out))
                 results.append(_render(env_config, out, progress, allow_empty=allow_empty, cache=cache))
         results += gone
         for result, out in zip(results, writers):
             with in_environment(result.environment):
                 result.changes = out.review()
         apply_all(writers)
+        for cache, out in caches:
+            cache.store_seen(out.output, out.seen_now())
     for result in results:
         result.written = not check and result.changes.any
     return results
@@ -331,7 +341,8 @@ class _Stream:
         self.size_problems: list[checks.Problem] = []
         self.refused: list[DashgenError] = []  # staging refused a path: reported only if the checks pass
         self.twice: list[str] = []
-        self._hashes: dict[Path, str] = {}
+        self._hashes: dict[str, str] = {}
+        self._root = str(config.root)
         self._raw: dict[int, list[bytes]] = {}  # id(unit) -> its dashboards as JSON bytes
         self._summaries: dict[int, list[DashboardSummary]] = {}
         self._known: tuple[Any, ...] | None = None
@@ -397,13 +408,13 @@ class _Stream:
         if entry is None:
             return None
         for name, digest in entry["deps"].items():
-            if self._hash(self.config.root / name) != digest:
+            if self._hash(os.path.join(self._root, name)) != digest:
                 return None
         if not all(self.cache.has_blob(d["raw"]) for d in entry["dashboards"]):  # to make its files again
             return None
         return entry
 
-    def _hash(self, path: Path) -> str:
+    def _hash(self, path: str) -> str:
         if path not in self._hashes:
             self._hashes[path] = file_hash(path)
         return self._hashes[path]

@@ -31,10 +31,11 @@ def sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def file_hash(path: Path) -> str:
+def file_hash(path: Path | str) -> str:
     """The sha256 of a file's bytes, or ``"absent"``: a file that appears later changes the key too."""
     try:
-        return sha(path.read_bytes())
+        with open(path, "rb") as f:
+            return sha(f.read())
     except FileNotFoundError:
         return "absent"
     except OSError as exc:
@@ -107,6 +108,18 @@ class Cache:
         body = orjson.dumps({**entry, "source": source})
         self._write(self._entry_path(source), sha(body).encode("ascii") + b"\n" + body)
 
+    def seen(self, output: Path) -> dict[str, list]:
+        """What the writer saw of ``output``'s files last time (``OutputWriter.seen``)."""
+        entry = self.entry(self._output_key(output))
+        return entry.get("files", {}) if entry is not None else {}
+
+    def store_seen(self, output: Path, files: dict[str, list]) -> None:
+        self.store(self._output_key(output), {"files": files})
+
+    @staticmethod
+    def _output_key(output: Path) -> str:
+        return f"output:{output.resolve()}"
+
     def put_blob(self, content: bytes, digest: str | None = None) -> str:
         digest = digest or sha(content)
         path = self._blob_path(digest)
@@ -115,7 +128,7 @@ class Cache:
         return digest
 
     def has_blob(self, digest: str) -> bool:
-        return self._blob_path(digest).is_file()
+        return os.path.isfile(os.path.join(self.directory, "blobs", digest[:2], digest))
 
     def blob(self, digest: str) -> bytes | None:
         """A blob's bytes, or None when missing or not what its name says."""

@@ -115,13 +115,15 @@ def load_units(
         paths = discover(root, config.sources_ignore, others=others, base=config.root)
         not_sources = [_rel(p, config.root) for p in others]
         hashes: dict[Path, str] = {}
+        top = _rel(root, config.root)  # discover's paths are written under root: the rest is their parts
         for done, path in enumerate(paths, 1):
             if progress is not None:
                 progress(done, len(paths))
-            source = _rel(path, config.root)
-            unit = Unit(path, source, path.relative_to(root).parts)
+            parts = path.relative_to(root).parts
+            source = "/".join(parts if top == "." else (top, *parts))
+            unit = Unit(path, source, parts)
             try:
-                name = module_name(path, root)
+                name = _module_name(parts)
                 if path.suffix == ".py" and names.setdefault(name, path) != path:
                     raise DashgenError(
                         f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
@@ -569,7 +571,11 @@ def _reject_misnamed(module: types.ModuleType, source: str) -> None:
 
 def module_name(path: Path, root: Path) -> str:
     """``dashboards.<dir>.<file>``; names that are not identifiers (``svc.dashboard.py``) get ``_``."""
-    parts = list(path.relative_to(root).with_suffix("").parts)
+    return _module_name(path.relative_to(root).parts)
+
+
+def _module_name(relative: tuple[str, ...]) -> str:
+    parts = [*relative[:-1], os.path.splitext(relative[-1])[0]]
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join([PACKAGE, *(_identifier(p) for p in parts)])

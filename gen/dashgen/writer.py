@@ -53,6 +53,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -123,7 +124,10 @@ class OutputWriter:
         self._undo: list[Callable[[], object]] = []  # how to put the tree back, while apply_all runs
         self._committed = False
         self._resolved: Path | None = None
-        self._resolved_dirs: dict[str, Path] = {}  # a directory of the output, resolved once
+        self._resolved_dirs: dict[str, tuple[str, bool]] = {}  # a directory: resolved once, and inside?
+        # path -> [size, mtime_ns, inode, sha256] of files as an earlier build left them (the
+        # build cache keeps these): a file that still stats the same is not read again.
+        self.seen: dict[str, list] = {}
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -157,16 +161,21 @@ class OutputWriter:
     def _refuse_outside(self, path: str) -> None:
         """Output paths come from names in the sources: whatever checks let through, never
         write outside the output directory (absolute, '..', or through a symlink)."""
-        p = PurePosixPath(path)
-        inside = bool(path) and not p.is_absolute() and ".." not in p.parts and str(p) == path and "\0" not in path
+        # A plain relative path: no empty, "." or ".." part (what PurePosixPath would normalise).
+        inside = bool(path) and "\0" not in path and all(part not in ("", ".", "..") for part in path.split("/"))
         if inside:
             if self._resolved is None:
                 self._resolved = self.output.resolve()
             parent, _, name = path.rpartition("/")
-            if parent not in self._resolved_dirs:
-                self._resolved_dirs[parent] = (self._resolved / parent).resolve()
-            target = self._resolved_dirs[parent] / name
-            inside = (target.resolve() if target.is_symlink() else target).is_relative_to(self._resolved)
+            if parent not in self._resolved_dirs:  # each directory resolved once, then only the file's name
+                resolved = (self._resolved / parent).resolve()
+                self._resolved_dirs[parent] = (str(resolved), resolved.is_relative_to(self._resolved))
+            directory, directory_inside = self._resolved_dirs[parent]
+            target = os.path.join(directory, name)
+            if os.path.islink(target):
+                inside = Path(os.path.realpath(target)).is_relative_to(self._resolved)
+            else:
+                inside = directory_inside
         if not inside:
             raise DashgenError(
                 f"refusing to write {path!r}: it is not a plain path inside the output directory", path=str(self.output)
@@ -217,12 +226,15 @@ class OutputWriter:
 
     def _compare(self, path: str, content: bytes | Callable[[], bytes], digest: str) -> None:
         target = self.output / path
-        if not target.exists():
+        if not os.path.exists(target):
             self.changes.added.append(path)
             self._stage(path, content)
             return
         if path != RECORD and path not in self.old and path not in self.pending:
             self._foreign.append(path)
+            return
+        if path != RECORD and self._seen_digest(path, target) == digest:
+            self.changes.unchanged.append(path)
             return
         current = target.read_bytes()
         if current == content if isinstance(content, bytes) else _sha(current) == digest:
@@ -234,6 +246,34 @@ class OutputWriter:
             if not self._wrote(path, on_disk):
                 self.changes.edited_by_hand.append(path)
         self._stage(path, content)
+
+    def _seen_digest(self, path: str, target: Path) -> str | None:
+        seen = self.seen.get(path)
+        if seen is None:
+            return None
+        try:
+            st = os.stat(target)
+        except OSError:
+            return None
+        return seen[3] if [st.st_size, st.st_mtime_ns, st.st_ino] == seen[:3] else None
+
+    def seen_now(self) -> dict[str, list]:
+        """``seen`` for the next build: the files that hold what this build gave them (all of
+        them once applied, the unchanged ones otherwise), except those changed in the last
+        0.1 s (a write in the same clock tick would not change the time: hash those again)."""
+        paths = self.changes.unchanged + (self.changes.added + self.changes.changed if self._committed else [])
+        limit = time.time_ns() - 100_000_000
+        out = {}
+        for path in paths:
+            if path == RECORD:
+                continue
+            try:
+                st = os.stat(self.output / path)
+            except OSError:
+                continue
+            if st.st_mtime_ns < limit:
+                out[path] = [st.st_size, st.st_mtime_ns, st.st_ino, self.hashes[path]]
+        return out
 
     def _wrote(self, path: str, digest: str) -> bool:
         """Whether dashgen wrote this content: the recorded hash, or the one an interrupted
