@@ -351,3 +351,28 @@ def test_the_cache_is_at_the_project_root_by_default(project, monkeypatch):
     shutil.rmtree(project.root / ".dashgen-cache")
     assert project.run("build", "--no-cache").code == 0
     assert not (project.root / ".dashgen-cache").exists()
+
+
+def test_worker_processes_make_what_one_process_makes(tmp_path, monkeypatch):
+    import dashgen.build
+
+    monkeypatch.setenv("DASHGEN_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "project"
+    root.mkdir()
+    _make_project(root)
+    for i in range(12):
+        (root / f"dashboards/apps/many{i}.py").write_text(_app(f"many{i}", i, helper=i % 2 == 0))
+    config = load_config(root=root)
+    alone_config = dataclasses.replace(config, output=dataclasses.replace(config.output, path="alone"))
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 10**9)
+    alone = _outcome(alone_config, use_cache=False)
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
+    assert _outcome(config) == alone  # and the cache is filled from what the workers made
+    assert _tree(root / "provisioning") == _tree(root / "alone")
+    (root / "dashboards/datasources.py").write_text(_datasources("mimir"))  # every dashboard again, from the cache
+    (root / "dashboards/apps/many3.py").write_text("dashboard = {'title': 'x', 'panels': [], 'uid': 'a/b'}\n")
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 10**9)
+    alone = _outcome(alone_config, use_cache=False)
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
+    assert _outcome(config) == alone
+    assert alone[0] == "errors"

@@ -6,9 +6,10 @@ import contextlib
 import functools
 import gc
 import json
+import multiprocessing
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -335,6 +336,19 @@ def _expand(packed: bytes) -> dict[str, Any]:
         return json.loads(text)
 
 
+# A file's dashboards made: (entry, file contents) of each, and errors as (message, path, line).
+_Made = tuple[list[tuple[dict[str, Any], list[bytes]]], list[tuple[str, str | None, int | None]]]
+PARALLEL_FROM = 64  # dashboards to make before a pool of processes pays for itself (bench/incremental.py)
+MAX_WORKERS = 4
+_FORKED: tuple[_Stream, list[sources.Unit]] | None = None  # what the forked workers inherit
+
+
+def _make_forked(index: int) -> _Made:
+    assert _FORKED is not None
+    stream, todo = _FORKED
+    return stream._make(todo[index])
+
+
 class _Stream:
     """One tree's sources, loaded or cached, each dashboard processed once and its files staged."""
 
@@ -359,18 +373,19 @@ class _Stream:
         # What canonical.known_datasources reads, and more: any change makes every dashboard again.
         known_key = sha(orjson.dumps([ds.model for ds in datasources]))
         self._datasource_models = [ds.model for ds in datasources]
-        processed = set()
+        todo = [u for u in units if u.entry is None or (u.entry["dashboards"] and u.entry["known"] != known_key)]
+        processed = {id(u) for u in todo}
         everything = Resources(datasources=datasources, not_sources=not_sources)
         errors: list[DashgenError] = []
-        for unit in units:
-            if unit.entry is None or (unit.entry["dashboards"] and unit.entry["known"] != known_key):
-                self._process(unit, known_key, errors)
-                processed.add(id(unit))
-            summaries, warnings = self._from_entry(unit)
-            everything.dashboards += summaries
-            everything.warnings += warnings
-            everything.rule_groups += [RuleGroup(m, unit.source) for m in self._entry(unit)["rule_groups"]]
-            everything.manifests += [Manifest(m, unit.source) for m in self._entry(unit)["manifests"]]
+        with contextlib.closing(self._make_all(todo)) as made:  # closing: the pool ends on any error too
+            for unit in units:
+                if id(unit) in processed:
+                    self._process(unit, known_key, errors, next(made))
+                summaries, warnings = self._from_entry(unit)
+                everything.dashboards += summaries
+                everything.warnings += warnings
+                everything.rule_groups += [RuleGroup(m, unit.source) for m in self._entry(unit)["rule_groups"]]
+                everything.manifests += [Manifest(m, unit.source) for m in self._entry(unit)["manifests"]]
         if errors:
             raise DashgenErrors(list({str(e): e for e in errors}.values()))
         resources = environments.ship(everything, config)
@@ -454,11 +469,56 @@ class _Stream:
             self._known = canonical.known_datasources(self._datasource_models)
         return self._known
 
-    def _process(self, unit: sources.Unit, known_key: str, errors: list[DashgenError]) -> None:
-        """Canonical form, lint, render, staged: the file's entry, stored in the cache when all went well."""
+    def _make_all(self, todo: list[sources.Unit]) -> Generator[_Made, None, None]:
+        """``_make`` of each unit, in order; many dashboards are made by a pool of forked
+        processes, one per core: each starts with what this one loaded and sends back the
+        entries and files (the output is the same, and it is written here)."""
+        count = sum(len(self._raw.get(id(u), ())) if u.entry is None else len(u.entry["dashboards"]) for u in todo)
+        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, MAX_WORKERS)
+        if count < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            yield from (self._make(u) for u in todo)
+            return
+        from . import canonical  # noqa: F401 - imported once, before the processes fork
+        from .lint import project  # noqa: F401
+
+        self.known, self.settings  # noqa: B018 - computed once, before they fork
+        global _FORKED
+        _FORKED = (self, todo)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield from pool.imap(_make_forked, range(len(todo)), chunksize=4)
+        finally:
+            _FORKED = None
+
+    def _make(self, unit: sources.Unit) -> _Made:
+        """Canonical form, lint, render of a file's dashboards: (entry, files) of each, and the
+        errors as (message, path, line) (a worker process sends them back)."""
         if unit.entry is None:
-            raws = self._raw.pop(id(unit))
+            raws = self._raw[id(unit)]
             loaded = unit.dashboards
+        else:  # the datasources changed: every dashboard again, from what its source gave
+            raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
+            loaded = [self._loaded_dashboard(unit, d) for d in unit.entry["dashboards"]]
+        made, errors = [], []
+        for d, raw in zip(loaded, raws):
+            try:
+                entry_of_d, files = self._dashboard_entry(d, raw)
+            except DashgenError as exc:
+                errors.append((exc.message, exc.path, exc.line))
+                continue
+            made.append((entry_of_d, [content for _, content in files]))
+        return made, errors
+
+    def _process(self, unit: sources.Unit, known_key: str, errors: list[DashgenError], made: _Made) -> None:
+        """A file's dashboards as ``_make`` made them: staged, and the file's entry, stored in the
+        cache when all went well."""
+        dashboards, failed = made
+        errors += [DashgenError(message, path=path, line=line) for message, path, line in failed]
+        for entry_of_d, contents in dashboards:
+            if contents:
+                self._stage(unit, entry_of_d, contents)
+        if unit.entry is None:
+            self._raw.pop(id(unit))
             entry: dict[str, Any] = {
                 "deps": unit.deps,
                 "values_read": unit.values_read,
@@ -466,22 +526,10 @@ class _Stream:
                 "rule_groups": [g.model for g in unit.rule_groups],
                 "manifests": [m.model for m in unit.manifests],
             }
-        else:  # the datasources changed: every dashboard again, from what its source gave
+        else:
             entry = unit.entry
-            raws = [self._blob(d["raw"]) for d in entry["dashboards"]]
-            loaded = [self._loaded_dashboard(unit, d) for d in entry["dashboards"]]
-        dashboards = []
-        for d, raw in zip(loaded, raws):
-            try:
-                entry_of_d, files = self._dashboard_entry(d, raw)
-            except DashgenError as exc:
-                errors.append(exc)
-                continue
-            dashboards.append(entry_of_d)
-            if files:
-                self._stage(unit, entry_of_d, [content for _, content in files])
-        unit.entry = {**entry, "known": known_key, "dashboards": dashboards}
-        if len(dashboards) == len(raws) and self.cache is not None:
+        unit.entry = {**entry, "known": known_key, "dashboards": [e for e, _ in dashboards]}
+        if not failed and self.cache is not None:
             self.cache.store(unit.source, unit.entry)
 
     def _dashboard_entry(self, d: Dashboard, raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
