@@ -376,3 +376,23 @@ def test_worker_processes_make_what_one_process_makes(tmp_path, monkeypatch):
     monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
     assert _outcome(config) == alone
     assert alone[0] == "errors"
+
+
+def test_push_with_the_cache_warm_writes_nothing_to_grafana_when_a_source_is_broken(project, monkeypatch):
+    """The contract with push: whatever push takes from the cache, a broken source stops it before any write."""
+    from grafana_double import GrafanaDouble
+
+    _cache_dir(project, monkeypatch)
+    project.write("dashboards/apps/x.py", grafanalib_dashboard("X", "x"))
+    project.write("dashboards/apps/y.py", grafanalib_dashboard("Y", "y"))
+    with GrafanaDouble() as grafana:
+        monkeypatch.setenv("GRAFANA_URL", grafana.url)
+        monkeypatch.setenv("GRAFANA_TOKEN", grafana.token)
+        assert project.run("build").code == 0  # the cache warm
+        assert project.run("push").code == 0
+        project.write("dashboards/apps/y.py", grafanalib_dashboard("Y", "y", panels=2))
+        project.write("dashboards/apps/x.py", "dashboard = (\n")
+        grafana.reset_log()
+        result = project.run("push")
+        assert result.code == 1 and "dashboards/apps/x.py:1: SyntaxError" in result.err
+        assert grafana.writes() == 0
