@@ -376,6 +376,13 @@ def test_worker_processes_make_what_one_process_makes(tmp_path, monkeypatch):
     monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
     assert _outcome(config) == alone
     assert alone[0] == "errors"
+    (root / "dashboards/apps/many3.py").write_text("dashboard = (\n")  # an error while loading, in a worker
+    (root / "dashboards/apps/many5.py").write_text("import dashgen\nX = dashgen.setting('nowhere')\n")
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 10**9)
+    alone = _outcome(alone_config, use_cache=False)
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
+    assert _outcome(config) == alone
+    assert len(alone[1]) == 2, alone
 
 
 def test_push_with_the_cache_warm_writes_nothing_to_grafana_when_a_source_is_broken(project, monkeypatch):

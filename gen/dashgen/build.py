@@ -6,7 +6,6 @@ import contextlib
 import functools
 import gc
 import json
-import multiprocessing
 import os
 import zlib
 from collections.abc import Callable, Generator, Iterator
@@ -361,14 +360,13 @@ class _Stream:
         self.twice: list[str] = []
         self._hashes: dict[str, str] = {}
         self._root = str(config.root)
-        self._raw: dict[int, list[bytes]] = {}  # id(unit) -> its dashboards, _compact
         self._summaries: dict[int, list[DashboardSummary]] = {}
         self._known: tuple[Any, ...] | None = None
 
     def run(self, progress: Callable[[int, int], None] | None) -> tuple[Resources, list[checks.Problem]]:
         """The tree's resources (dashboards as summaries), raising on errors as ``load_checked`` does."""
         config = self.config
-        units, not_sources = sources.load_units(config, progress, self._cached, self._loaded)
+        units, not_sources = sources.load_units(config, progress, self._cached, self._loaded, PARALLEL_FROM)
         datasources = [ds for u in units for ds in self._datasources(u)]
         # What canonical.known_datasources reads, and more: any change makes every dashboard again.
         known_key = sha(orjson.dumps([ds.model for ds in datasources]))
@@ -440,7 +438,7 @@ class _Stream:
 
     def _loaded(self, unit: sources.Unit) -> None:
         """A file just run: keep its dashboards as bytes, not objects, until they are processed."""
-        self._raw[id(unit)] = [_compact(d.model) for d in unit.dashboards]
+        unit.raw = [_compact(d.model) for d in unit.dashboards]
         for d in unit.dashboards:
             d.model = {}
 
@@ -473,9 +471,9 @@ class _Stream:
         """``_make`` of each unit, in order; many dashboards are made by a pool of forked
         processes, one per core: each starts with what this one loaded and sends back the
         entries and files (the output is the same, and it is written here)."""
-        count = sum(len(self._raw.get(id(u), ())) if u.entry is None else len(u.entry["dashboards"]) for u in todo)
-        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, MAX_WORKERS)
-        if count < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        count = sum(len(u.raw) if u.entry is None else len(u.entry["dashboards"]) for u in todo)
+        workers = min(sources.cores(), MAX_WORKERS)
+        if count < PARALLEL_FROM or workers < 2 or not sources.can_fork():
             yield from (self._make(u) for u in todo)
             return
         from . import canonical  # noqa: F401 - imported once, before the processes fork
@@ -485,7 +483,7 @@ class _Stream:
         global _FORKED
         _FORKED = (self, todo)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with sources.fork_pool(workers) as pool:
                 yield from pool.imap(_make_forked, range(len(todo)), chunksize=4)
         finally:
             _FORKED = None
@@ -494,7 +492,7 @@ class _Stream:
         """Canonical form, lint, render of a file's dashboards: (entry, files) of each, and the
         errors as (message, path, line) (a worker process sends them back)."""
         if unit.entry is None:
-            raws = self._raw[id(unit)]
+            raws = unit.raw
             loaded = unit.dashboards
         else:  # the datasources changed: every dashboard again, from what its source gave
             raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
@@ -518,7 +516,7 @@ class _Stream:
             if contents:
                 self._stage(unit, entry_of_d, contents)
         if unit.entry is None:
-            self._raw.pop(id(unit))
+            unit.raw = []
             entry: dict[str, Any] = {
                 "deps": unit.deps,
                 "values_read": unit.values_read,

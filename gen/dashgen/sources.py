@@ -23,11 +23,13 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
+import multiprocessing
 import os
+import signal
 import sys
 import traceback
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,7 @@ class Unit:
     rule_groups: list[RuleGroup] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)
     entry: dict[str, Any] | None = None
+    raw: list[bytes] = field(default_factory=list)  # the dashboards as the build keeps them until made
 
 
 def load(config: Config, progress: Callable[[int, int], None] | None = None) -> Resources:
@@ -89,21 +92,22 @@ def load_units(
     progress: Callable[[int, int], None] | None = None,
     cached: Callable[[Path, str], dict[str, Any] | None] | None = None,
     loaded: Callable[[Unit], None] | None = None,
+    parallel_from: int | None = None,
 ) -> tuple[list[Unit], list[str]]:
     """Every source file's contributions, in a stable order, and the files that are no source.
 
     ``cached(path, source)`` may give a file's cache entry instead: the file is not run
     then (the caller has checked the entry's ``deps``). Files run now record the hash of
-    every file they depend on, and are handed to ``loaded`` as soon as they are in. All
-    problems are collected and raised together.
+    every file they depend on, and are handed to ``loaded`` as soon as they are in (in the
+    process that ran them). With ``parallel_from`` files or more to run, and several cores,
+    forked processes run them, each file once, results taken in order. All problems are
+    collected and raised together.
     """
     root = config.sources_dir
     if not root.is_dir():
         raise DashgenError(
             f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root)
         )
-    units: list[Unit] = []
-    errors: list[DashgenError] = []
     names: dict[str, Path] = {}
     with (
         values.provide(config.values, config.file, config.environment) as provided,
@@ -114,49 +118,45 @@ def load_units(
         others: list[Path] = []
         paths = discover(root, config.sources_ignore, others=others, base=config.root)
         not_sources = [_rel(p, config.root) for p in others]
-        hashes: dict[Path, str] = {}
         top = _rel(root, config.root)  # discover's paths are written under root: the rest is their parts
-        for done, path in enumerate(paths, 1):
-            if progress is not None:
-                progress(done, len(paths))
+        slots: list[_Ran] = []
+        to_run: list[int] = []
+        for path in paths:
             parts = path.relative_to(root).parts
             source = "/".join(parts if top == "." else (top, *parts))
-            unit = Unit(path, source, parts)
-            try:
-                name = _module_name(parts)
-                if path.suffix == ".py" and names.setdefault(name, path) != path:
-                    raise DashgenError(
-                        f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
-                        path=source,
-                    )
-                unit.entry = cached(path, source) if cached is not None else None
-                if unit.entry is not None:
-                    provided.read.update(unit.entry["values_read"])
-                    units.append(unit)
-                    continue
-                read, provided.read = provided.read, set()
-                try:
-                    with time_limit(config.sources_timeout), imports.running(name):
-                        _load_file(path, root, config, unit)
-                finally:
-                    unit.values_read = sorted(provided.read)
-                    provided.read = read | provided.read
-                files = [path, origin.path_for(path), *imports.files_of(name)] if path.suffix == ".py" else []
-                files = files or [path, origin.path_for(path)]
-                for f in files:
-                    if f not in hashes:
-                        hashes[f] = file_hash(f)
-                unit.deps = {_rel(f, config.root): hashes[f] for f in files}
-                units.append(unit)
-                if loaded is not None:
-                    loaded(unit)
-            except SourceTimeout as exc:  # the next files may wait on the same thing: stop here
-                errors.append(_timed_out(exc, path, root, config))
-                break
-            except DashgenErrors as exc:
-                errors.extend(exc.errors)
-            except DashgenError as exc:
-                errors.append(exc)
+            name = _module_name(parts)
+            if path.suffix == ".py" and names.setdefault(name, path) != path:
+                clash = f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one"
+                slots.append((None, [(clash, source, None)], False))
+                continue
+            unit = Unit(path, source, parts, entry=cached(path, source) if cached is not None else None)
+            if unit.entry is not None:
+                unit.values_read = unit.entry["values_read"]
+            else:
+                to_run.append(len(slots))
+            slots.append((unit, [], False))
+        run = _FileRunner(config, provided, imports, loaded)
+        units_to_run = [slots[i][0] for i in to_run]
+        if parallel_from is not None and len(to_run) >= parallel_from and cores() >= 2 and can_fork():
+            results: Iterator[_Ran] = _run_in_workers(run, units_to_run)
+        else:
+            results = (run(unit) for unit in units_to_run if unit is not None)
+        last = len(slots)
+        with contextlib.closing(results) if isinstance(results, Generator) else contextlib.nullcontext():
+            for index, ran in zip(to_run, results):
+                slots[index] = ran
+                if ran[2]:  # timed out: the next files may wait on the same thing, stop here
+                    last = index + 1
+                    break
+        units: list[Unit] = []
+        errors: list[DashgenError] = []
+        for done, (ran_unit, failed, _) in enumerate(slots[:last], 1):
+            if progress is not None:
+                progress(done, len(paths))
+            errors += [DashgenError(message, path=where, line=line) for message, where, line in failed]
+            if ran_unit is not None and not failed:
+                units.append(ran_unit)
+                provided.read.update(ran_unit.values_read)
         if not errors:
             errors.extend(
                 DashgenError(
@@ -169,6 +169,99 @@ def load_units(
         unique = list({str(e): e for e in errors}.values())
         raise DashgenErrors(unique)
     return units, not_sources
+
+
+# One file run: the unit (None when it failed), its errors as (message, path, line), and
+# whether it ran out of time. Plain data: a worker process sends it back.
+_Ran = tuple["Unit | None", list[tuple[str, str | None, int | None]], bool]
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class _FileRunner:
+    """Runs one source file with the time limit, recording what it reads and imports."""
+
+    def __init__(self, config: Config, provided: Any, imports: _Imports, loaded: Callable[[Unit], None] | None):
+        self.config = config
+        self.provided = provided
+        self.imports = imports
+        self.loaded = loaded
+        self.hashes: dict[Path, str] = {}
+
+    def __call__(self, unit: Unit | None) -> _Ran:
+        assert unit is not None
+        config, path = self.config, unit.path
+        root = config.sources_dir
+        name = _module_name(unit.parts)
+        read, self.provided.read = self.provided.read, set()
+        try:
+            try:
+                with time_limit(config.sources_timeout), self.imports.running(name):
+                    _load_file(path, root, config, unit)
+            finally:
+                unit.values_read = sorted(self.provided.read)
+                self.provided.read = read
+        except SourceTimeout as exc:
+            timed_out = _timed_out(exc, path, root, config)
+            return None, [(timed_out.message, timed_out.path, timed_out.line)], True
+        except DashgenErrors as exc:
+            return None, [(e.message, e.path, e.line) for e in exc.errors], False
+        except DashgenError as exc:
+            return None, [(exc.message, exc.path, exc.line)], False
+        files = [path, origin.path_for(path), *self.imports.files_of(name)] if path.suffix == ".py" else []
+        files = files or [path, origin.path_for(path)]
+        for f in files:
+            if f not in self.hashes:
+                self.hashes[f] = file_hash(f)
+        unit.deps = {_rel(f, config.root): self.hashes[f] for f in files}
+        if self.loaded is not None:
+            self.loaded(unit)
+        return unit, [], False
+
+
+_FORKED: tuple[_FileRunner, list[Unit | None]] | None = None  # what the forked workers inherit
+
+
+def _run_forked(index: int) -> _Ran:
+    assert _FORKED is not None
+    run, units = _FORKED
+    return run(units[index])
+
+
+def _run_in_workers(run: _FileRunner, units: list[Unit | None]) -> Generator[_Ran, None, None]:
+    """``run`` of each unit in a pool of forked processes (as many as cores, at most 4), in order."""
+    global _FORKED
+    _FORKED = (run, units)
+    try:
+        with fork_pool(min(cores(), 4)) as pool:
+            yield from pool.imap(_run_forked, range(len(units)), chunksize=8)
+    finally:
+        _FORKED = None
+
+
+@contextlib.contextmanager
+def fork_pool(workers: int) -> Iterator[Any]:
+    """A pool of ``workers`` forked processes (they start with what this one has loaded).
+    Ctrl-C and SIGTERM are this process's to handle: the workers end when it ends them."""
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+    try:
+        yield pool
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _quiet_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class _Imports:
