@@ -145,14 +145,16 @@ def load_units(
         with contextlib.closing(results) if isinstance(results, Generator) else contextlib.nullcontext():
             for index, ran in zip(to_run, results):
                 slots[index] = ran
+                if progress is not None:
+                    progress(index + 1, len(paths))  # the files before it are in too (run, or cached)
                 if ran[2]:  # timed out: the next files may wait on the same thing, stop here
                     last = index + 1
                     break
+        if progress is not None and last == len(slots):
+            progress(len(paths), len(paths))
         units: list[Unit] = []
         errors: list[DashgenError] = []
-        for done, (ran_unit, failed, _) in enumerate(slots[:last], 1):
-            if progress is not None:
-                progress(done, len(paths))
+        for ran_unit, failed, _ in slots[:last]:
             errors += [DashgenError(message, path=where, line=line) for message, where, line in failed]
             if ran_unit is not None and not failed:
                 units.append(ran_unit)
