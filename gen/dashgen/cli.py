@@ -250,6 +250,8 @@ def _report_environments(results, check: bool, verbose: bool, output_format: str
 
 def _print_warnings(warnings, verbose: bool, prefix: str = "") -> None:
     """build's warnings on stderr; past 10 of one lint rule, a summary (``lint.summary``)."""
+    if not warnings:
+        return  # and lint, with all its rules, is not imported
     from .lint.summary import EXAMPLES, summarise
 
     listed, summaries = summarise(warnings, lambda w: w.rule, lambda w: w.source, verbose=verbose)
