@@ -238,8 +238,15 @@ def _run_forked(index: int) -> _Ran:
 
 
 def _run_in_workers(run: _FileRunner, units: list[Unit | None]) -> Generator[_Ran, None, None]:
-    """``run`` of each unit in a pool of forked processes (as many as cores, at most 4), in order."""
+    """``run`` of each unit in a pool of forked processes (as many as cores, at most 4), in order.
+
+    The first runs here: what it imports (grafanalib, the helpers) the workers start with."""
     global _FORKED
+    first = run(units[0])
+    yield first
+    if first[2]:
+        return  # timed out: the caller stops here
+    units = units[1:]
     _FORKED = (run, units)
     try:
         with fork_pool(min(cores(), 4)) as pool:
