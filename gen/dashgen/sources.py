@@ -19,11 +19,9 @@ import builtins
 import contextlib
 import fnmatch
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
-import multiprocessing
 import os
 import signal
 import sys
@@ -32,12 +30,11 @@ import types
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import normalise, origin, values
 from .cache import file_hash
 from .config import Config
-from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .names import uid_from_path
 from .resources import GENERAL, Dashboard, Datasource, Folder, GrafanaComOrigin, Manifest, Resources, RuleGroup
@@ -179,6 +176,8 @@ _Ran = tuple["Unit | None", list[tuple[str, str | None, int | None]], bool]
 
 
 def can_fork() -> bool:
+    import multiprocessing  # only a large build needs it
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -259,6 +258,8 @@ def _run_in_workers(run: _FileRunner, units: list[Unit | None]) -> Generator[_Ra
 def fork_pool(workers: int) -> Iterator[Any]:
     """A pool of ``workers`` forked processes (they start with what this one has loaded).
     Ctrl-C and SIGTERM are this process's to handle: the workers end when it ends them."""
+    import multiprocessing
+
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
     try:
         yield pool
@@ -370,7 +371,7 @@ def _module_files(name: str) -> list[Path]:
     return [Path(r) / rel.with_suffix(".py") for r in roots] + [Path(r) / rel / "__init__.py" for r in roots]
 
 
-class _TrackingFinder(importlib.abc.MetaPathFinder):
+class _TrackingFinder:
     """Finds local modules as Python does, with loaders that tell ``_Imports`` which one runs."""
 
     def __init__(self, imports: _Imports):
@@ -381,11 +382,11 @@ class _TrackingFinder(importlib.abc.MetaPathFinder):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _TrackingLoader(spec.loader, self.imports)
+            spec.loader = cast(Any, _TrackingLoader(spec.loader, self.imports))  # a Loader, by what it does
         return spec
 
 
-class _TrackingLoader(importlib.abc.Loader):
+class _TrackingLoader:
     def __init__(self, loader: Any, imports: _Imports):
         self._loader = loader
         self._imports = imports
@@ -609,6 +610,8 @@ def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
+    from .dashboard.document import read_document  # only for JSON sources (not for cached builds)
+
     doc = read_document(text, source)
     model = doc.dashboards[0]
     # A wrapper (API body, kind: Dashboard) says it holds a dashboard, even one without panels yet.

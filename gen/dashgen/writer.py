@@ -128,6 +128,7 @@ class OutputWriter:
         # path -> [size, mtime_ns, inode, sha256] of files as an earlier build left them (the
         # build cache keeps these): a file that still stats the same is not read again.
         self.seen: dict[str, list] = {}
+        self._still_seen: set[str] = set()  # files found as ``seen`` says: no need to stat them again
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -235,6 +236,7 @@ class OutputWriter:
             return
         if path != RECORD and self._seen_digest(path, target) == digest:
             self.changes.unchanged.append(path)
+            self._still_seen.add(path)
             return
         current = target.read_bytes()
         if current == content if isinstance(content, bytes) else _sha(current) == digest:
@@ -266,6 +268,9 @@ class OutputWriter:
         out = {}
         for path in paths:
             if path == RECORD:
+                continue
+            if path in self._still_seen:
+                out[path] = self.seen[path]
                 continue
             try:
                 st = os.stat(self.output / path)
