@@ -13,6 +13,13 @@ sys.path.insert(0, str(Path(__file__).parent))  # helpers in tests/ import as to
 pytest_plugins = ["prom.fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def _build_cache_outside_projects(tmp_path_factory, monkeypatch):
+    """Builds keep their cache in a directory of their own, so tests that compare a project's
+    whole tree see only sources and output (the cache's own tests set it where they want)."""
+    monkeypatch.setenv("DASHGEN_CACHE_DIR", str(tmp_path_factory.mktemp("dashgen-cache")))
+
+
 @dataclass
 class Result:
     code: int

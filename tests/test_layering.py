@@ -22,7 +22,7 @@ PACKAGE = Path(dashgen.__file__).parent
 LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise", "extrajson"},  # neutral: nothing of dashgen
-        {"lock", "usercode"},  # one build at a time per output directory; guards around the sources' code
+        {"lock", "usercode", "cache"},  # one build at a time per output directory; guards around the sources' code
         {"values", "writer", "promtool", "credentials", "origin"},  # origin: a vendored dashboard's record
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
@@ -141,15 +141,15 @@ def imports(module: str) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".") if package else []
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 target = ".".join([*base, *(node.module.split(".") if node.module else [])])
             elif node.module and (node.module == "dashgen" or node.module.startswith("dashgen.")):
-                target = node.module[len("dashgen."):] if node.module != "dashgen" else ""
+                target = node.module[len("dashgen.") :] if node.module != "dashgen" else ""
             else:
                 continue
             targets.append((target, [a.name for a in node.names]))
         elif isinstance(node, ast.Import):
-            targets += [(a.name[len("dashgen."):], []) for a in node.names if a.name.startswith("dashgen.")]
+            targets += [(a.name[len("dashgen.") :], []) for a in node.names if a.name.startswith("dashgen.")]
         for target, names in targets:
             # ``from . import x`` names modules of a package, not the package's own __init__
             own = [] if isinstance(node, ast.ImportFrom) and node.level and not node.module else [target]

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import json
+import os
+import zlib
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
 
 from . import checks, environments, promtool, sources
+from .cache import Cache, file_hash, sha
 from .config import Config
 from .errors import DashgenError, DashgenErrors, in_environment
 from .formats import dump_json
 from .names import configmap_sizes
 from .render import dashboard_files, shared_files
 from .render.kubernetes import dashboard_configmap
-from .resources import Resources
+from .resources import Dashboard, DashboardSummary, Datasource, GrafanaComOrigin, Manifest, Resources, RuleGroup
 from .writer import RECORD, Changes, OutputWriter, apply_all, open_writers
 
 if TYPE_CHECKING:
+    from .lint import LintSettings
     from .lint.project import Located
 
 
@@ -151,18 +159,41 @@ def build(
     check: bool = False,
     allow_empty: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Render everything; write it unless ``check``. Nothing is written on any error.
 
     Dashboards are rendered and handed to the writer one at a time. Sources that define
     nothing while the output holds files from sources are refused unless ``allow_empty``:
-    an empty checkout must not delete everything Flux applies.
+    an empty checkout must not delete everything Flux applies. ``use_cache``: take what
+    unchanged sources gave from the build cache (cache.py), and keep what the others give.
     """
-    with OutputWriter(config.output_dir, check=check) as out:
-        result = _render(config, out, progress, allow_empty=allow_empty)
-        result.changes = out.finish()
+    for reading in (True, False):
+        try:
+            with OutputWriter(config.output_dir, check=check) as out:
+                cache = _cache(config, use_cache, reading)
+                if cache is not None:
+                    out.seen = cache.seen(out.output)
+                result = _render(config, out, progress, allow_empty=allow_empty, cache=cache)
+                result.changes = out.finish()
+                if cache is not None:
+                    cache.store_seen(out.output, out.seen_now())
+            break
+        except _CacheDamaged:  # nothing was applied: again, every source run
+            continue
     result.written = not check and result.changes.any
     return result
+
+
+def _cache(config: Config, use_cache: bool, reading: bool = True) -> Cache | None:
+    """The build cache of ``config``'s project (every entry salted with the whole config)."""
+    if not use_cache:
+        return None
+    from .cache import directory_for, salt_of
+
+    cache = Cache(directory_for(config.root), salt_of(repr(config), str(config.root.resolve())))
+    cache.reading = reading
+    return cache
 
 
 @_no_cyclic_gc()
@@ -173,6 +204,7 @@ def build_environments(
     check: bool = False,
     allow_empty: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = True,
 ) -> list[BuildResult]:
     """Each environment (``names``, default all) into ``<output>/<name>``, sources loaded once per
     environment. A build of all of them also removes the trees nothing builds any more
@@ -183,6 +215,23 @@ def build_environments(
     environment is rendered and reviewed before any tree changes, and a tree that fails
     to apply undoes the ones applied before it (writer.apply_all).
     """
+    for reading in (True, False):
+        try:
+            return _build_environments(config, names, check, allow_empty, progress, use_cache, reading)
+        except _CacheDamaged:  # nothing was applied: again, every source run
+            continue
+    raise AssertionError("unreachable")
+
+
+def _build_environments(
+    config: Config,
+    names: list[str] | None,
+    check: bool,
+    allow_empty: bool,
+    progress: Callable[[int, int], None] | None,
+    use_cache: bool,
+    reading: bool,
+) -> list[BuildResult]:
     names = list(dict.fromkeys(names or []))
     chosen = [config.for_environment(name) for name in (names or list(config.environments))]
     everything = not names or set(names) == set(config.environments)
@@ -195,44 +244,54 @@ def build_environments(
     with contextlib.ExitStack() as stack:
         writers = open_writers(stack, trees, check=check)
         results = []
+        caches = []
         for env_config, out in zip(chosen, writers):
             with in_environment(env_config.environment):
-                results.append(_render(env_config, out, progress, allow_empty=allow_empty))
+                cache = _cache(env_config, use_cache, reading)
+                if cache is not None:
+                    out.seen = cache.seen(out.output)
+                    caches.append((cache, out))
+                results.append(_render(env_config, out, progress, allow_empty=allow_empty, cache=cache))
         results += gone
         for result, out in zip(results, writers):
             with in_environment(result.environment):
                 result.changes = out.review()
         apply_all(writers)
+        for cache, out in caches:
+            cache.store_seen(out.output, out.seen_now())
     for result in results:
         result.written = not check and result.changes.any
     return results
 
 
 def _render(
-    config: Config, out: OutputWriter, progress: Callable[[int, int], None] | None, *, allow_empty: bool = False
+    config: Config,
+    out: OutputWriter,
+    progress: Callable[[int, int], None] | None,
+    *,
+    allow_empty: bool = False,
+    cache: Cache | None = None,
 ) -> BuildResult:
     """Load, check and render ``config`` into ``out`` (staged, not applied); refuse to
-    delete every file of ``out`` when the sources give this tree nothing, unless ``allow_empty``."""
-    resources, warnings = load_checked(config, progress=progress)
+    delete every file of ``out`` when the sources give this tree nothing, unless ``allow_empty``.
+
+    Each dashboard is made canonical, linted and rendered as soon as every source is in,
+    its files staged and its model dropped: the checks across dashboards run on summaries.
+    With a ``cache``, an unchanged source gives its summaries and its files' hashes from there.
+    """
+    stream = _Stream(config, out, cache)
+    resources, warnings = stream.run(progress)
     notes = []
     checked = _promtool(resources)
     _raise_errors([checks.Problem("error", source, message) for source, message in checked.errors])
     if checked.note:
         notes.append(checked.note)
-    size_problems: list[checks.Problem] = []
     _raise_errors(checks.check_sidecar_folders(resources, config))
-    sidecar = "sidecar" in config.output.kinds
-    for d in resources.dashboards:
-        try:
-            text = dump_json(d.model)
-        except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
-            raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
-        if sidecar:
-            obj = dashboard_configmap(d, config, text)
-            size_problems += checks.check_configmap_size(obj["metadata"]["name"], d.source, *configmap_sizes(obj))
-        for path, content in dashboard_files(d, config, text):
-            out.add(path, content.encode("utf-8"))
-    _raise_errors(size_problems)
+    _raise_errors(stream.size_problems)
+    if stream.refused:
+        raise DashgenErrors(stream.refused)
+    if stream.twice:
+        raise ValueError(f"{stream.twice[0]} rendered twice")  # checks refuse what leads here: a renderer bug
     for path, content in shared_files(resources, config):
         out.add(path, content.encode("utf-8"))
     if not allow_empty and not resources.any and out.review().removed:
@@ -245,8 +304,349 @@ def _render(
         "manifests": len(resources.manifests),
     }
     return BuildResult(
-        config.output_dir, Changes(), warnings + size_problems, notes, counts=counts, environment=config.environment
+        config.output_dir,
+        Changes(),
+        warnings + stream.size_problems,
+        notes,
+        counts=counts,
+        environment=config.environment,
     )
+
+
+class _CacheDamaged(Exception):
+    """A blob the cache lists is gone or damaged: the build starts again without reading the cache."""
+
+
+def _compact(model: dict[str, Any]) -> bytes:
+    """A loaded model as compressed JSON, a hundredth of its size as Python objects, until it is
+    processed (and in the cache, to make it again when the datasources change)."""
+    try:
+        text = orjson.dumps(model)
+    except TypeError:  # integers beyond 64 bits
+        text = json.dumps(model, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return zlib.compress(text, 1)
+
+
+def _expand(packed: bytes) -> dict[str, Any]:
+    text = zlib.decompress(packed)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+# A file's dashboards made: (entry, file contents) of each, and errors as (message, path, line).
+_Made = tuple[list[tuple[dict[str, Any], list[bytes]]], list[tuple[str, str | None, int | None]]]
+PARALLEL_FROM = 64  # dashboards to make before a pool of processes pays for itself (bench/incremental.py)
+MAX_WORKERS = 4
+_FORKED: tuple[_Stream, list[sources.Unit]] | None = None  # what the forked workers inherit
+
+
+def _make_forked(index: int) -> _Made:
+    assert _FORKED is not None
+    stream, todo = _FORKED
+    return stream._make(todo[index])
+
+
+class _Stream:
+    """One tree's sources, loaded or cached, each dashboard processed once and its files staged."""
+
+    def __init__(self, config: Config, out: OutputWriter, cache: Cache | None):
+        self.config = config
+        self.out = out
+        self.cache = cache
+        self.size_problems: list[checks.Problem] = []
+        self.refused: list[DashgenError] = []  # staging refused a path: reported only if the checks pass
+        self.twice: list[str] = []
+        self._hashes: dict[str, str] = {}
+        self._root = str(config.root)
+        self._summaries: dict[int, list[DashboardSummary]] = {}
+        self._known: tuple[Any, ...] | None = None
+
+    def run(self, progress: Callable[[int, int], None] | None) -> tuple[Resources, list[checks.Problem]]:
+        """The tree's resources (dashboards as summaries), raising on errors as ``load_checked`` does."""
+        config = self.config
+        units, not_sources = sources.load_units(config, progress, self._cached, self._loaded, PARALLEL_FROM)
+        datasources = [ds for u in units for ds in self._datasources(u)]
+        # What canonical.known_datasources reads, and more: any change makes every dashboard again.
+        known_key = sha(orjson.dumps([ds.model for ds in datasources]))
+        self._datasource_models = [ds.model for ds in datasources]
+        todo = [u for u in units if u.entry is None or (u.entry["dashboards"] and u.entry["known"] != known_key)]
+        processed = {id(u) for u in todo}
+        everything = Resources(datasources=datasources, not_sources=not_sources)
+        errors: list[DashgenError] = []
+        with contextlib.closing(self._make_all(todo)) as made:  # closing: the pool ends on any error too
+            for unit in units:
+                if id(unit) in processed:
+                    self._process(unit, known_key, errors, next(made))
+                summaries, warnings = self._from_entry(unit)
+                everything.dashboards += summaries
+                everything.warnings += warnings
+                everything.rule_groups += [RuleGroup(m, unit.source) for m in self._entry(unit)["rule_groups"]]
+                everything.manifests += [Manifest(m, unit.source) for m in self._entry(unit)["manifests"]]
+        if errors:
+            raise DashgenErrors(list({str(e): e for e in errors}.values()))
+        resources = environments.ship(everything, config)
+        problems = checks.check(resources, config, references=False)
+        shipped = {id(d) for d in resources.dashboards}
+        findings: list[checks.Problem] = []
+        for unit in units:
+            for d, summary in zip(self._entry(unit)["dashboards"], self._summaries[id(unit)]):
+                if id(summary) not in shipped:
+                    continue
+                problems += [checks.Problem(s, unit.source, m) for s, m in d["problems"]]
+                findings += [self._problem(unit.source, *f) for f in d["findings"]]
+        problems += [checks.Problem("warning", source, message) for source, message in resources.warnings]
+        _raise_errors(problems)
+        if resources.rule_groups:
+            from .lint.project import lint_loaded_rule_groups
+
+            findings += [
+                self._problem(located.source, located.finding.severity, located.detail(), located.finding.rule)
+                for located in lint_loaded_rule_groups(resources.rule_groups, self.settings)
+            ]
+        problems += findings
+        _raise_errors(problems)
+        for unit in units:
+            if id(unit) in processed:
+                continue  # staged as it was made
+            for d, summary in zip(self._entry(unit)["dashboards"], self._summaries[id(unit)]):
+                if id(summary) in shipped:
+                    self._stage(unit, d)
+        return resources, [p for p in problems if p.severity == "warning"]
+
+    # ---------------------------------------------------------------- the cache
+
+    def _cached(self, path: Path, source: str) -> dict[str, Any] | None:
+        """``source``'s entry if every file it depends on is as it was, and its blobs are there."""
+        if self.cache is None:
+            return None
+        entry = self.cache.entry(source)
+        if entry is None:
+            return None
+        for name, digest in entry["deps"].items():
+            if self._hash(os.path.join(self._root, name)) != digest:
+                return None
+        if not all(self.cache.has_blob(d["raw"]) for d in entry["dashboards"]):  # to make its files again
+            return None
+        return entry
+
+    def _hash(self, path: str) -> str:
+        if path not in self._hashes:
+            self._hashes[path] = file_hash(path)
+        return self._hashes[path]
+
+    def _loaded(self, unit: sources.Unit) -> None:
+        """A file just run: keep its dashboards as bytes, not objects, until they are processed."""
+        unit.raw = [_compact(d.model) for d in unit.dashboards]
+        for d in unit.dashboards:
+            d.model = {}
+
+    def _datasources(self, unit: sources.Unit) -> list[Datasource]:
+        if unit.entry is None:
+            return unit.datasources
+        return [Datasource(m, unit.source) for m in unit.entry["datasources"]]
+
+    def _entry(self, unit: sources.Unit) -> dict[str, Any]:
+        assert unit.entry is not None
+        return unit.entry
+
+    # ---------------------------------------------------------------- one dashboard
+
+    @functools.cached_property
+    def settings(self) -> LintSettings:
+        """Lint's settings, imported only when a dashboard or rule group is linted."""
+        return self.config.lint_settings()
+
+    @property
+    def known(self) -> tuple[Any, ...]:
+        """The sources' datasources as canonicalisation knows them (only when a dashboard is made)."""
+        if self._known is None:
+            from . import canonical
+
+            self._known = canonical.known_datasources(self._datasource_models)
+        return self._known
+
+    def _make_all(self, todo: list[sources.Unit]) -> Generator[_Made, None, None]:
+        """``_make`` of each unit, in order; many dashboards are made by a pool of forked
+        processes, one per core: each starts with what this one loaded and sends back the
+        entries and files (the output is the same, and it is written here)."""
+        count = sum(len(u.raw) if u.entry is None else len(u.entry["dashboards"]) for u in todo)
+        workers = min(sources.cores(), MAX_WORKERS)
+        if count < PARALLEL_FROM or workers < 2 or not sources.can_fork():
+            yield from (self._make(u) for u in todo)
+            return
+        from . import canonical  # noqa: F401 - imported once, before the processes fork
+        from .lint import project  # noqa: F401
+
+        self.known, self.settings  # noqa: B018 - computed once, before they fork
+        global _FORKED
+        _FORKED = (self, todo)
+        try:
+            with sources.fork_pool(workers) as pool:
+                yield from pool.imap(_make_forked, range(len(todo)), chunksize=4)
+        finally:
+            _FORKED = None
+
+    def _make(self, unit: sources.Unit) -> _Made:
+        """Canonical form, lint, render of a file's dashboards: (entry, files) of each, and the
+        errors as (message, path, line) (a worker process sends them back)."""
+        if unit.entry is None:
+            raws = unit.raw
+            loaded = unit.dashboards
+        else:  # the datasources changed: every dashboard again, from what its source gave
+            raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
+            loaded = [self._loaded_dashboard(unit, d) for d in unit.entry["dashboards"]]
+        made, errors = [], []
+        for d, raw in zip(loaded, raws):
+            try:
+                entry_of_d, files = self._dashboard_entry(d, raw)
+            except DashgenError as exc:
+                errors.append((exc.message, exc.path, exc.line))
+                continue
+            made.append((entry_of_d, [content for _, content in files]))
+        return made, errors
+
+    def _process(self, unit: sources.Unit, known_key: str, errors: list[DashgenError], made: _Made) -> None:
+        """A file's dashboards as ``_make`` made them: staged, and the file's entry, stored in the
+        cache when all went well."""
+        dashboards, failed = made
+        errors += [DashgenError(message, path=path, line=line) for message, path, line in failed]
+        for entry_of_d, contents in dashboards:
+            if contents:
+                self._stage(unit, entry_of_d, contents)
+        if unit.entry is None:
+            unit.raw = []
+            entry: dict[str, Any] = {
+                "deps": unit.deps,
+                "values_read": unit.values_read,
+                "datasources": [ds.model for ds in unit.datasources],
+                "rule_groups": [g.model for g in unit.rule_groups],
+                "manifests": [m.model for m in unit.manifests],
+            }
+        else:
+            entry = unit.entry
+        unit.entry = {**entry, "known": known_key, "dashboards": [e for e, _ in dashboards]}
+        if not failed and self.cache is not None:
+            self.cache.store(unit.source, unit.entry)
+
+    def _dashboard_entry(self, d: Dashboard, raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+        """What the cache keeps of one dashboard, and its files (none when the environment leaves it out)."""
+        from . import canonical
+        from .lint.project import lint_loaded_dashboard
+
+        config = self.config
+        try:
+            result = canonical.canonicalise(
+                _expand(raw), self.known, migrate=d.source.endswith(".json") and config.migrate
+            )
+        except DashgenError as exc:
+            raise DashgenError(exc.message, path=d.source) from None
+        d.model = result.model
+        summary = result.migration_summary()
+        entry: dict[str, Any] = {
+            "uid": d.raw_uid,
+            "title": d.model.get("title"),
+            "uid_from_path": d.uid_from_path,
+            "origin": asdict(d.origin) if d.origin is not None else None,
+            "raw": self.cache.put_blob(raw) if self.cache is not None else "",
+            "warnings": [f"migrated {summary}; run `dashgen fmt --migrate` to commit the migration"] if summary else [],
+            "problems": [[p.severity, p.message] for p in checks.grafana_com_reference_problems(d, config)],
+            "links": list(environments.linked_uids(d)) if config.environment is not None else [],
+            "findings": [],
+            "files": [],
+            "size": None,
+        }
+        folders = config.environments[config.environment].folders if config.environment is not None else None
+        if folders is not None and not folders.ships(d.folder.key):
+            return entry, []  # checked for links into it, never linted nor rendered
+        entry["findings"] = [
+            [located.finding.severity, located.detail(), located.finding.rule]
+            for located in lint_loaded_dashboard(d, self.settings)
+        ]
+        files = self._files(d)
+        entry["files"] = [[path, sha(content)] for path, content in files]
+        if "sidecar" in config.output.kinds:
+            obj = dashboard_configmap(d, config, files[0][1].decode("utf-8"))
+            entry["size"] = [obj["metadata"]["name"], *configmap_sizes(obj)]
+        d.model = {}
+        return entry, files
+
+    def _files(self, d: Dashboard) -> list[tuple[str, bytes]]:
+        try:
+            text = dump_json(d.model)
+        except (TypeError, ValueError) as exc:  # sources refuse these already; never write invalid JSON
+            raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
+        return [(path, content.encode("utf-8")) for path, content in dashboard_files(d, self.config, text)]
+
+    def _loaded_dashboard(self, unit: sources.Unit, d: dict[str, Any]) -> Dashboard:
+        """A dashboard as its source gave it (the model comes later, from its blob)."""
+        folder = sources.folder_of(unit.parts, unit.source, self.config)
+        origin = GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
+        return Dashboard({"uid": d["uid"]}, folder, unit.source, uid_from_path=d["uid_from_path"], origin=origin)
+
+    def _blob(self, digest: str) -> bytes:
+        assert self.cache is not None
+        content = self.cache.blob(digest)
+        if content is None:
+            raise _CacheDamaged(digest)
+        return content
+
+    def _from_entry(self, unit: sources.Unit) -> tuple[list[DashboardSummary], list[tuple[str, str]]]:
+        entry = self._entry(unit)
+        folder = sources.folder_of(unit.parts, unit.source, self.config) if entry["dashboards"] else None
+        summaries, warnings = [], []
+        for d in entry["dashboards"]:
+            assert folder is not None
+            origin = GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
+            summaries.append(
+                DashboardSummary(
+                    {"uid": d["uid"], "title": d["title"]},
+                    folder,
+                    unit.source,
+                    d["uid_from_path"],
+                    origin,
+                    tuple(d["links"]),
+                )
+            )
+            warnings += [(unit.source, message) for message in d["warnings"]]
+        self._summaries[id(unit)] = summaries
+        return summaries, warnings
+
+    def _problem(self, source: str, severity: str, detail: str, rule: str) -> checks.Problem:
+        """A lint finding as build reports it: with ``lint.strict`` every finding is an error."""
+        level: Literal["error", "warning"] = "error" if self.config.lint.strict or severity == "error" else "warning"
+        return checks.Problem(level, source, detail, rule)
+
+    def _stage(self, unit: sources.Unit, d: dict[str, Any], contents: list[bytes] | None = None) -> None:
+        """Hand a dashboard's files to the writer; a cached one's bytes are made again only if it needs them."""
+        if d["size"] is not None:
+            name, data, whole = d["size"]
+            self.size_problems += checks.check_configmap_size(name, unit.source, data, whole)
+        for index, (path, digest) in enumerate(d["files"]):
+            if path in self.out.hashes:
+                self.twice.append(path)
+                continue
+            try:
+                if contents is not None:
+                    self.out.add(path, contents[index])
+                else:
+                    self.out.add_known(path, digest, functools.partial(self._content, unit, d, index))
+            except DashgenError as exc:
+                self.refused.append(exc)
+
+    def _content(self, unit: sources.Unit, d: dict[str, Any], index: int) -> bytes:
+        from . import canonical
+
+        dashboard = self._loaded_dashboard(unit, d)
+        result = canonical.canonicalise(
+            _expand(self._blob(d["raw"])), self.known, migrate=unit.source.endswith(".json") and self.config.migrate
+        )
+        dashboard.model = result.model
+        path, content = self._files(dashboard)[index]
+        if sha(content) != d["files"][index][1]:
+            raise _CacheDamaged(path)
+        return content
 
 
 def _nothing_found(config: Config, doomed: int) -> DashgenError:

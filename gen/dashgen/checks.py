@@ -46,8 +46,12 @@ class Problem:
         return f"{self.source}: {self.message}"
 
 
-def check(resources: Resources, config: Config) -> list[Problem]:
-    """Structural problems of the loaded resources and the config."""
+def check(resources: Resources, config: Config, *, references: bool = True) -> list[Problem]:
+    """Structural problems of the loaded resources and the config.
+
+    ``references=False``: the dashboards are summaries, their grafana.com reference
+    problems were found with their models (``grafana_com_reference_problems``).
+    """
     problems: list[Problem] = []
     problems += _check_config(config)
     problems += [
@@ -60,7 +64,8 @@ def check(resources: Resources, config: Config) -> list[Problem]:
         for path in resources.not_sources
     ]
     problems += _check_dashboards(resources.dashboards)
-    problems += _check_grafana_com_references(resources.dashboards, config)
+    if references:
+        problems += [p for d in resources.dashboards for p in grafana_com_reference_problems(d, config)]
     problems += _check_folders(resources, config)
     problems += _check_datasources(resources)
     problems += _check_manifests(resources, config)
@@ -69,9 +74,11 @@ def check(resources: Resources, config: Config) -> list[Problem]:
     return problems
 
 
-def _check_grafana_com_references(dashboards: list[Dashboard], config: Config) -> list[Problem]:
+def grafana_com_reference_problems(d: Dashboard, config: Config) -> list[Problem]:
     """With ``grafana_com: reference`` the operator ships grafana.com's revision, not the vendored file."""
     if "operator" not in config.output.kinds or config.output.operator.grafana_com != "reference":
+        return []
+    if d.origin is None or not d.origin.fingerprint or fingerprint(d.model) == d.origin.fingerprint:
         return []
     return [
         Problem(
@@ -81,8 +88,6 @@ def _check_grafana_com_references(dashboards: list[Dashboard], config: Config) -
             "output.operator.grafana_com: reference has the operator fetch the revision as published: "
             "the edits do not reach Grafana; set grafana_com: inline to ship this file",
         )
-        for d in dashboards
-        if d.origin is not None and d.origin.fingerprint and fingerprint(d.model) != d.origin.fingerprint
     ]
 
 
@@ -137,7 +142,7 @@ def _check_dashboards(dashboards: list[Dashboard]) -> list[Problem]:
     by_uid: dict[str, list[Dashboard]] = defaultdict(list)
     by_title: dict[tuple[str, str], list[Dashboard]] = defaultdict(list)
     for d in dashboards:
-        uid = d.model.get("uid")
+        uid = d.raw_uid
         if not d.title:
             problems.append(Problem("error", d.source, "dashboard has no title; set 'title'"))
         if d.uid_from_path:

@@ -100,10 +100,22 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     help="Build only this environment of dashgen.yaml (repeatable). Default: every environment, each into "
     "<output>/<NAME>/.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Run every source, neither reading nor writing the build cache (.dashgen-cache/ at the project root, "
+    "or DASHGEN_CACHE_DIR), which otherwise skips the sources unchanged since it last saw them.",
+)
 @OUTPUT_OPTION
 @click.pass_obj
 def build(
-    state: _State, check: bool, allow_empty: bool, verbose: bool, env_names: tuple[str, ...], output_format: str
+    state: _State,
+    check: bool,
+    allow_empty: bool,
+    verbose: bool,
+    env_names: tuple[str, ...],
+    no_cache: bool,
+    output_format: str,
 ) -> None:
     """Render the sources into the output directory (default provisioning/).
 
@@ -136,13 +148,17 @@ def build(
                 check=check,
                 allow_empty=allow_empty,
                 progress=bar.update if bar else None,
+                use_cache=not no_cache,
             )
         elif env_names:
             raise DashgenError(f"--env {env_names[0]}: {config.file} defines no environments")
         else:
             from .build import build as run_build
 
-            results = [run_build(config, check=check, allow_empty=allow_empty, progress=bar.update if bar else None)]
+            progress = bar.update if bar else None
+            results = [
+                run_build(config, check=check, allow_empty=allow_empty, progress=progress, use_cache=not no_cache)
+            ]
     finally:
         if bar:
             bar.close()
@@ -234,6 +250,8 @@ def _report_environments(results, check: bool, verbose: bool, output_format: str
 
 def _print_warnings(warnings, verbose: bool, prefix: str = "") -> None:
     """build's warnings on stderr; past 10 of one lint rule, a summary (``lint.summary``)."""
+    if not warnings:
+        return  # and lint, with all its rules, is not imported
     from .lint.summary import EXAMPLES, summarise
 
     listed, summaries = summarise(warnings, lambda w: w.rule, lambda w: w.source, verbose=verbose)

@@ -13,10 +13,11 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .errors import DashgenError, DashgenErrors
-from .resources import Resources
+from .resources import DashboardSummary, Resources
 from .writer import RECORD
 
 # A link to a dashboard by uid: /d/<uid> in dashboard links, data links, text panels, alert annotations.
@@ -47,10 +48,10 @@ def ship(resources: Resources, config: Config) -> Resources:
         return resources
     left_out = {d.uid: d for d in resources.dashboards if not folders.ships(d.folder.key)}
     needed: dict[str, dict[str, set[str]]] = {}  # folder -> needing source -> uids linked
-    documents = [(d.source, json.dumps(d.model)) for d in shipped]
-    documents += [(g.source, json.dumps(g.model)) for g in resources.rule_groups]
-    for source, text in documents:
-        for uid in _DASHBOARD_LINK_RE.findall(text):
+    documents = [(d.source, linked_uids(d)) for d in shipped]
+    documents += [(g.source, linked_uids(g)) for g in resources.rule_groups]
+    for source, uids in documents:
+        for uid in uids:
             if uid in left_out:
                 needed.setdefault(left_out[uid].folder.key, {}).setdefault(source, set()).add(uid)
     errors = []
@@ -71,6 +72,13 @@ def ship(resources: Resources, config: Config) -> Resources:
     # A migration warning is about a dashboard: only those this environment ships.
     warnings = [(source, message) for source, message in resources.warnings if source in kept]
     return replace(resources, dashboards=shipped, warnings=warnings)
+
+
+def linked_uids(item: Any) -> list[str] | tuple[str, ...]:
+    """The dashboard uids a dashboard or rule group links to; a summary knows its own."""
+    if isinstance(item, DashboardSummary):
+        return item.links
+    return _DASHBOARD_LINK_RE.findall(json.dumps(item.model))
 
 
 def retired_trees(config: Config) -> list[Path]:

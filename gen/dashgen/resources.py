@@ -45,6 +45,11 @@ class Dashboard:
     origin: GrafanaComOrigin | None = None  # set for a dashboard vendored from grafana.com
 
     @property
+    def raw_uid(self) -> Any:
+        """The model's ``uid`` as it is (checks name a bad one)."""
+        return self.model.get("uid")
+
+    @property
     def uid(self) -> str:
         uid = self.model.get("uid")
         return uid if isinstance(uid, str) else ""
@@ -53,6 +58,18 @@ class Dashboard:
     def title(self) -> str:
         title = self.model.get("title")
         return title.strip() if isinstance(title, str) else ""
+
+
+@dataclass
+class DashboardSummary(Dashboard):
+    """What the checks across dashboards and the shared files need of one: ``model`` holds
+    its ``uid`` and ``title`` only, never its panels.
+
+    A build keeps these (from the cache, or from the model before it goes) instead of every
+    dashboard's model, so its memory does not grow with the dashboards' size.
+    """
+
+    links: tuple[str, ...] = ()  # uids of the dashboards its JSON links to (/d/<uid>), for environments.ship
 
 
 @dataclass

@@ -15,21 +15,26 @@ with ``from dashboards.lib import panels``; grafanalib's ``*.dashboard.py`` file
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import fnmatch
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
+import signal
 import sys
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import normalise, origin, values
+from .cache import file_hash
 from .config import Config
-from .dashboard.document import read_document
 from .errors import DashgenError, DashgenErrors
 from .names import uid_from_path
 from .resources import GENERAL, Dashboard, Datasource, Folder, GrafanaComOrigin, Manifest, Resources, RuleGroup
@@ -39,43 +44,118 @@ PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
 
 
+@dataclass
+class Unit:
+    """One source file's contributions: loaded now, or (``entry``) as the cache kept them.
+
+    A dashboard loaded now is not canonical yet (that waits for every datasource); its
+    model is kept in ``dashboards`` until the build takes it.
+    """
+
+    path: Path
+    source: str
+    parts: tuple[str, ...]
+    deps: dict[str, str] = field(default_factory=dict)  # file (relative to the project) -> sha256
+    values_read: list[str] = field(default_factory=list)
+    dashboards: list[Dashboard] = field(default_factory=list)
+    datasources: list[Datasource] = field(default_factory=list)
+    rule_groups: list[RuleGroup] = field(default_factory=list)
+    manifests: list[Manifest] = field(default_factory=list)
+    entry: dict[str, Any] | None = None
+    raw: list[bytes] = field(default_factory=list)  # the dashboards as the build keeps them until made
+
+
 def load(config: Config, progress: Callable[[int, int], None] | None = None) -> Resources:
     """Load every source; all problems are collected and raised together.
 
     ``progress(done, total)`` is called after each file (the CLI draws a bar from it).
     What the sources print goes to stderr, and each file has ``sources_timeout`` to load.
     """
+    units, not_sources = load_units(config, progress)
+    resources = Resources(not_sources=not_sources)
+    for unit in units:
+        resources.dashboards += unit.dashboards
+        resources.datasources += unit.datasources
+        resources.rule_groups += unit.rule_groups
+        resources.manifests += unit.manifests
+    errors = _canonicalise(resources, config)
+    if errors:
+        raise DashgenErrors(errors)
+    return resources
+
+
+def load_units(
+    config: Config,
+    progress: Callable[[int, int], None] | None = None,
+    cached: Callable[[Path, str], dict[str, Any] | None] | None = None,
+    loaded: Callable[[Unit], None] | None = None,
+    parallel_from: int | None = None,
+) -> tuple[list[Unit], list[str]]:
+    """Every source file's contributions, in a stable order, and the files that are no source.
+
+    ``cached(path, source)`` may give a file's cache entry instead: the file is not run
+    then (the caller has checked the entry's ``deps``). Files run now record the hash of
+    every file they depend on, and are handed to ``loaded`` as soon as they are in (in the
+    process that ran them). With ``parallel_from`` files or more to run, and several cores,
+    forked processes run them, each file once, results taken in order. All problems are
+    collected and raised together.
+    """
     root = config.sources_dir
     if not root.is_dir():
         raise DashgenError(
             f"sources directory not found (set 'sources' in {config.file})", path=_rel(root, config.root)
         )
-    resources = Resources()
-    errors: list[DashgenError] = []
     names: dict[str, Path] = {}
-    with values.provide(config.values, config.file, config.environment) as provided, _package(root), stdout_to_stderr():
+    with (
+        values.provide(config.values, config.file, config.environment) as provided,
+        _package(root),
+        stdout_to_stderr(),
+        _Imports() as imports,
+    ):
         others: list[Path] = []
         paths = discover(root, config.sources_ignore, others=others, base=config.root)
-        resources.not_sources = [_rel(p, config.root) for p in others]
-        for done, path in enumerate(paths, 1):
-            if progress is not None:
-                progress(done, len(paths))
-            try:
-                name = module_name(path, root)
-                if path.suffix == ".py" and names.setdefault(name, path) != path:
-                    raise DashgenError(
-                        f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one",
-                        path=_rel(path, config.root),
-                    )
-                with time_limit(config.sources_timeout):
-                    _load_file(path, root, config, resources)
-            except SourceTimeout as exc:  # the next files may wait on the same thing: stop here
-                errors.append(_timed_out(exc, path, root, config))
-                break
-            except DashgenErrors as exc:
-                errors.extend(exc.errors)
-            except DashgenError as exc:
-                errors.append(exc)
+        not_sources = [_rel(p, config.root) for p in others]
+        top = _rel(root, config.root)  # discover's paths are written under root: the rest is their parts
+        slots: list[_Ran] = []
+        to_run: list[int] = []
+        for path in paths:
+            parts = path.relative_to(root).parts
+            source = "/".join(parts if top == "." else (top, *parts))
+            name = _module_name(parts)
+            if path.suffix == ".py" and names.setdefault(name, path) != path:
+                clash = f"module name '{name}' is also taken by {_rel(names[name], config.root)}; rename one"
+                slots.append((None, [(clash, source, None)], False))
+                continue
+            unit = Unit(path, source, parts, entry=cached(path, source) if cached is not None else None)
+            if unit.entry is not None:
+                unit.values_read = unit.entry["values_read"]
+            else:
+                to_run.append(len(slots))
+            slots.append((unit, [], False))
+        run = _FileRunner(config, provided, imports, loaded)
+        units_to_run = [slots[i][0] for i in to_run]
+        if parallel_from is not None and len(to_run) >= parallel_from and cores() >= 2 and can_fork():
+            results: Iterator[_Ran] = _run_in_workers(run, units_to_run)
+        else:
+            results = (run(unit) for unit in units_to_run if unit is not None)
+        last = len(slots)
+        with contextlib.closing(results) if isinstance(results, Generator) else contextlib.nullcontext():
+            for index, ran in zip(to_run, results):
+                slots[index] = ran
+                if progress is not None:
+                    progress(index + 1, len(paths))  # the files before it are in too (run, or cached)
+                if ran[2]:  # timed out: the next files may wait on the same thing, stop here
+                    last = index + 1
+                    break
+        if progress is not None and last == len(slots):
+            progress(len(paths), len(paths))
+        units: list[Unit] = []
+        errors: list[DashgenError] = []
+        for ran_unit, failed, _ in slots[:last]:
+            errors += [DashgenError(message, path=where, line=line) for message, where, line in failed]
+            if ran_unit is not None and not failed:
+                units.append(ran_unit)
+                provided.read.update(ran_unit.values_read)
         if not errors:
             errors.extend(
                 DashgenError(
@@ -83,13 +163,244 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
                 )
                 for key in values.unread_keys(provided)
             )
-    if not errors:
-        errors.extend(_canonicalise(resources, config))
     if errors:
         # A helper that fails fails again for every module importing it: say it once.
         unique = list({str(e): e for e in errors}.values())
         raise DashgenErrors(unique)
-    return resources
+    return units, not_sources
+
+
+# One file run: the unit (None when it failed), its errors as (message, path, line), and
+# whether it ran out of time. Plain data: a worker process sends it back.
+_Ran = tuple["Unit | None", list[tuple[str, str | None, int | None]], bool]
+
+
+def can_fork() -> bool:
+    import multiprocessing  # only a large build needs it
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class _FileRunner:
+    """Runs one source file with the time limit, recording what it reads and imports."""
+
+    def __init__(self, config: Config, provided: Any, imports: _Imports, loaded: Callable[[Unit], None] | None):
+        self.config = config
+        self.provided = provided
+        self.imports = imports
+        self.loaded = loaded
+        self.hashes: dict[Path, str] = {}
+
+    def __call__(self, unit: Unit | None) -> _Ran:
+        assert unit is not None
+        config, path = self.config, unit.path
+        root = config.sources_dir
+        name = _module_name(unit.parts)
+        read, self.provided.read = self.provided.read, set()
+        try:
+            try:
+                with time_limit(config.sources_timeout), self.imports.running(name):
+                    _load_file(path, root, config, unit)
+            finally:
+                unit.values_read = sorted(self.provided.read)
+                self.provided.read = read
+        except SourceTimeout as exc:
+            timed_out = _timed_out(exc, path, root, config)
+            return None, [(timed_out.message, timed_out.path, timed_out.line)], True
+        except DashgenErrors as exc:
+            return None, [(e.message, e.path, e.line) for e in exc.errors], False
+        except DashgenError as exc:
+            return None, [(exc.message, exc.path, exc.line)], False
+        files = [path, origin.path_for(path), *self.imports.files_of(name)] if path.suffix == ".py" else []
+        files = files or [path, origin.path_for(path)]
+        for f in files:
+            if f not in self.hashes:
+                self.hashes[f] = file_hash(f)
+        unit.deps = {_rel(f, config.root): self.hashes[f] for f in files}
+        if self.loaded is not None:
+            self.loaded(unit)
+        return unit, [], False
+
+
+_FORKED: tuple[_FileRunner, list[Unit | None]] | None = None  # what the forked workers inherit
+
+
+def _run_forked(index: int) -> _Ran:
+    assert _FORKED is not None
+    run, units = _FORKED
+    return run(units[index])
+
+
+def _run_in_workers(run: _FileRunner, units: list[Unit | None]) -> Generator[_Ran, None, None]:
+    """``run`` of each unit in a pool of forked processes (as many as cores, at most 4), in order.
+
+    The first runs here: what it imports (grafanalib, the helpers) the workers start with."""
+    global _FORKED
+    first = run(units[0])
+    yield first
+    if first[2]:
+        return  # timed out: the caller stops here
+    units = units[1:]
+    _FORKED = (run, units)
+    try:
+        with fork_pool(min(cores(), 4)) as pool:
+            yield from pool.imap(_run_forked, range(len(units)), chunksize=8)
+    finally:
+        _FORKED = None
+
+
+@contextlib.contextmanager
+def fork_pool(workers: int) -> Iterator[Any]:
+    """A pool of ``workers`` forked processes (they start with what this one has loaded).
+    Ctrl-C and SIGTERM are this process's to handle: the workers end when it ends them."""
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+    try:
+        yield pool
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _quiet_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class _Imports:
+    """Which local modules (``dashboards.*``) each local module imports, recorded while sources load.
+
+    A source's cache entry must change when any helper it uses changes, also one imported
+    through another helper, or one an earlier source imported already (then no file is run
+    again, only the ``import`` statement): ``__import__`` is wrapped to see every import
+    statement, and a finder wraps the loaders of local modules to know which one runs.
+    """
+
+    def __init__(self) -> None:
+        self.edges: dict[str, set[str]] = {}
+        self.candidates: dict[str, list[Path]] = {}  # module -> the files that make it (or would)
+        self._stack: list[str] = []
+
+    def __enter__(self) -> _Imports:
+        self._real_import = builtins.__import__
+        builtins.__import__ = self._import
+        self._finder = _TrackingFinder(self)
+        sys.meta_path.insert(0, self._finder)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        builtins.__import__ = self._real_import
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self._finder)
+
+    @contextlib.contextmanager
+    def running(self, name: str) -> Iterator[None]:
+        """Imports made while ``name`` runs (its body, or code it calls later) are its own."""
+        if self._stack:
+            self.edges.setdefault(self._stack[-1], set()).add(name)
+        self._stack.append(name)
+        try:
+            yield
+        finally:
+            self._stack.pop()
+
+    def files_of(self, name: str) -> list[Path]:
+        """The files of every local module ``name`` imports, directly or not."""
+        seen: set[str] = set()
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.add(current)
+                pending.extend(self.edges.get(current, ()))
+        seen.discard(name)
+        return sorted({f for n in seen for f in self.candidates.get(n, ())})
+
+    def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        module = self._real_import(name, globals, locals, fromlist, level)
+        if self._stack:
+            absolute = name
+            if level:
+                package = (globals or {}).get("__package__") or ""
+                with contextlib.suppress(ImportError, ValueError):
+                    absolute = importlib.util.resolve_name("." * level + name, package)
+            if absolute == PACKAGE or absolute.startswith(PACKAGE + "."):
+                self._note(absolute, fromlist or ())
+        return module
+
+    def _note(self, absolute: str, fromlist: Any) -> None:
+        parts = absolute.split(".")
+        names = [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
+        parent = sys.modules.get(absolute)
+        for item in fromlist:  # ``from package import x``: x is a module, or a name the package defines
+            if not isinstance(item, str) or item == "*":
+                continue
+            value = getattr(parent, item, None)
+            if value is None:  # a submodule that is not (yet) an attribute of its package
+                value = sys.modules.get(f"{absolute}.{item}")
+            if isinstance(value, types.ModuleType) and value.__name__.startswith(PACKAGE + "."):
+                names.append(value.__name__)
+        edges = self.edges.setdefault(self._stack[-1], set())
+        for name in names:
+            edges.add(name)
+            if name not in self.candidates:
+                self.candidates[name] = _module_files(name)
+
+    def loading(self, name: str) -> None:
+        if name not in self.candidates:
+            self.candidates[name] = _module_files(name)
+
+
+def _module_files(name: str) -> list[Path]:
+    """The files a local module is made of, or the ones that would make it (a later new file
+    changes what ``import`` finds)."""
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if path:
+        return [Path(path)]
+    package = sys.modules.get(PACKAGE)
+    roots = list(getattr(package, "__path__", []) or [])
+    rel = Path(*name.split(".")[1:])
+    return [Path(r) / rel.with_suffix(".py") for r in roots] + [Path(r) / rel / "__init__.py" for r in roots]
+
+
+class _TrackingFinder:
+    """Finds local modules as Python does, with loaders that tell ``_Imports`` which one runs."""
+
+    def __init__(self, imports: _Imports):
+        self.imports = imports
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if not fullname.startswith(PACKAGE + "."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = cast(Any, _TrackingLoader(spec.loader, self.imports))  # a Loader, by what it does
+        return spec
+
+
+class _TrackingLoader:
+    def __init__(self, loader: Any, imports: _Imports):
+        self._loader = loader
+        self._imports = imports
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        with self._imports.running(module.__name__):
+            self._loader.exec_module(module)
+        self._imports.loading(module.__name__)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_resource_reader...: the real loader's
+        return getattr(self._loader, name)
 
 
 def _canonicalise(resources: Resources, config: Config) -> list[DashgenError]:
@@ -216,11 +527,11 @@ def discover(
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
-def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> None:
+def _load_file(path: Path, root: Path, config: Config, resources: Unit) -> None:
     source = _rel(path, config.root)
     parts = path.relative_to(root).parts
     if path.suffix == ".json":
-        folder = _folder(parts, source, config)
+        folder = folder_of(parts, source, config)
         resources.dashboards.append(
             _dashboard(_json_dashboard(path, source), folder, source, parts, 0, origin.beside(path, source))
         )
@@ -239,7 +550,7 @@ def _load_file(path: Path, root: Path, config: Config, resources: Resources) -> 
         items = _as_list(boards, name, source) if name == "dashboards" else [boards]
         if not items:
             raise DashgenError("'dashboards' is empty: it defines no dashboard", path=source)
-        folder = _folder(parts, source, config)
+        folder = folder_of(parts, source, config)
         vendored = origin.beside(path, source) if len(items) == 1 else None  # a module import --grafana-com wrote
         for index, item in enumerate(items):
             resources.dashboards.append(
@@ -274,7 +585,7 @@ def _dashboard(
     return Dashboard(model, folder, source, origin=vendored)
 
 
-def _folder(parts: tuple[str, ...], source: str, config: Config) -> Folder:
+def folder_of(parts: tuple[str, ...], source: str, config: Config) -> Folder:
     if len(parts) == 1:
         return GENERAL
     if len(parts) > 2:
@@ -299,6 +610,8 @@ def _json_dashboard(path: Path, source: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DashgenError(f"cannot read: {exc}", path=source) from None
+    from .dashboard.document import read_document  # only for JSON sources (not for cached builds)
+
     doc = read_document(text, source)
     model = doc.dashboards[0]
     # A wrapper (API body, kind: Dashboard) says it holds a dashboard, even one without panels yet.
@@ -363,7 +676,11 @@ def _reject_misnamed(module: types.ModuleType, source: str) -> None:
 
 def module_name(path: Path, root: Path) -> str:
     """``dashboards.<dir>.<file>``; names that are not identifiers (``svc.dashboard.py``) get ``_``."""
-    parts = list(path.relative_to(root).with_suffix("").parts)
+    return _module_name(path.relative_to(root).parts)
+
+
+def _module_name(relative: tuple[str, ...]) -> str:
+    parts = [*relative[:-1], os.path.splitext(relative[-1])[0]]
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join([PACKAGE, *(_identifier(p) for p in parts)])
@@ -475,9 +792,10 @@ def _rel_or(filename: str | None, root: Path, fallback: str, base: Path) -> str:
 
 def _rel(path: Path, base: Path) -> str:
     """``path`` relative to ``base`` as written (through symbolic links), else as resolved."""
-    for p, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(base))), (path.resolve(), base.resolve())):
-        try:
-            return p.relative_to(b).as_posix()
-        except ValueError:
-            continue
-    return str(path)
+    written = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+    if written != os.pardir and not written.startswith(os.pardir + os.sep):
+        return Path(written).as_posix()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -53,6 +53,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -123,6 +124,11 @@ class OutputWriter:
         self._undo: list[Callable[[], object]] = []  # how to put the tree back, while apply_all runs
         self._committed = False
         self._resolved: Path | None = None
+        self._resolved_dirs: dict[str, tuple[str, bool]] = {}  # a directory: resolved once, and inside?
+        # path -> [size, mtime_ns, inode, sha256] of files as an earlier build left them (the
+        # build cache keeps these): a file that still stats the same is not read again.
+        self.seen: dict[str, list] = {}
+        self._still_seen: set[str] = set()  # files found as ``seen`` says: no need to stat them again
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -141,15 +147,36 @@ class OutputWriter:
         except OSError as exc:
             raise self._error(exc, path) from None
 
+    def add_known(self, path: str, digest: str, content: Callable[[], bytes]) -> None:
+        """Like ``add``, for a file whose sha256 is known (the build cache): ``content()`` is
+        called only when the file must be staged, not when the output already holds it."""
+        if self.retire or path in self.hashes or path == RECORD:
+            raise ValueError(f"{path} rendered twice, or into a retired tree")
+        self._refuse_outside(path)
+        self.hashes[path] = digest
+        try:
+            self._compare(path, content, digest)
+        except OSError as exc:
+            raise self._error(exc, path) from None
+
     def _refuse_outside(self, path: str) -> None:
         """Output paths come from names in the sources: whatever checks let through, never
         write outside the output directory (absolute, '..', or through a symlink)."""
-        p = PurePosixPath(path)
-        inside = bool(path) and not p.is_absolute() and ".." not in p.parts and str(p) == path and "\0" not in path
+        # A plain relative path: no empty, "." or ".." part (what PurePosixPath would normalise).
+        inside = bool(path) and "\0" not in path and all(part not in ("", ".", "..") for part in path.split("/"))
         if inside:
             if self._resolved is None:
                 self._resolved = self.output.resolve()
-            inside = (self._resolved / path).resolve().is_relative_to(self._resolved)
+            parent, _, name = path.rpartition("/")
+            if parent not in self._resolved_dirs:  # each directory resolved once, then only the file's name
+                resolved = (self._resolved / parent).resolve()
+                self._resolved_dirs[parent] = (str(resolved), resolved.is_relative_to(self._resolved))
+            directory, directory_inside = self._resolved_dirs[parent]
+            target = os.path.join(directory, name)
+            if os.path.islink(target):
+                inside = Path(os.path.realpath(target)).is_relative_to(self._resolved)
+            else:
+                inside = directory_inside
         if not inside:
             raise DashgenError(
                 f"refusing to write {path!r}: it is not a plain path inside the output directory", path=str(self.output)
@@ -198,17 +225,21 @@ class OutputWriter:
         self._reviewed = True
         return changes
 
-    def _compare(self, path: str, content: bytes, digest: str) -> None:
+    def _compare(self, path: str, content: bytes | Callable[[], bytes], digest: str) -> None:
         target = self.output / path
-        if not target.exists():
+        if not os.path.exists(target):
             self.changes.added.append(path)
             self._stage(path, content)
             return
         if path != RECORD and path not in self.old and path not in self.pending:
             self._foreign.append(path)
             return
+        if path != RECORD and self._seen_digest(path, target) == digest:
+            self.changes.unchanged.append(path)
+            self._still_seen.add(path)
+            return
         current = target.read_bytes()
-        if current == content:
+        if current == content if isinstance(content, bytes) else _sha(current) == digest:
             self.changes.unchanged.append(path)
             return
         self.changes.changed.append(path)
@@ -218,17 +249,48 @@ class OutputWriter:
                 self.changes.edited_by_hand.append(path)
         self._stage(path, content)
 
+    def _seen_digest(self, path: str, target: Path) -> str | None:
+        seen = self.seen.get(path)
+        if seen is None:
+            return None
+        try:
+            st = os.stat(target)
+        except OSError:
+            return None
+        return seen[3] if [st.st_size, st.st_mtime_ns, st.st_ino] == seen[:3] else None
+
+    def seen_now(self) -> dict[str, list]:
+        """``seen`` for the next build: the files that hold what this build gave them (all of
+        them once applied, the unchanged ones otherwise), except those changed in the last
+        0.1 s (a write in the same clock tick would not change the time: hash those again)."""
+        paths = self.changes.unchanged + (self.changes.added + self.changes.changed if self._committed else [])
+        limit = time.time_ns() - 100_000_000
+        out = {}
+        for path in paths:
+            if path == RECORD:
+                continue
+            if path in self._still_seen:
+                out[path] = self.seen[path]
+                continue
+            try:
+                st = os.stat(self.output / path)
+            except OSError:
+                continue
+            if st.st_mtime_ns < limit:
+                out[path] = [st.st_size, st.st_mtime_ns, st.st_ino, self.hashes[path]]
+        return out
+
     def _wrote(self, path: str, digest: str) -> bool:
         """Whether dashgen wrote this content: the recorded hash, or the one an interrupted
         build was about to move in."""
         return digest == self.old.get(path) or digest == self.pending.get(path)
 
-    def _stage(self, path: str, content: bytes) -> None:
+    def _stage(self, path: str, content: bytes | Callable[[], bytes]) -> None:
         if self.check:
             return
         staged = self._stage_dir() / path
         staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(content)
+        staged.write_bytes(content if isinstance(content, bytes) else content())
 
     def _stage_dir(self) -> Path:
         if self._staging is None:

@@ -306,7 +306,7 @@ def _summarise(ast: Any, restore: dict[str, str], ranges: dict[int, str]) -> tup
 _MAX_TRIES = 32
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def analyze(expr: str, grafana: bool = True) -> Analysis:
     """Parse ``expr`` (after Grafana variable substitution when ``grafana``) and summarise it."""
     if not expr.strip():

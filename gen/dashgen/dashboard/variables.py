@@ -64,7 +64,7 @@ class VarRef(NamedTuple):
     raw: str
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def find_vars(s: str) -> tuple[VarRef, ...]:
     """Every variable reference in ``s``, in order."""
     if "$" not in s and "[[" not in s:

@@ -57,15 +57,28 @@ def lint_resources(
     out = []
     for d in resources.dashboards:
         data, whole = (sizes or {}).get(d.uid, (None, None))
-        own = settings.for_source(d.source)
-        found = lint_dashboard(
-            d.model, name=d.uid or d.title, settings=own, configmap_bytes=data, configmap_object_bytes=whole
-        )
-        if getattr(d, "origin", None) is not None:
-            found = [_as_vendored(f, own) for f in found]
-        out += [Located(d.source, f) for f in found]
+        out += lint_loaded_dashboard(d, settings, data, whole)
+    return out + lint_loaded_rule_groups(resources.rule_groups, settings)
+
+
+def lint_loaded_dashboard(
+    d, settings: LintSettings, data: int | None = None, whole: int | None = None
+) -> list[Located]:
+    """One loaded dashboard's findings, with its source's settings (vendored ones milder)."""
+    own = settings.for_source(d.source)
+    found = lint_dashboard(
+        d.model, name=d.uid or d.title, settings=own, configmap_bytes=data, configmap_object_bytes=whole
+    )
+    if getattr(d, "origin", None) is not None:
+        found = [_as_vendored(f, own) for f in found]
+    return [Located(d.source, f) for f in found]
+
+
+def lint_loaded_rule_groups(rule_groups, settings: LintSettings) -> list[Located]:
+    """The rule groups' findings, one source file at a time."""
+    out = []
     by_source: dict[str, list[dict]] = {}
-    for group in resources.rule_groups:
+    for group in rule_groups:
         by_source.setdefault(group.source, []).append(group.model)
     for source, groups in by_source.items():
         out += [Located(source, f) for f in lint_rule_groups(groups, name=source, settings=settings.for_source(source))]

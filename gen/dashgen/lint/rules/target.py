@@ -60,7 +60,7 @@ def target_rate_interval_rule(ctx: DashboardCtx) -> Iterator[Hit]:
 # analysis itself (panels often repeat a query; a rebuilt dashboard repeats all of them).
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _rate_interval_problem(expr: str) -> tuple[str, str] | None:
     """(message, fix) for the first rate()/irate() of ``expr`` whose range is not $__rate_interval."""
     for s in analyze(expr).selectors:
@@ -127,7 +127,7 @@ _COUNTER_RANGE_FUNCS = frozenset(
 )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _raw_counters(expr: str) -> tuple[str, ...]:
     """The counters (*_total) of ``expr`` not wrapped in a counter function, in order, each once."""
     bad: list[str] = []
@@ -188,7 +188,7 @@ def target_unknown_metric_rule(ctx: DashboardCtx) -> Iterator[Hit]:
             yield hit(p, f"queries '{name}', which {info.why}", info.fix, label, severity=info.severity)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _unknown_metrics(expr: str) -> tuple[str, ...]:
     """The metric names of ``expr`` known not to exist, in order, each once."""
     names: list[str] = []
