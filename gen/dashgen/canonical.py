@@ -36,7 +36,7 @@ from typing import Any
 
 from .dashboard.walk import as_dict, as_list, iter_panels, templating_list
 from .errors import DashgenError
-from .migrate import TARGET_SCHEMA_VERSION, KnownDatasource, angular_panels, migrate_dashboard
+from .migrate import TARGET_SCHEMA_VERSION, KnownDatasource, angular_panels, migrate_in_place
 from .normalise import VOLATILE_KEYS, name_targets
 
 SCHEMA_VERSION = TARGET_SCHEMA_VERSION  # what dashgen writes: "schemaVersion is current" is this number
@@ -123,10 +123,10 @@ def canonicalise(
     migrated: Counter[tuple[str, str]] = Counter()
     version = out.get("schemaVersion")
     if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
-        out = migrate_dashboard(out, known, panels=False).model
+        out = migrate_in_place(out, known, panels=False).model  # out is our own copy
     if migrate and angular_panels(out):
         before = [(ref.path, ref.type) for ref in iter_panels(out)]
-        out = migrate_dashboard(out, known).model
+        out = migrate_in_place(out, known).model
         after = {ref.path: ref.type for ref in iter_panels(out)}
         for path, old in before:
             new = after.get(path)
@@ -290,12 +290,27 @@ def _configured(name: str, plugin: Any, known: tuple[KnownDatasource, ...]) -> s
 
 def _copy(value: Any, values: dict[str, str]) -> Any:
     """A deep copy of plain JSON, with input tokens replaced in every string."""
+    if not values:
+        return _plain_copy(value)
     if isinstance(value, dict):
         return {k: _copy(v, values) for k, v in value.items()}
     if isinstance(value, list):
         return [_copy(v, values) for v in value]
-    if values and isinstance(value, str) and "${" in value:
+    if isinstance(value, str) and "${" in value:
         return _INPUT.sub(lambda m: values.get(m.group(0), m.group(0)), value)
+    return value
+
+
+_ATOMS = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain_copy(value: Any) -> Any:
+    """A deep copy of plain JSON (dicts and lists copied, subclasses too, as dicts and lists)."""
+    t = type(value)
+    if t is dict or (t not in _ATOMS and isinstance(value, dict)):
+        return {k: v if type(v) in _ATOMS else _plain_copy(v) for k, v in value.items()}
+    if t is list or (t not in _ATOMS and isinstance(value, list)):
+        return [v if type(v) in _ATOMS else _plain_copy(v) for v in value]
     return value
 
 
@@ -303,10 +318,11 @@ def _copy(value: Any, values: dict[str, str]) -> Any:
 
 
 def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+    t = type(value)
+    if t is dict or (t not in _ATOMS and isinstance(value, dict)):
+        return {k: v if type(v) in _ATOMS else _without_nulls(v) for k, v in value.items() if v is not None}
+    if t is list or (t not in _ATOMS and isinstance(value, list)):
+        return [v if type(v) in _ATOMS else _without_nulls(v) for v in value]
     return value
 
 

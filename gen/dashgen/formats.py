@@ -41,7 +41,7 @@ def dump_json(obj: Any) -> str:
         return _stdlib_json(obj)
     if b"null" in out:  # NaN or an infinity, or a null: only the former is refused
         json.dumps(obj, allow_nan=False, check_circular=False)  # the C encoder: fast, raises ValueError
-    if _ORJSON_FLOAT_NOTATION.search(out):
+    if (_MAYBE_EXPONENT.search(out) or b"0.0000" in out) and _ORJSON_FLOAT_NOTATION.search(out):
         return _stdlib_json(obj)
     return out.decode("utf-8")
 
@@ -54,6 +54,9 @@ def _stdlib_json(obj: Any) -> str:
 # orjson writes differently from Python's float repr: 0.0000ddd for [1e-5, 1e-4), and a
 # one-digit negative exponent (1e-7) where Python writes two (1e-07).
 _ORJSON_FLOAT_NOTATION = re.compile(rb"(?m)(?:^ *|\": )-?(?:0\.0000[0-9]|[0-9.]+e-[0-9](?![0-9]))")
+# What every such token holds. A pattern starting with a literal is searched for as a string,
+# ten times faster over a dashboard than the one above, which tries every line start.
+_MAYBE_EXPONENT = re.compile(rb"e-[0-9]")
 
 
 # What libyaml does not print as is but PyYAML's emitter does: NEL and the characters
