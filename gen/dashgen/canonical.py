@@ -116,20 +116,29 @@ def canonical(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()
 
 
 def canonicalise(
-    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False
+    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False, owned: bool = False
 ) -> Canonical:
-    """``model`` (not modified) in canonical form, with what was migrated and elided.
+    """``model`` (not modified, unless ``owned``) in canonical form, with what was migrated and elided.
 
     ``datasources`` are the sources' datasources: what ``${DS_X}`` inputs and datasource
     names resolve to. Raises :class:`DashgenError` for an input it cannot resolve and
     ``MigrationError`` (with ``migrate``) for an AngularJS panel dashgen cannot convert.
+
+    ``owned``: the caller gives ``model`` away (fresh JSON from ``json.loads`` or
+    ``normalise.plain``, sharing no object), so it is changed in place instead of copied,
+    the copy being most of the time a dashboard takes here. Same result either way.
     """
     known = tuple(datasources)
     version = model.get("schemaVersion")
     current = isinstance(version, int) and not isinstance(version, bool)
     # Nulls go in the one copy when no migration step that may read or write one will run.
     nulls_first = current and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
-    out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
+    if owned and not isinstance(model.get("__inputs"), list):
+        out = model
+        if nulls_first:
+            _drop_nulls(out)
+    else:
+        out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
     migrated: Counter[tuple[str, str]] = Counter()
     if not current or version < SCHEMA_VERSION:
         out = migrate_in_place(out, known, panels=False).model  # out is our own copy
@@ -339,6 +348,24 @@ def _without_nulls(value: Any) -> Any:
     if t is list or (t not in _ATOMS and isinstance(value, list)):
         return [v if type(v) in _ATOMS else _without_nulls(v) for v in value]
     return value
+
+
+def _drop_nulls(value: Any) -> None:
+    """``_without_nulls`` in place."""
+    t = type(value)
+    if t is dict or (t not in _ATOMS and isinstance(value, dict)):
+        nulls = []
+        for k, v in value.items():
+            if v is None:
+                nulls.append(k)
+            elif type(v) not in _ATOMS:
+                _drop_nulls(v)
+        for k in nulls:
+            del value[k]
+    elif t is list or (t not in _ATOMS and isinstance(value, list)):
+        for v in value:
+            if type(v) not in _ATOMS:
+                _drop_nulls(v)
 
 
 def _panels(model: dict[str, Any]) -> Iterator[dict[str, Any]]:
