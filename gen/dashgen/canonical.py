@@ -129,10 +129,10 @@ def canonicalise(
     the copy being most of the time a dashboard takes here. Same result either way.
     """
     known = tuple(datasources)
-    version = model.get("schemaVersion")
-    current = isinstance(version, int) and not isinstance(version, bool)
+    given = model.get("schemaVersion")
+    version = given if isinstance(given, int) and not isinstance(given, bool) else None
     # Nulls go in the one copy when no migration step that may read or write one will run.
-    nulls_first = current and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
+    nulls_first = version is not None and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
     if owned and not isinstance(model.get("__inputs"), list):
         out = model
         if nulls_first:
@@ -140,8 +140,8 @@ def canonicalise(
     else:
         out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
     migrated: Counter[tuple[str, str]] = Counter()
-    if not current or version < SCHEMA_VERSION:
-        out = migrate_in_place(out, known, panels=False).model  # out is our own copy
+    if version is None or version < SCHEMA_VERSION:
+        out = migrate_in_place(out, known, panels=False).model  # out is our own copy (or owned)
     if migrate and angular_panels(out):
         before = [(ref.path, ref.type) for ref in iter_panels(out)]
         out = migrate_in_place(out, known).model
