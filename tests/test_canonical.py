@@ -369,32 +369,3 @@ def test_dropping_nulls_before_the_null_blind_steps_changes_nothing(real_board, 
         patch.setattr(canonical_module, "NULL_BLIND_AFTER", 10**9)
         general = both()
     assert fast == general
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_an_owned_model_gives_what_a_copied_one_gives(real_board, data):
-    """canonicalise(owned=True) changes the model in place instead of copying it: same result, nulls included."""
-    model = copy.deepcopy(real_board)
-    paths = list(_paths(model))
-    for _ in range(data.draw(st.integers(0, 4))):
-        model = _set(model, data.draw(st.sampled_from(paths)), data.draw(_JSON))
-        paths = list(_paths(model)) if isinstance(model, dict) else [()]
-    if not isinstance(model, dict):
-        return
-    if data.draw(st.booleans()):
-        model.pop("__inputs", None)  # owned skips the copy only without inputs
-    version = data.draw(st.sampled_from([None, 39, SCHEMA_VERSION]))  # 39 on: nulls dropped in place
-    if version is not None:
-        model["schemaVersion"] = version
-        model["refresh"] = model["description"] = None
-    migrate = data.draw(st.booleans())
-    given_away = json.loads(json.dumps(model))  # fresh JSON, as the build hands over
-
-    def result(m, owned):
-        try:
-            return canonicalise(m, KNOWN, migrate=migrate, owned=owned)
-        except (DashgenError, MigrationError) as exc:
-            return str(exc)
-
-    assert result(given_away, True) == result(model, False)

@@ -116,32 +116,23 @@ def canonical(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()
 
 
 def canonicalise(
-    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False, owned: bool = False
+    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False
 ) -> Canonical:
-    """``model`` (not modified, unless ``owned``) in canonical form, with what was migrated and elided.
+    """``model`` (not modified) in canonical form, with what was migrated and elided.
 
     ``datasources`` are the sources' datasources: what ``${DS_X}`` inputs and datasource
     names resolve to. Raises :class:`DashgenError` for an input it cannot resolve and
     ``MigrationError`` (with ``migrate``) for an AngularJS panel dashgen cannot convert.
-
-    ``owned``: the caller gives ``model`` away (fresh JSON from ``json.loads`` or
-    ``normalise.plain``, sharing no object), so it is changed in place instead of copied,
-    the copy being most of the time a dashboard takes here. Same result either way.
     """
     known = tuple(datasources)
     given = model.get("schemaVersion")
     version = given if isinstance(given, int) and not isinstance(given, bool) else None
     # Nulls go in the one copy when no migration step that may read or write one will run.
     nulls_first = version is not None and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
-    if owned and not isinstance(model.get("__inputs"), list):
-        out = model
-        if nulls_first:
-            _drop_nulls(out)
-    else:
-        out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
+    out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
     migrated: Counter[tuple[str, str]] = Counter()
     if version is None or version < SCHEMA_VERSION:
-        out = migrate_in_place(out, known, panels=False).model  # out is our own copy (or owned)
+        out = migrate_in_place(out, known, panels=False).model  # out is our own copy
     if migrate and angular_panels(out):
         before = [(ref.path, ref.type) for ref in iter_panels(out)]
         out = migrate_in_place(out, known).model
@@ -348,24 +339,6 @@ def _without_nulls(value: Any) -> Any:
     if t is list or (t not in _ATOMS and isinstance(value, list)):
         return [v if type(v) in _ATOMS else _without_nulls(v) for v in value]
     return value
-
-
-def _drop_nulls(value: Any) -> None:
-    """``_without_nulls`` in place."""
-    t = type(value)
-    if t is dict or (t not in _ATOMS and isinstance(value, dict)):
-        nulls = []
-        for k, v in value.items():
-            if v is None:
-                nulls.append(k)
-            elif type(v) not in _ATOMS:
-                _drop_nulls(v)
-        for k in nulls:
-            del value[k]
-    elif t is list or (t not in _ATOMS and isinstance(value, list)):
-        for v in value:
-            if type(v) not in _ATOMS:
-                _drop_nulls(v)
 
 
 def _panels(model: dict[str, Any]) -> Iterator[dict[str, Any]]:
