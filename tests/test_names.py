@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import json
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashgen import names
 from test_layering import MODULES, imports
@@ -24,6 +28,32 @@ def test_configmap_sizes_of_odd_yaml_does_not_raise():
            "binaryData": [1]}
     assert names.configmap_sizes(obj) == (2, len('{"metadata":{"annotations":{"reviewed":"2024-01-01"}},'
                                                  '"data":{"a":"xy"},"binaryData":[1]}'))
+
+
+class _Colour(enum.StrEnum):
+    RED = "red"
+
+
+class _Size(enum.Enum):
+    BIG = 2
+
+
+_YAML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text()
+    | st.dates() | st.sampled_from([_Colour.RED, _Size.BIG]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(obj=st.dictionaries(st.text(max_size=4), _YAML_VALUES, max_size=4))
+def test_object_bytes_is_the_compact_json_whatever_the_values(obj):
+    # The fast path (orjson) must count what the standard library writes, or leave it to it.
+    try:
+        expected = len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+    except UnicodeEncodeError:  # a lone surrogate: no JSON to count
+        return
+    assert names.object_bytes(obj) == expected
 
 
 def test_names_dashgen_gives():

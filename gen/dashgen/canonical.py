@@ -36,7 +36,7 @@ from typing import Any
 
 from .dashboard.walk import as_dict, as_list, iter_panels, templating_list
 from .errors import DashgenError
-from .migrate import TARGET_SCHEMA_VERSION, KnownDatasource, angular_panels, migrate_dashboard
+from .migrate import TARGET_SCHEMA_VERSION, KnownDatasource, angular_panels, migrate_in_place
 from .normalise import VOLATILE_KEYS, name_targets
 
 SCHEMA_VERSION = TARGET_SCHEMA_VERSION  # what dashgen writes: "schemaVersion is current" is this number
@@ -84,6 +84,12 @@ _DEFAULTS_BY_PLACE: dict[str, tuple[tuple[str, Any], ...]] = {
 
 _INPUT = re.compile(r"\$\{.+?\}")  # Grafana's varRegex
 
+# The schema steps after this version (40: refresh, 41: timepicker, 42: overrides hiding a
+# field) read a null as a missing key and write none, so for a dashboard at this version or
+# later (grafanalib's output is at 39) nulls are dropped while copying it, not in a pass after
+# migrating. A test holds both ways to the same result; a new step that reads nulls raises it.
+NULL_BLIND_AFTER = 39
+
 
 @dataclass
 class Canonical:
@@ -119,20 +125,24 @@ def canonicalise(
     ``MigrationError`` (with ``migrate``) for an AngularJS panel dashgen cannot convert.
     """
     known = tuple(datasources)
-    out = _resolve_inputs(model, known)
+    given = model.get("schemaVersion")
+    version = given if isinstance(given, int) and not isinstance(given, bool) else None
+    # Nulls go in the one copy when no migration step that may read or write one will run.
+    nulls_first = version is not None and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
+    out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
     migrated: Counter[tuple[str, str]] = Counter()
-    version = out.get("schemaVersion")
-    if not isinstance(version, int) or isinstance(version, bool) or version < SCHEMA_VERSION:
-        out = migrate_dashboard(out, known, panels=False).model
+    if version is None or version < SCHEMA_VERSION:
+        out = migrate_in_place(out, known, panels=False).model  # out is our own copy
     if migrate and angular_panels(out):
         before = [(ref.path, ref.type) for ref in iter_panels(out)]
-        out = migrate_dashboard(out, known).model
+        out = migrate_in_place(out, known).model
         after = {ref.path: ref.type for ref in iter_panels(out)}
         for path, old in before:
             new = after.get(path)
             if old and new and new != old:
                 migrated[(old, new)] += 1
-    out = _without_nulls(out)
+    if not nulls_first:
+        out = _without_nulls(out)
     for key in MANAGED_KEYS:
         out.pop(key, None)
     if "__elements" in out and not any(isinstance(r.panel.get("libraryPanel"), dict) for r in iter_panels(out)):
@@ -186,13 +196,16 @@ def with_import_inputs(model: dict[str, Any], document: Any) -> dict[str, Any]:
     return {**model, "__inputs": inputs}
 
 
-def _resolve_inputs(model: dict[str, Any], known: tuple[KnownDatasource, ...]) -> dict[str, Any]:
-    """A copy of ``model`` with every ``${INPUT}`` replaced and ``__inputs`` gone."""
+def _resolve_inputs(
+    model: dict[str, Any], known: tuple[KnownDatasource, ...], *, keep_nulls: bool = True
+) -> dict[str, Any]:
+    """A copy of ``model`` with every ``${INPUT}`` replaced and ``__inputs`` gone (and nulls,
+    unless ``keep_nulls``)."""
     inputs = model.get("__inputs")
     if not isinstance(inputs, list):
-        return _copy(model, {})
+        return _copy(model, {}, keep_nulls)
     values, own = _input_values(model, inputs, known)
-    out = _copy({k: v for k, v in model.items() if k != "__inputs"}, values)
+    out = _copy({k: v for k, v in model.items() if k != "__inputs"}, values, keep_nulls)
     # A datasource variable an input resolves to must not select itself: there the input
     # is the sources' datasource, as Grafana's import would have chosen it.
     for original, variable in zip(templating_list(model), templating_list(out)):
@@ -200,7 +213,7 @@ def _resolve_inputs(model: dict[str, Any], known: tuple[KnownDatasource, ...]) -
         if isinstance(name, str) and name in own:
             for key in ("current", "options"):
                 if key in variable:
-                    variable[key] = _copy(original[key], {**values, **own[name]})
+                    variable[key] = _copy(original[key], {**values, **own[name]}, keep_nulls)
     return out
 
 
@@ -288,14 +301,30 @@ def _configured(name: str, plugin: Any, known: tuple[KnownDatasource, ...]) -> s
     return chosen[0].uid if chosen else None
 
 
-def _copy(value: Any, values: dict[str, str]) -> Any:
-    """A deep copy of plain JSON, with input tokens replaced in every string."""
+def _copy(value: Any, values: dict[str, str], keep_nulls: bool = True) -> Any:
+    """A deep copy of plain JSON, with input tokens replaced in every string (and nulls dropped
+    from objects, unless ``keep_nulls``)."""
+    if not values:
+        return _plain_copy(value) if keep_nulls else _without_nulls(value)
     if isinstance(value, dict):
-        return {k: _copy(v, values) for k, v in value.items()}
+        return {k: _copy(v, values, keep_nulls) for k, v in value.items() if keep_nulls or v is not None}
     if isinstance(value, list):
-        return [_copy(v, values) for v in value]
-    if values and isinstance(value, str) and "${" in value:
+        return [_copy(v, values, keep_nulls) for v in value]
+    if isinstance(value, str) and "${" in value:
         return _INPUT.sub(lambda m: values.get(m.group(0), m.group(0)), value)
+    return value
+
+
+_ATOMS = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain_copy(value: Any) -> Any:
+    """A deep copy of plain JSON (dicts and lists copied, subclasses too, as dicts and lists)."""
+    t = type(value)
+    if t is dict or (t not in _ATOMS and isinstance(value, dict)):
+        return {k: v if type(v) in _ATOMS else _plain_copy(v) for k, v in value.items()}
+    if t is list or (t not in _ATOMS and isinstance(value, list)):
+        return [v if type(v) in _ATOMS else _plain_copy(v) for v in value]
     return value
 
 
@@ -303,10 +332,12 @@ def _copy(value: Any, values: dict[str, str]) -> Any:
 
 
 def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+    """A deep copy of plain JSON without the nulls of objects (those in lists stay, as in Grafana)."""
+    t = type(value)
+    if t is dict or (t not in _ATOMS and isinstance(value, dict)):
+        return {k: v if type(v) in _ATOMS else _without_nulls(v) for k, v in value.items() if v is not None}
+    if t is list or (t not in _ATOMS and isinstance(value, list)):
+        return [v if type(v) in _ATOMS else _without_nulls(v) for v in value]
     return value
 
 

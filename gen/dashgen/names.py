@@ -103,9 +103,36 @@ def configmap_sizes(obj: dict[str, Any]) -> tuple[int, int]:
 
 def object_bytes(obj: dict[str, Any]) -> int:
     """The size of a Kubernetes object as compact JSON: what client-side ``kubectl apply``
-    stores in its last-applied annotation, and about what etcd stores."""
+    stores in its last-applied annotation, and about what etcd stores.
+
+    That is ``json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)`` in
+    UTF-8. orjson (a third of the time, on a dashboard ConfigMap) writes the same bytes for
+    objects of strings, integers, booleans and nulls only; anything else (floats, YAML dates,
+    subclasses) and what orjson refuses go through the standard library.
+    """
+    if _strings_and_integers(obj):
+        import orjson
+
+        try:
+            return len(orjson.dumps(obj))
+        except orjson.JSONEncodeError:  # integers beyond 64 bits, lone surrogates
+            pass
     compact = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
     return len(compact.encode("utf-8"))
+
+
+_EXACT = frozenset((str, int, bool, type(None)))
+
+
+def _strings_and_integers(value: Any) -> bool:
+    t = type(value)
+    if t in _EXACT:
+        return True
+    if t is dict:
+        return all(type(k) is str and _strings_and_integers(v) for k, v in value.items())
+    if t is list:
+        return all(_strings_and_integers(v) for v in value)
+    return False
 
 
 def configmap_size_problem(data_bytes: float, object_bytes: float | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..dashboard.angular import angular_panels
 from .datasources import KnownDatasource
-from .engine import TARGET_SCHEMA_VERSION, Migrated, migrate_dashboard, needs_migration
+from .engine import TARGET_SCHEMA_VERSION, Migrated, migrate_dashboard, migrate_in_place, needs_migration
 from .errors import MigrationError
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "MigrationError",
     "angular_panels",
     "migrate_dashboard",
+    "migrate_in_place",
     "needs_migration",
 ]
