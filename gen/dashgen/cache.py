@@ -24,7 +24,7 @@ import orjson
 
 DEFAULT_DIR = ".dashgen-cache"
 ENV_DIR = "DASHGEN_CACHE_DIR"
-FORMAT = "1"  # bumped when the layout of an entry changes
+FORMAT = "2"  # bumped when the layout of an entry changes
 
 
 def sha(content: bytes) -> str:
