@@ -466,3 +466,23 @@ def test_lint_findings_of_cached_sources_still_fail_push(project, monkeypatch):
         assert warm.code == cold.code == 1 and "panel-units-rule" in warm.err
         assert warm.err == cold.err.replace("ran y\n", "")
         assert grafana.writes() == 0
+
+
+def test_push_runs_a_source_whose_cached_models_are_damaged(project, monkeypatch):
+    from grafana_double import GrafanaDouble
+
+    cache = project.root / "own-cache"  # blobs of its own: damaged here, they must not trouble other tests
+    monkeypatch.setenv("DASHGEN_CACHE_DIR", str(cache))
+    _make_project(project.root)
+    with GrafanaDouble() as grafana:
+        monkeypatch.setenv("GRAFANA_URL", grafana.url)
+        monkeypatch.setenv("GRAFANA_TOKEN", grafana.token)
+        assert project.run("build").code == 0 and project.run("push").code == 0
+        entry = json.loads(next(p for p in (cache / "entries").glob("*.json") if b'"dashboards/apps/c.py"' in p.read_bytes())
+                           .read_bytes().partition(b"\n")[2])
+        model = entry["dashboards"][0]["model"]
+        (cache / "blobs" / model[:2] / model).write_bytes(b'{"title": "not this"}')
+        grafana.reset_log()
+        result = project.run("diff")
+        assert result.code == 0 and _ran(result.err) == {"c"}, result.out + result.err
+        assert grafana.writes() == 0 and _plan(project, "diff") == _plan(project, "diff", "--no-cache")

@@ -123,40 +123,49 @@ def _load_cached(
     dashboards' canonical models come from their blobs, with the warnings and (by ``id`` of the
     dashboard) the lint findings the build stored. Only sources run now, or every dashboard when
     the datasources changed, are made canonical here. The cache is read, never written: only
-    build makes entries. A damaged blob falls back to loading every source."""
+    build makes entries. A source whose models do not read back intact is run."""
     hashes: dict[str, str] = {}
     root = str(config.root)
-    units, not_sources = sources.load_units(
-        config, progress, lambda path, source: _current_entry(cache, root, hashes, source, ("raw", "model"))
-    )
+    models: dict[str, bytes] = {}
+
+    def cached(path: Path, source: str) -> dict[str, Any] | None:
+        """A current entry whose models all read back intact (else the source is run now)."""
+        entry = _current_entry(cache, root, hashes, source, ("raw", "model"))
+        if entry is None:
+            return None
+        for d in entry["dashboards"]:
+            blob = cache.blob(d["model"])
+            if blob is None:
+                return None
+            models[d["model"]] = blob
+        return entry
+
+    units, not_sources = sources.load_units(config, progress, cached)
     datasources = [ds for u in units for ds in _unit_datasources(u)]
     known = _known_key(datasources)
     resources = Resources(datasources=datasources, not_sources=not_sources)
     warnings: dict[int, list[str]] = {}
     findings: dict[int, list[list[str]]] = {}
-    try:
-        for unit in units:
-            entry = unit.entry
-            if entry is None:
-                resources.dashboards += unit.dashboards
-                resources.rule_groups += unit.rule_groups
-                resources.manifests += unit.manifests
-                continue
-            current = entry["known"] == known  # else every dashboard is made again from what the source gave
-            for d in entry["dashboards"]:
-                blob = cache.blob(d["model"] if current else d["raw"])
-                if blob is None:
-                    raise _CacheDamaged(d["model"])
-                dashboard = _entry_dashboard(unit, d, config)
-                dashboard.model = _expand(blob)
-                if current:
-                    warnings[id(dashboard)] = d["warnings"]
-                    findings[id(dashboard)] = d["findings"]
-                resources.dashboards.append(dashboard)
-            resources.rule_groups += [RuleGroup(m, unit.source) for m in entry["rule_groups"]]
-            resources.manifests += [Manifest(m, unit.source) for m in entry["manifests"]]
-    except _CacheDamaged:
-        return sources.load(config, progress), {}
+    for unit in units:
+        entry = unit.entry
+        if entry is None:
+            resources.dashboards += unit.dashboards
+            resources.rule_groups += unit.rule_groups
+            resources.manifests += unit.manifests
+            continue
+        current = entry["known"] == known  # else every dashboard is made again from what the source gave
+        for d in entry["dashboards"]:
+            blob = models[d["model"]] if current else cache.blob(d["raw"])
+            if blob is None:  # a damaged blob, seen only now the sources are run: run them all
+                return sources.load(config, progress), {}
+            dashboard = _entry_dashboard(unit, d, config)
+            dashboard.model = _expand(blob)
+            if current:
+                warnings[id(dashboard)] = d["warnings"]
+                findings[id(dashboard)] = d["findings"]
+            resources.dashboards.append(dashboard)
+        resources.rule_groups += [RuleGroup(m, unit.source) for m in entry["rule_groups"]]
+        resources.manifests += [Manifest(m, unit.source) for m in entry["manifests"]]
     errors = sources.canonicalise(resources, config, warnings)
     if errors:
         raise DashgenErrors(errors)
