@@ -403,3 +403,86 @@ def test_push_with_the_cache_warm_writes_nothing_to_grafana_when_a_source_is_bro
         result = project.run("push")
         assert result.code == 1 and "dashboards/apps/x.py:1: SyntaxError" in result.err
         assert grafana.writes() == 0
+
+
+def _plan(project, *args: str) -> tuple[int, list, list[str]]:
+    """A push or diff's exit code, its planned actions (JSON diffs included) and what it warned of."""
+    result = project.run(*args, "-o", "json")
+    doc = json.loads(result.out) if result.out.strip() else {"targets": [{"actions": None}]}
+    warned = [line for line in result.err.splitlines() if not line.startswith("ran ")]
+    return result.code, doc["targets"][0]["actions"], warned
+
+
+def test_push_and_diff_plan_with_the_cache_what_they_plan_without_it(project, monkeypatch):
+    from grafana_double import GrafanaDouble
+
+    _cache_dir(project, monkeypatch)
+    _make_project(project.root)
+    with GrafanaDouble() as grafana:
+        monkeypatch.setenv("GRAFANA_URL", grafana.url)
+        monkeypatch.setenv("GRAFANA_TOKEN", grafana.token)
+        assert project.run("push").code == 0  # push writes no cache: nothing in it yet
+        assert project.run("build").code == 0
+        warm = project.run("diff")
+        assert warm.code == 0 and _ran(warm.err) == set()  # every source from the cache
+        cold = project.run("diff", "--no-cache")
+        assert "exported.json: exported: template-datasource-rule" in warm.err  # a lint warning, from the entry
+        assert warm.err == "".join(line for line in cold.err.splitlines(True) if not line.startswith("ran "))
+        edits = [
+            ("dashboards/apps/c.py", _app("c", 1, helper=False), {"c"}),  # one source
+            ("dashboards/lib/common.py", _helper(3, " More."), {"c", "a", "b", "lib.common"}),  # a helper: a and b
+            ("dashboards/datasources.py", _datasources("mimir"), {"c", "a", "b", "lib.common", "datasources"}),
+        ]  # the last: every dashboard made canonical again, from what its source gave
+        for path, text, runs in edits:
+            (project.root / path).write_text(text)
+            grafana.reset_log()
+            for command in (["diff"], ["push", "--dry-run"]):
+                cold = _plan(project, *command, "--no-cache")
+                assert _ran(project.run(*command, "-o", "json").err) == runs
+                assert _plan(project, *command) == cold
+                assert cold[0] == (2 if command == ["diff"] else 0) and cold[1], cold
+            assert grafana.writes() == 0
+            if path.endswith("common.py"):  # (Grafana refuses a datasource's new uid: push before that edit)
+                assert project.run("push").code == 0  # from the cache: what it wrote is what the sources give
+                assert _plan(project, "diff", "--no-cache")[0] == 0
+
+
+def test_lint_findings_of_cached_sources_still_fail_push(project, monkeypatch):
+    from grafana_double import GrafanaDouble
+
+    _cache_dir(project, monkeypatch)
+    project.write("dashgen.yaml", "lint:\n  strict: true\n")
+    project.write("dashboards/apps/x.py", grafanalib_dashboard("X", "x"))
+    no_unit = grafanalib_dashboard("Y", "y").replace('unit="reqps",', "")  # a warning, an error with strict
+    project.write("dashboards/apps/y.py", 'print("ran y")\n' + no_unit)
+    with GrafanaDouble() as grafana:
+        monkeypatch.setenv("GRAFANA_URL", grafana.url)
+        monkeypatch.setenv("GRAFANA_TOKEN", grafana.token)
+        built = project.run("build")
+        assert built.code == 1 and "error: dashboards/apps/y.py" in built.err  # entries kept, still
+        cold = project.run("push", "--no-cache")
+        warm = project.run("push")
+        assert _ran(cold.err) == {"y"} and _ran(warm.err) == set()
+        assert warm.code == cold.code == 1 and "panel-units-rule" in warm.err
+        assert warm.err == cold.err.replace("ran y\n", "")
+        assert grafana.writes() == 0
+
+
+def test_push_runs_a_source_whose_cached_models_are_damaged(project, monkeypatch):
+    from grafana_double import GrafanaDouble
+
+    cache = project.root / "own-cache"  # blobs of its own: damaged here, they must not trouble other tests
+    monkeypatch.setenv("DASHGEN_CACHE_DIR", str(cache))
+    _make_project(project.root)
+    with GrafanaDouble() as grafana:
+        monkeypatch.setenv("GRAFANA_URL", grafana.url)
+        monkeypatch.setenv("GRAFANA_TOKEN", grafana.token)
+        assert project.run("build").code == 0 and project.run("push").code == 0
+        entry = json.loads(next(p for p in (cache / "entries").glob("*.json") if b'"dashboards/apps/c.py"' in p.read_bytes())
+                           .read_bytes().partition(b"\n")[2])
+        model = entry["dashboards"][0]["model"]
+        (cache / "blobs" / model[:2] / model).write_bytes(b'{"title": "not this"}')
+        grafana.reset_log()
+        result = project.run("diff")
+        assert result.code == 0 and _ran(result.err) == {"c"}, result.out + result.err
+        assert grafana.writes() == 0 and _plan(project, "diff") == _plan(project, "diff", "--no-cache")

@@ -62,30 +62,150 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 @_no_cyclic_gc()
 def load_checked(
-    config: Config, *, lint: bool = True, progress: Callable[[int, int], None] | None = None
+    config: Config,
+    *,
+    lint: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    use_cache: bool = False,
 ) -> tuple[Resources, list[checks.Problem]]:
     """Load the sources, run the structural checks, then lint; errors raise, warnings return.
 
     build, push and diff go through here, so none of them ships what another would
     refuse. With ``lint.strict`` in dashgen.yaml, lint warnings are errors too. verify
     passes ``lint=False``: a query lint rejects is one whose live answer it should show.
+    ``use_cache`` (push, diff): an unchanged source's canonical models, warnings and lint
+    findings come from the build cache, read only (``_load_cached``); the result is the same.
     """
-    from .lint.project import lint_resources
-
-    resources = environments.ship(sources.load(config, progress), config)
+    cache = _cache(config, use_cache)
+    cached_findings: dict[int, list[list[str]]] = {}
+    if cache is None:
+        loaded = sources.load(config, progress)
+    else:
+        loaded, cached_findings = _load_cached(config, cache, progress)
+    resources = environments.ship(loaded, config)
     problems = checks.check(resources, config)
     problems += [checks.Problem("warning", source, message) for source, message in resources.warnings]
     _raise_errors(problems)
     if not lint:
         return resources, [p for p in problems if p.severity == "warning"]
-    settings = config.lint_settings()
-    for located in lint_resources(resources, settings):
-        severity: Literal["error", "warning"] = (
-            "error" if settings.strict or located.finding.severity == "error" else "warning"
-        )
-        problems.append(checks.Problem(severity, located.source, located.detail(), located.finding.rule))
+    strict = config.lint.strict
+    settings = None  # lint is imported only for what the cache did not have
+    for d in resources.dashboards:
+        if id(d) in cached_findings:
+            problems += [_lint_problem(strict, d.source, *f) for f in cached_findings[id(d)]]
+            continue
+        from .lint.project import lint_loaded_dashboard
+
+        settings = settings or config.lint_settings()
+        problems += _lint_problems(strict, lint_loaded_dashboard(d, settings))
+    if resources.rule_groups:
+        from .lint.project import lint_loaded_rule_groups
+
+        problems += _lint_problems(strict, lint_loaded_rule_groups(resources.rule_groups, config.lint_settings()))
     _raise_errors(problems)
     return resources, [p for p in problems if p.severity == "warning"]
+
+
+def _lint_problems(strict: bool, located: list[Located]) -> list[checks.Problem]:
+    return [_lint_problem(strict, x.source, x.finding.severity, x.detail(), x.finding.rule) for x in located]
+
+
+def _lint_problem(strict: bool, source: str, severity: str, detail: str, rule: str) -> checks.Problem:
+    """A lint finding as build, push and diff report it: with ``lint.strict`` every finding is an error."""
+    level: Literal["error", "warning"] = "error" if strict or severity == "error" else "warning"
+    return checks.Problem(level, source, detail, rule)
+
+
+def _load_cached(
+    config: Config, cache: Cache, progress: Callable[[int, int], None] | None
+) -> tuple[Resources, dict[int, list[list[str]]]]:
+    """``sources.load`` with the build cache: a source whose entry is current is not run, its
+    dashboards' canonical models come from their blobs, with the warnings and (by ``id`` of the
+    dashboard) the lint findings the build stored. Only sources run now, or every dashboard when
+    the datasources changed, are made canonical here. The cache is read, never written: only
+    build makes entries. A source whose models do not read back intact is run."""
+    hashes: dict[str, str] = {}
+    root = str(config.root)
+    models: dict[str, bytes] = {}
+
+    def cached(path: Path, source: str) -> dict[str, Any] | None:
+        """A current entry whose models all read back intact (else the source is run now)."""
+        entry = _current_entry(cache, root, hashes, source, ("raw", "model"))
+        if entry is None:
+            return None
+        for d in entry["dashboards"]:
+            blob = cache.blob(d["model"])
+            if blob is None:
+                return None
+            models[d["model"]] = blob
+        return entry
+
+    units, not_sources = sources.load_units(config, progress, cached)
+    datasources = [ds for u in units for ds in _unit_datasources(u)]
+    known = _known_key(datasources)
+    resources = Resources(datasources=datasources, not_sources=not_sources)
+    warnings: dict[int, list[str]] = {}
+    findings: dict[int, list[list[str]]] = {}
+    for unit in units:
+        entry = unit.entry
+        if entry is None:
+            resources.dashboards += unit.dashboards
+            resources.rule_groups += unit.rule_groups
+            resources.manifests += unit.manifests
+            continue
+        current = entry["known"] == known  # else every dashboard is made again from what the source gave
+        for d in entry["dashboards"]:
+            blob = models[d["model"]] if current else cache.blob(d["raw"])
+            if blob is None:  # a damaged blob, seen only now the sources are run: run them all
+                return sources.load(config, progress), {}
+            dashboard = _entry_dashboard(unit, d, config)
+            dashboard.model = _expand(blob)
+            if current:
+                warnings[id(dashboard)] = d["warnings"]
+                findings[id(dashboard)] = d["findings"]
+            resources.dashboards.append(dashboard)
+        resources.rule_groups += [RuleGroup(m, unit.source) for m in entry["rule_groups"]]
+        resources.manifests += [Manifest(m, unit.source) for m in entry["manifests"]]
+    errors = sources.canonicalise(resources, config, warnings)
+    if errors:
+        raise DashgenErrors(errors)
+    return resources, findings
+
+
+def _current_entry(
+    cache: Cache, root: str, hashes: dict[str, str], source: str, blobs: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """``source``'s entry if every file it depends on is as it was, and its dashboards' ``blobs`` are there."""
+    entry = cache.entry(source)
+    if entry is None:
+        return None
+    for name, digest in entry["deps"].items():
+        path = os.path.join(root, name)
+        if path not in hashes:
+            hashes[path] = file_hash(path)
+        if hashes[path] != digest:
+            return None
+    if not all(cache.has_blob(d[key]) for d in entry["dashboards"] for key in blobs):
+        return None
+    return entry
+
+
+def _unit_datasources(unit: sources.Unit) -> list[Datasource]:
+    if unit.entry is None:
+        return unit.datasources
+    return [Datasource(m, unit.source) for m in unit.entry["datasources"]]
+
+
+def _known_key(datasources: list[Datasource]) -> str:
+    """What canonical.known_datasources reads, and more: any change makes every dashboard again."""
+    return sha(orjson.dumps([ds.model for ds in datasources]))
+
+
+def _entry_dashboard(unit: sources.Unit, d: dict[str, Any], config: Config) -> Dashboard:
+    """A cached dashboard as its source gave it; the model is the caller's to set."""
+    folder = sources.folder_of(unit.parts, unit.source, config)
+    origin = GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
+    return Dashboard({"uid": d["uid"]}, folder, unit.source, uid_from_path=d["uid_from_path"], origin=origin)
 
 
 @dataclass
@@ -367,9 +487,8 @@ class _Stream:
         """The tree's resources (dashboards as summaries), raising on errors as ``load_checked`` does."""
         config = self.config
         units, not_sources = sources.load_units(config, progress, self._cached, self._loaded, PARALLEL_FROM)
-        datasources = [ds for u in units for ds in self._datasources(u)]
-        # What canonical.known_datasources reads, and more: any change makes every dashboard again.
-        known_key = sha(orjson.dumps([ds.model for ds in datasources]))
+        datasources = [ds for u in units for ds in _unit_datasources(u)]
+        known_key = _known_key(datasources)
         self._datasource_models = [ds.model for ds in datasources]
         todo = [u for u in units if u.entry is None or (u.entry["dashboards"] and u.entry["known"] != known_key)]
         processed = {id(u) for u in todo}
@@ -418,34 +537,16 @@ class _Stream:
     # ---------------------------------------------------------------- the cache
 
     def _cached(self, path: Path, source: str) -> dict[str, Any] | None:
-        """``source``'s entry if every file it depends on is as it was, and its blobs are there."""
+        """``source``'s entry if it is current (its raw blobs there, to make its files again)."""
         if self.cache is None:
             return None
-        entry = self.cache.entry(source)
-        if entry is None:
-            return None
-        for name, digest in entry["deps"].items():
-            if self._hash(os.path.join(self._root, name)) != digest:
-                return None
-        if not all(self.cache.has_blob(d["raw"]) for d in entry["dashboards"]):  # to make its files again
-            return None
-        return entry
-
-    def _hash(self, path: str) -> str:
-        if path not in self._hashes:
-            self._hashes[path] = file_hash(path)
-        return self._hashes[path]
+        return _current_entry(self.cache, self._root, self._hashes, source, ("raw",))
 
     def _loaded(self, unit: sources.Unit) -> None:
         """A file just run: keep its dashboards as bytes, not objects, until they are processed."""
         unit.raw = [_compact(d.model) for d in unit.dashboards]
         for d in unit.dashboards:
             d.model = {}
-
-    def _datasources(self, unit: sources.Unit) -> list[Datasource]:
-        if unit.entry is None:
-            return unit.datasources
-        return [Datasource(m, unit.source) for m in unit.entry["datasources"]]
 
     def _entry(self, unit: sources.Unit) -> dict[str, Any]:
         assert unit.entry is not None
@@ -545,6 +646,7 @@ class _Stream:
         d.model = result.model
         summary = result.migration_summary()
         entry: dict[str, Any] = {
+            "model": self.cache.put_blob(_compact(d.model)) if self.cache is not None else "",  # for push and diff
             "uid": d.raw_uid,
             "title": d.model.get("title"),
             "uid_from_path": d.uid_from_path,
@@ -581,9 +683,7 @@ class _Stream:
 
     def _loaded_dashboard(self, unit: sources.Unit, d: dict[str, Any]) -> Dashboard:
         """A dashboard as its source gave it (the model comes later, from its blob)."""
-        folder = sources.folder_of(unit.parts, unit.source, self.config)
-        origin = GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
-        return Dashboard({"uid": d["uid"]}, folder, unit.source, uid_from_path=d["uid_from_path"], origin=origin)
+        return _entry_dashboard(unit, d, self.config)
 
     def _blob(self, digest: str) -> bytes:
         assert self.cache is not None

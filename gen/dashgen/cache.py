@@ -24,7 +24,7 @@ import orjson
 
 DEFAULT_DIR = ".dashgen-cache"
 ENV_DIR = "DASHGEN_CACHE_DIR"
-FORMAT = "1"  # bumped when the layout of an entry changes
+FORMAT = "2"  # bumped when the layout of an entry changes
 
 
 def sha(content: bytes) -> str:
@@ -76,6 +76,13 @@ def salt_of(*parts: str) -> str:
     return sha("\0".join([FORMAT, dashgen.__version__, sys.version, own, grafanalib, *parts]).encode())
 
 
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
 class Cache:
     """Entries by source file and blobs by content, under one directory."""
 
@@ -121,9 +128,11 @@ class Cache:
         return f"output:{output.resolve()}"
 
     def put_blob(self, content: bytes, digest: str | None = None) -> str:
+        """Store ``content`` under its sha256. One already there is kept if it has the size; after a
+        damaged blob (``reading`` off) every blob is written again, so the damaged one is replaced."""
         digest = digest or sha(content)
         path = self._blob_path(digest)
-        if not path.is_file():
+        if not self.reading or _size(path) != len(content):
             self._write(path, content)
         return digest
 

@@ -792,6 +792,12 @@ def _grafana_options(fn):
             help="The environment of dashgen.yaml to push (its values, folders and namespace). Default: each "
             "target's own (targets.<name>.environment).",
         ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Run every source instead of taking the unchanged ones from the build cache (which only "
+            "`dashgen build` writes; push and diff read it).",
+        ),
         OUTPUT_OPTION,
     ]
     for option in reversed(options):
@@ -816,6 +822,7 @@ def _grafana_run(state: _State, command: str, dry_run: bool, kw: dict) -> None:
         verbose=kw["verbose"],
         output=kw["output_format"],
         environment=kw["environment"],
+        use_cache=not kw["no_cache"],
     )
     code = pipeline.run(state.config(), options)
     if code:

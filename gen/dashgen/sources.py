@@ -78,7 +78,7 @@ def load(config: Config, progress: Callable[[int, int], None] | None = None) -> 
         resources.datasources += unit.datasources
         resources.rule_groups += unit.rule_groups
         resources.manifests += unit.manifests
-    errors = _canonicalise(resources, config)
+    errors = canonicalise(resources, config)
     if errors:
         raise DashgenErrors(errors)
     return resources
@@ -403,17 +403,23 @@ class _TrackingLoader:
         return getattr(self._loader, name)
 
 
-def _canonicalise(resources: Resources, config: Config) -> list[DashgenError]:
+def canonicalise(resources: Resources, config: Config, done: dict[int, list[str]] | None = None) -> list[DashgenError]:
     """Every dashboard in the canonical form; JSON sources also migrated (``migrate`` in the config).
 
     Runs once every file is loaded: ``${DS_X}`` inputs and datasource names resolve to the
-    sources' datasources, wherever they are defined.
+    sources' datasources, wherever they are defined. ``done``: by ``id``, the dashboards
+    already canonical (from the build cache) and their migration warnings.
     """
-    from . import canonical
-
-    known = canonical.known_datasources(d.model for d in resources.datasources)
     errors = []
+    known = None
     for d in resources.dashboards:
+        if done is not None and id(d) in done:
+            resources.warnings += [(d.source, message) for message in done[id(d)]]
+            continue
+        from . import canonical
+
+        if known is None:
+            known = canonical.known_datasources(ds.model for ds in resources.datasources)
         is_json = d.source.endswith(".json")
         try:
             result = canonical.canonicalise(d.model, known, migrate=is_json and config.migrate)

@@ -43,6 +43,7 @@ class Options:
     verbose: bool = False
     output: str = "text"
     environment: str | None = None  # --env: the environment of dashgen.yaml to push
+    use_cache: bool = True  # unchanged sources from the build cache (--no-cache: run every one)
 
 
 def run(config: Config, options: Options, env: Mapping[str, str] | None = None) -> int:
@@ -92,7 +93,7 @@ def _run(config: Config, options: Options, env: Mapping[str, str] | None) -> int
         for name in dict.fromkeys(environments):  # sources loaded once per environment
             env_config = config if name is None else config.for_environment(name)
             with in_environment(name):
-                resources, warnings = load_checked(env_config)
+                resources, warnings = load_checked(env_config, use_cache=options.use_cache)
             selections[name] = env_config, select(resources, options.selection, env_config, prune=options.prune)
             for warning in warnings:
                 reporter.warning(str(warning) if name is None else f"{name}: {warning}")
