@@ -26,29 +26,14 @@ import hashlib
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build import PANELS, compile_tools, make_sources  # noqa: E402  (bench/build.py)
+from build import PANELS, compile_tools, make_sources, run  # noqa: E402  (bench/build.py)
 
 HELPER = 'UNIT = "{unit}"\n'
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd[:3])} failed: {err}")
-    return elapsed, usage.ru_maxrss
 
 
 def _cold(root: Path) -> None:

@@ -98,3 +98,25 @@ def grafanalib_dashboard(title: str, uid: str, *, panels: int = 1, extra: str = 
             ],
         )
     """)
+
+
+@pytest.fixture
+def fast_backoff(monkeypatch):
+    """Retries that wait milliseconds, not seconds (tests of push's retries)."""
+    from dashgen import http
+
+    monkeypatch.setattr(http, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(http, "BACKOFF_CAP", 0.05)
+
+
+@pytest.fixture
+def double(monkeypatch):
+    """The Grafana test double on loopback, named by GRAFANA_URL and GRAFANA_TOKEN as a user's shell would."""
+    from grafana_double import GrafanaDouble
+
+    for name in ("GRAFANA_USER", "GRAFANA_PASSWORD", "DASHGEN_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    with GrafanaDouble() as d:
+        monkeypatch.setenv("GRAFANA_URL", d.url)
+        monkeypatch.setenv("GRAFANA_TOKEN", d.token)
+        yield d

@@ -6,20 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from dashgen import normalise, sources
-from grafana_double import GrafanaDouble
 
 REPO = Path(__file__).parent.parent
-
-
-@pytest.fixture
-def double(monkeypatch):
-    with GrafanaDouble() as d:
-        monkeypatch.setenv("GRAFANA_URL", d.url)
-        monkeypatch.setenv("GRAFANA_TOKEN", d.token)
-        yield d
 
 
 def _before_the_canonical_form(resources, config, done=None):

@@ -105,12 +105,7 @@ def exported(revision: int = 1) -> dict:
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_backoff(monkeypatch):
-    from dashgen import http
-
-    monkeypatch.setattr(http, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(http, "BACKOFF_CAP", 0.05)
+pytestmark = pytest.mark.usefixtures("fast_backoff")  # retries wait milliseconds
 
 
 @pytest.fixture

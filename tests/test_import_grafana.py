@@ -5,10 +5,7 @@ Against the Grafana test double over real HTTP (the CLI reads GRAFANA_URL and GR
 
 from __future__ import annotations
 
-import pytest
-
 from dashgen.migrate import TARGET_SCHEMA_VERSION
-from grafana_double import GrafanaDouble
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 MARKER = "managed-by:dashgen"
@@ -26,16 +23,6 @@ def board(title: str, uid: str, expr: str, tags: list[str]) -> dict:
             "targets": [{"datasource": DS, "expr": expr, "legendFormat": "{{kind}}", "refId": "A"}],
         }],
     }
-
-
-@pytest.fixture
-def double(monkeypatch):
-    for name in ("GRAFANA_USER", "GRAFANA_PASSWORD", "DASHGEN_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    with GrafanaDouble() as d:
-        monkeypatch.setenv("GRAFANA_URL", d.url)
-        monkeypatch.setenv("GRAFANA_TOKEN", d.token)
-        yield d
 
 
 def seed(double) -> None:

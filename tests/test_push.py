@@ -21,12 +21,7 @@ from grafana_target import DEFAULT_MARKER, GrafanaHandle, real_handle, real_sett
 LOKI_SECRET = "loki-Secret-Value-42"
 
 
-@pytest.fixture(autouse=True)
-def _fast_backoff(monkeypatch):
-    from dashgen import http
-
-    monkeypatch.setattr(http, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(http, "BACKOFF_CAP", 0.05)
+pytestmark = pytest.mark.usefixtures("fast_backoff")  # retries wait milliseconds
 
 
 @pytest.fixture(autouse=True)
@@ -56,14 +51,6 @@ def grafana(request, monkeypatch):
         handle.cleanup()
         if handle.double:
             handle.double.stop()
-
-
-@pytest.fixture
-def double(monkeypatch):
-    with GrafanaDouble() as d:
-        monkeypatch.setenv("GRAFANA_URL", d.url)
-        monkeypatch.setenv("GRAFANA_TOKEN", d.token)
-        yield d
 
 
 def write_sources(project, g: GrafanaHandle | None = None, *, datasources: bool = True) -> dict[str, str]:

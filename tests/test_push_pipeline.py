@@ -13,23 +13,7 @@ import pytest
 from conftest import grafanalib_dashboard
 from grafana_double import GrafanaDouble
 
-
-@pytest.fixture(autouse=True)
-def _fast_backoff(monkeypatch):
-    from dashgen import http
-
-    monkeypatch.setattr(http, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(http, "BACKOFF_CAP", 0.05)
-
-
-@pytest.fixture
-def double(monkeypatch):
-    for name in ("GRAFANA_USER", "GRAFANA_PASSWORD", "DASHGEN_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    with GrafanaDouble() as d:
-        monkeypatch.setenv("GRAFANA_URL", d.url)
-        monkeypatch.setenv("GRAFANA_TOKEN", d.token)
-        yield d
+pytestmark = pytest.mark.usefixtures("fast_backoff")  # retries wait milliseconds
 
 
 def write_boards(project, n: int = 3) -> list[str]:
