@@ -126,14 +126,21 @@ def compile_tools(python: str) -> None:
     subprocess.run([python, "-m", "compileall", "-q", package], check=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description: str | None, sizes: list[int]) -> argparse.Namespace:
+    """The options the build benchmarks share (``-n`` defaulting to ``sizes``), with the tools compiled."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, action="append", help="number of dashboards (repeatable)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--python", default=sys.executable, help="python of the venv with dashgen and grafanalib")
     args = parser.parse_args()
-    sizes = args.n or [10, 100, 1000]
+    args.n = args.n or sizes
     compile_tools(args.python)
+    return args
+
+
+def main() -> None:
+    args = arguments(__doc__, [10, 100, 1000])
+    sizes = args.n
     print(f"dashgen build vs grafanalib generate-dashboards; {PANELS} panels per dashboard; "
           f"median of {args.repeat}; cold (no output, no bytecode cache of the sources)")
     header = (f"{'N':>5} | {'dashgen s':>9} {'ms/dash':>7} {'peak MiB':>8} | {'grafanalib s':>12} {'ms/dash':>7} "

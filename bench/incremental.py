@@ -21,7 +21,6 @@ one changed <= 0.1x the cold generate-dashboards; --help < 0.3 s.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import shutil
@@ -31,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build import PANELS, compile_tools, make_sources, run  # noqa: E402  (bench/build.py)
+from build import PANELS, arguments, make_sources, run  # noqa: E402  (bench/build.py)
 
 HELPER = 'UNIT = "{unit}"\n'
 
@@ -106,15 +105,10 @@ def bench(n: int, repeat: int, python: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, action="append", help="number of dashboards (repeatable)")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--python", default=sys.executable, help="python of the venv with dashgen and grafanalib")
-    args = parser.parse_args()
-    compile_tools(args.python)
+    args = arguments(__doc__, [300, 1000])
     print(f"dashgen build, cold and cached, vs grafanalib generate-dashboards (cold); {PANELS} panels per dashboard; "
           f"median of {args.repeat}; ratios to generate-dashboards' time (memory: to its peak RSS)")
-    for n in args.n or [300, 1000]:
+    for n in args.n:
         s = bench(n, args.repeat, args.python)
         base, base_mem = s["grafanalib"]
         print(f"N={n}: generate-dashboards {base:.2f} s {base_mem / 1024:.1f} MiB")
