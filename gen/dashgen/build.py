@@ -204,8 +204,12 @@ def _known_key(datasources: list[Datasource]) -> str:
 def _entry_dashboard(unit: sources.Unit, d: dict[str, Any], config: Config) -> Dashboard:
     """A cached dashboard as its source gave it; the model is the caller's to set."""
     folder = sources.folder_of(unit.parts, unit.source, config)
-    origin = GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
-    return Dashboard({"uid": d["uid"]}, folder, unit.source, uid_from_path=d["uid_from_path"], origin=origin)
+    return Dashboard({"uid": d["uid"]}, folder, unit.source, uid_from_path=d["uid_from_path"], origin=_origin(d))
+
+
+def _origin(d: dict[str, Any]) -> GrafanaComOrigin | None:
+    """The grafana.com origin a cache entry's dashboard records, if it was vendored."""
+    return GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
 
 
 @dataclass
@@ -458,14 +462,6 @@ def _expand(packed: bytes) -> dict[str, Any]:
 # A file's dashboards made: (entry, file contents) of each, and errors as (message, path, line).
 _Made = tuple[list[tuple[dict[str, Any], list[bytes]]], list[tuple[str, str | None, int | None]]]
 PARALLEL_FROM = 64  # dashboards to make before a pool of processes pays for itself (bench/incremental.py)
-MAX_WORKERS = 4
-_FORKED: tuple[_Stream, list[sources.Unit]] | None = None  # what the forked workers inherit
-
-
-def _make_forked(index: int) -> _Made:
-    assert _FORKED is not None
-    stream, todo = _FORKED
-    return stream._make(todo[index])
 
 
 class _Stream:
@@ -508,22 +504,20 @@ class _Stream:
         resources = environments.ship(everything, config)
         problems = checks.check(resources, config, references=False)
         shipped = {id(d) for d in resources.dashboards}
+        strict = config.lint.strict
         findings: list[checks.Problem] = []
         for unit in units:
             for d, summary in zip(self._entry(unit)["dashboards"], self._summaries[id(unit)]):
                 if id(summary) not in shipped:
                     continue
                 problems += [checks.Problem(s, unit.source, m) for s, m in d["problems"]]
-                findings += [self._problem(unit.source, *f) for f in d["findings"]]
+                findings += [_lint_problem(strict, unit.source, *f) for f in d["findings"]]
         problems += [checks.Problem("warning", source, message) for source, message in resources.warnings]
         _raise_errors(problems)
         if resources.rule_groups:
             from .lint.project import lint_loaded_rule_groups
 
-            findings += [
-                self._problem(located.source, located.finding.severity, located.detail(), located.finding.rule)
-                for located in lint_loaded_rule_groups(resources.rule_groups, self.settings)
-            ]
+            findings += _lint_problems(strict, lint_loaded_rule_groups(resources.rule_groups, self.settings))
         problems += findings
         _raise_errors(problems)
         for unit in units:
@@ -573,21 +567,14 @@ class _Stream:
         processes, one per core: each starts with what this one loaded and sends back the
         entries and files (the output is the same, and it is written here)."""
         count = sum(len(u.raw) if u.entry is None else len(u.entry["dashboards"]) for u in todo)
-        workers = min(sources.cores(), MAX_WORKERS)
-        if count < PARALLEL_FROM or workers < 2 or not sources.can_fork():
+        if count < PARALLEL_FROM or sources.cores() < 2 or not sources.can_fork():
             yield from (self._make(u) for u in todo)
             return
         from . import canonical  # noqa: F401 - imported once, before the processes fork
         from .lint import project  # noqa: F401
 
         self.known, self.settings  # noqa: B018 - computed once, before they fork
-        global _FORKED
-        _FORKED = (self, todo)
-        try:
-            with sources.fork_pool(workers) as pool:
-                yield from pool.imap(_make_forked, range(len(todo)), chunksize=4)
-        finally:
-            _FORKED = None
+        yield from sources.fork_map(self._make, todo, chunksize=4)
 
     def _make(self, unit: sources.Unit) -> _Made:
         """Canonical form, lint, render of a file's dashboards: (entry, files) of each, and the
@@ -597,7 +584,7 @@ class _Stream:
             loaded = unit.dashboards
         else:  # the datasources changed: every dashboard again, from what its source gave
             raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
-            loaded = [self._loaded_dashboard(unit, d) for d in unit.entry["dashboards"]]
+            loaded = [_entry_dashboard(unit, d, self.config) for d in unit.entry["dashboards"]]
         made, errors = [], []
         for d, raw in zip(loaded, raws):
             try:
@@ -633,18 +620,10 @@ class _Stream:
 
     def _dashboard_entry(self, d: Dashboard, raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
         """What the cache keeps of one dashboard, and its files (none when the environment leaves it out)."""
-        from . import canonical
         from .lint.project import lint_loaded_dashboard
 
         config = self.config
-        try:
-            result = canonical.canonicalise(
-                _expand(raw), self.known, migrate=d.source.endswith(".json") and config.migrate
-            )
-        except DashgenError as exc:
-            raise DashgenError(exc.message, path=d.source) from None
-        d.model = result.model
-        summary = result.migration_summary()
+        d.model, warnings = sources.canonical_dashboard(_expand(raw), d.source, self.known, config)
         entry: dict[str, Any] = {
             "model": self.cache.put_blob(_compact(d.model)) if self.cache is not None else "",  # for push and diff
             "uid": d.raw_uid,
@@ -652,7 +631,7 @@ class _Stream:
             "uid_from_path": d.uid_from_path,
             "origin": asdict(d.origin) if d.origin is not None else None,
             "raw": self.cache.put_blob(raw) if self.cache is not None else "",
-            "warnings": [f"migrated {summary}; run `dashgen fmt --migrate` to commit the migration"] if summary else [],
+            "warnings": warnings,
             "problems": [[p.severity, p.message] for p in checks.grafana_com_reference_problems(d, config)],
             "links": list(environments.linked_uids(d)) if config.environment is not None else [],
             "findings": [],
@@ -681,10 +660,6 @@ class _Stream:
             raise DashgenError(f"dashboard cannot be rendered as JSON: {exc}", path=d.source) from None
         return [(path, content.encode("utf-8")) for path, content in dashboard_files(d, self.config, text)]
 
-    def _loaded_dashboard(self, unit: sources.Unit, d: dict[str, Any]) -> Dashboard:
-        """A dashboard as its source gave it (the model comes later, from its blob)."""
-        return _entry_dashboard(unit, d, self.config)
-
     def _blob(self, digest: str) -> bytes:
         assert self.cache is not None
         content = self.cache.blob(digest)
@@ -698,25 +673,19 @@ class _Stream:
         summaries, warnings = [], []
         for d in entry["dashboards"]:
             assert folder is not None
-            origin = GrafanaComOrigin(**d["origin"]) if d["origin"] is not None else None
             summaries.append(
                 DashboardSummary(
                     {"uid": d["uid"], "title": d["title"]},
                     folder,
                     unit.source,
                     d["uid_from_path"],
-                    origin,
+                    _origin(d),
                     tuple(d["links"]),
                 )
             )
             warnings += [(unit.source, message) for message in d["warnings"]]
         self._summaries[id(unit)] = summaries
         return summaries, warnings
-
-    def _problem(self, source: str, severity: str, detail: str, rule: str) -> checks.Problem:
-        """A lint finding as build reports it: with ``lint.strict`` every finding is an error."""
-        level: Literal["error", "warning"] = "error" if self.config.lint.strict or severity == "error" else "warning"
-        return checks.Problem(level, source, detail, rule)
 
     def _stage(self, unit: sources.Unit, d: dict[str, Any], contents: list[bytes] | None = None) -> None:
         """Hand a dashboard's files to the writer; a cached one's bytes are made again only if it needs them."""
@@ -736,13 +705,9 @@ class _Stream:
                 self.refused.append(exc)
 
     def _content(self, unit: sources.Unit, d: dict[str, Any], index: int) -> bytes:
-        from . import canonical
-
-        dashboard = self._loaded_dashboard(unit, d)
-        result = canonical.canonicalise(
-            _expand(self._blob(d["raw"])), self.known, migrate=unit.source.endswith(".json") and self.config.migrate
-        )
-        dashboard.model = result.model
+        dashboard = _entry_dashboard(unit, d, self.config)
+        raw = _expand(self._blob(d["raw"]))
+        dashboard.model, _ = sources.canonical_dashboard(raw, unit.source, self.known, self.config)
         path, content = self._files(dashboard)[index]
         if sha(content) != d["files"][index][1]:
             raise _CacheDamaged(path)

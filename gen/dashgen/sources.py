@@ -30,7 +30,7 @@ import types
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from . import normalise, origin, values
 from .cache import file_hash
@@ -39,6 +39,9 @@ from .errors import DashgenError, DashgenErrors
 from .names import uid_from_path
 from .resources import GENERAL, Dashboard, Datasource, Folder, GrafanaComOrigin, Manifest, Resources, RuleGroup
 from .usercode import SourceTimeout, stdout_to_stderr, time_limit
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PACKAGE = "dashboards"
 CONTRIBUTIONS = ("dashboard", "dashboards", "datasources", "rule_groups", "manifests")
@@ -227,46 +230,44 @@ class _FileRunner:
         return unit, [], False
 
 
-_FORKED: tuple[_FileRunner, list[Unit | None]] | None = None  # what the forked workers inherit
-
-
-def _run_forked(index: int) -> _Ran:
-    assert _FORKED is not None
-    run, units = _FORKED
-    return run(units[index])
-
-
 def _run_in_workers(run: _FileRunner, units: list[Unit | None]) -> Generator[_Ran, None, None]:
-    """``run`` of each unit in a pool of forked processes (as many as cores, at most 4), in order.
-
-    The first runs here: what it imports (grafanalib, the helpers) the workers start with."""
-    global _FORKED
+    """``run`` of each unit, in order: the first here, so that what it imports (grafanalib,
+    the helpers) the workers start with, then the rest by :func:`fork_map`."""
     first = run(units[0])
     yield first
     if first[2]:
         return  # timed out: the caller stops here
-    units = units[1:]
-    _FORKED = (run, units)
-    try:
-        with fork_pool(min(cores(), 4)) as pool:
-            yield from pool.imap(_run_forked, range(len(units)), chunksize=8)
-    finally:
-        _FORKED = None
+    yield from fork_map(run, units[1:], chunksize=8)
 
 
-@contextlib.contextmanager
-def fork_pool(workers: int) -> Iterator[Any]:
-    """A pool of ``workers`` forked processes (they start with what this one has loaded).
-    Ctrl-C and SIGTERM are this process's to handle: the workers end when it ends them."""
+MAX_WORKERS = 4  # forked processes at most, one per core (bench/incremental.py)
+_FORKED: Callable[[int], Any] | None = None  # what the forked workers inherit: item index -> result
+
+
+def _call_forked(index: int) -> Any:
+    assert _FORKED is not None
+    return _FORKED(index)
+
+
+def fork_map(function: Callable[[T], R], items: list[T], *, chunksize: int) -> Generator[R, None, None]:
+    """``function`` of each item, in order, by a pool of forked processes, one per core (at most
+    ``MAX_WORKERS``). They start with what this process has loaded, so neither ``function`` nor
+    the items are pickled, only the results. Ctrl-C and SIGTERM are this process's to handle:
+    the workers end when it ends them (also when the caller closes the generator early)."""
     import multiprocessing
 
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+    global _FORKED
+    _FORKED = lambda index: function(items[index])  # noqa: E731 - the one thing the workers call
     try:
-        yield pool
-        pool.close()
-        pool.join()
+        pool = multiprocessing.get_context("fork").Pool(min(cores(), MAX_WORKERS), initializer=_quiet_worker)
+        try:
+            yield from pool.imap(_call_forked, range(len(items)), chunksize=chunksize)
+            pool.close()
+            pool.join()
+        finally:
+            pool.terminate()
     finally:
-        pool.terminate()
+        _FORKED = None
 
 
 def _quiet_worker() -> None:
@@ -416,23 +417,33 @@ def canonicalise(resources: Resources, config: Config, done: dict[int, list[str]
         if done is not None and id(d) in done:
             resources.warnings += [(d.source, message) for message in done[id(d)]]
             continue
-        from . import canonical
-
         if known is None:
+            from . import canonical
+
             known = canonical.known_datasources(ds.model for ds in resources.datasources)
-        is_json = d.source.endswith(".json")
         try:
-            result = canonical.canonicalise(d.model, known, migrate=is_json and config.migrate)
+            d.model, warnings = canonical_dashboard(d.model, d.source, known, config)
         except DashgenError as exc:
-            errors.append(DashgenError(exc.message, path=d.source))
+            errors.append(exc)
             continue
-        d.model = result.model
-        summary = result.migration_summary()
-        if summary:
-            resources.warnings.append(
-                (d.source, f"migrated {summary}; run `dashgen fmt --migrate` to commit the migration")
-            )
+        resources.warnings += [(d.source, message) for message in warnings]
     return errors
+
+
+def canonical_dashboard(
+    model: dict[str, Any], source: str, known: Any, config: Config
+) -> tuple[dict[str, Any], list[str]]:
+    """One dashboard of ``source`` in the canonical form (a JSON source also migrated, as
+    ``migrate`` in the config says) and its migration warning; errors name ``source``."""
+    from . import canonical
+
+    try:
+        result = canonical.canonicalise(model, known, migrate=source.endswith(".json") and config.migrate)
+    except DashgenError as exc:
+        raise DashgenError(exc.message, path=source) from None
+    summary = result.migration_summary()
+    warnings = [f"migrated {summary}; run `dashgen fmt --migrate` to commit the migration"] if summary else []
+    return result.model, warnings
 
 
 def load_datasources(config: Config) -> list[Datasource]:
