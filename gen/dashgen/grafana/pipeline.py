@@ -85,13 +85,12 @@ def _run(config: Config, options: Options, env: Mapping[str, str] | None) -> int
     # the dashboards to read ahead: those of --uid; none for --folder/--path alone (known only once loaded)
     sel = options.selection
     only = set(sel.uids) if sel.uids else (set() if sel.any else None)
+    env_configs = {name: config if name is None else config.for_environment(name) for name in environments}
     sessions: list[_Session] = []
     try:
         for connection, name in zip(connections, environments):
-            marker = (config if name is None else config.for_environment(name)).push.marker_tag
-            sessions.append(_Session(connection, concurrency, marker, only))
-        for name in dict.fromkeys(environments):  # sources loaded once per environment
-            env_config = config if name is None else config.for_environment(name)
+            sessions.append(_Session(connection, concurrency, env_configs[name].push.marker_tag, only))
+        for name, env_config in env_configs.items():  # sources loaded once per environment
             with in_environment(name):
                 resources, warnings = load_checked(env_config, use_cache=options.use_cache)
             selections[name] = env_config, select(resources, options.selection, env_config, prune=options.prune)
