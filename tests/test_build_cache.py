@@ -376,6 +376,18 @@ def test_worker_processes_make_what_one_process_makes(tmp_path, monkeypatch):
     monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
     assert _outcome(config) == alone
     assert alone[0] == "errors"
+    # The workers make dashboards as they load them, with the datasources of the files that assign
+    # them (run first): a file that gives datasources another way makes them all again, here.
+    (root / "dashboards/apps/many3.py").write_text(_app("many3", 3, helper=True))
+    (root / "dashboards/lib/ds.py").write_text(_datasources("elsewhere").replace("datasources =", "DATASOURCES ="))
+    (root / "dashboards/datasources.py").write_text("from dashboards.lib.ds import DATASOURCES as datasources\n")
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 10**9)
+    alone = _outcome(alone_config, use_cache=False)
+    monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
+    assert _outcome(config, use_cache=False) == alone
+    assert alone[0] == "built", alone
+    assert _tree(root / "provisioning") == _tree(root / "alone")
+    assert b'"uid": "elsewhere"' in (root / "alone/dashboards/Exported/exported.json").read_bytes()
     (root / "dashboards/apps/many3.py").write_text("dashboard = (\n")  # an error while loading, in a worker
     (root / "dashboards/apps/many5.py").write_text("import dashgen\nX = dashgen.setting('nowhere')\n")
     monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 10**9)

@@ -369,3 +369,26 @@ def test_dropping_nulls_before_the_null_blind_steps_changes_nothing(real_board, 
         patch.setattr(canonical_module, "NULL_BLIND_AFTER", 10**9)
         general = both()
     assert fast == general
+
+
+@pytest.mark.parametrize("dashboard", REAL, ids=[d.id for d in REAL])
+def test_an_owned_model_used_up_in_place_gives_the_same_canonical_form(dashboard):
+    """The build hands canonicalise parsed JSON of its own (owned): no copy, nulls dropped in place."""
+    for model in _models(dashboard):
+        for migrate in (False, True):
+            try:
+                expected = canonicalise(model, KNOWN, migrate=migrate)
+            except (DashgenError, MigrationError) as exc:
+                with pytest.raises(type(exc)):
+                    canonicalise(json.loads(json.dumps(model)), KNOWN, migrate=migrate, owned=True)
+                continue
+            owned = canonicalise(json.loads(json.dumps(model)), KNOWN, migrate=migrate, owned=True)
+            assert json.dumps(owned.model) == json.dumps(expected.model)
+            assert (owned.migrated, owned.elided) == (expected.migrated, expected.elided)
+
+
+def test_nulls_go_from_an_owned_model_in_place_as_from_a_copy():
+    model = board(stat(1, description=None, options={"a": None, "b": [None, {"c": None}]}), refresh=None)
+    expected = canonical(model)
+    assert "refresh" not in expected and expected["panels"][0]["options"] == {"b": [None, {}]}
+    assert canonicalise(copy.deepcopy(model), owned=True).model == expected

@@ -126,3 +126,62 @@ def test_a_hand_edited_file_whose_source_is_gone_is_reported_before_it_is_delete
     assert "warning: provisioning/dashboards/Apps/gone.json was edited by hand; deleted (its source is gone)" in result.err
     assert result.err.count("edited by hand") == 1
     assert not edited.exists()
+
+
+def _sha(content: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
+
+
+def test_files_a_worker_staged_are_applied_as_added_ones(tmp_path):
+    """The build's workers stage files themselves (stage_file) and the writer takes them by hash."""
+    out = tmp_path / "provisioning"
+    with OutputWriter(out) as w:
+        w.add("dashboards/same.json", b"same\n")
+        w.add("dashboards/old.json", b"old\n")
+        w.finish()
+    with OutputWriter(out) as w:
+        stage = w.stage_dir()
+        files = {"dashboards/same.json": b"same\n", "dashboards/old.json": b"new\n", "dashboards/a/b.json": b"b\n"}
+        staged = {path: writer.stage_file(stage, out, path, content) for path, content in files.items()}
+        assert staged == {"dashboards/same.json": False, "dashboards/old.json": True, "dashboards/a/b.json": True}
+        for path, content in files.items():
+            w.add_staged(path, _sha(content), staged[path])
+        changes = w.finish()
+    assert "dashboards/a/b.json" in changes.added and "dashboards/old.json" in changes.changed
+    assert "dashboards/same.json" in changes.unchanged
+    assert {p: (out / p).read_bytes() for p in files} == files
+    assert not list(out.glob(".dashgen-stag*"))
+
+
+def test_a_worker_never_stages_outside_and_the_writer_refuses_the_path(tmp_path):
+    out = tmp_path / "provisioning"
+    with OutputWriter(out) as w:
+        stage = w.stage_dir()
+        assert writer.stage_file(stage, out, "../outside.json", b"x\n") is False
+        with pytest.raises(DashgenError, match="not a plain path inside the output"):
+            w.add_staged("../outside.json", _sha(b"x\n"), False)
+    assert set(p.name for p in tmp_path.iterdir()) <= {"provisioning"}
+
+
+def test_a_file_changed_after_a_worker_found_it_current_is_an_error_not_a_lost_write(tmp_path):
+    out = tmp_path / "provisioning"
+    with OutputWriter(out) as w:
+        w.add("dashboards/x.json", b"x\n")
+        w.finish()
+    with OutputWriter(out) as w:
+        assert writer.stage_file(w.stage_dir(), out, "dashboards/x.json", b"x\n") is False
+        (out / "dashboards/x.json").write_bytes(b"edited\n")  # by hand, while the build runs
+        with pytest.raises(DashgenError, match="changed while dashgen built; build again"):
+            w.add_staged("dashboards/x.json", _sha(b"x\n"), False)
+
+
+def test_checking_stages_nothing(tmp_path):
+    out = tmp_path / "provisioning"
+    with OutputWriter(out, check=True) as w:
+        assert w.stage_dir() is None
+        assert writer.stage_file(None, out, "dashboards/x.json", b"x\n") is False
+        w.add_staged("dashboards/x.json", _sha(b"x\n"), False)
+        assert "dashboards/x.json" in w.review().added
+    assert not out.exists() or not any(out.rglob("*.json"))

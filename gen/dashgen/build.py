@@ -24,7 +24,7 @@ from .names import configmap_sizes
 from .render import dashboard_files, shared_files
 from .render.kubernetes import dashboard_configmap
 from .resources import Dashboard, DashboardSummary, Datasource, GrafanaComOrigin, Manifest, Resources, RuleGroup
-from .writer import RECORD, Changes, OutputWriter, apply_all, open_writers
+from .writer import RECORD, Changes, OutputWriter, apply_all, open_writers, stage_file
 
 if TYPE_CHECKING:
     from .lint import LintSettings
@@ -441,26 +441,32 @@ class _CacheDamaged(Exception):
     """A blob the cache lists is gone or damaged: the build starts again without reading the cache."""
 
 
+def _json(model: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(model)
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(model, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
 def _compact(model: dict[str, Any]) -> bytes:
     """A loaded model as compressed JSON, a hundredth of its size as Python objects, until it is
     processed (and in the cache, to make it again when the datasources change)."""
-    try:
-        text = orjson.dumps(model)
-    except TypeError:  # integers beyond 64 bits
-        text = json.dumps(model, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return zlib.compress(text, 1)
+    return zlib.compress(_json(model), 1)
 
 
-def _expand(packed: bytes) -> dict[str, Any]:
-    text = zlib.decompress(packed)
+def _parse(text: bytes) -> dict[str, Any]:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
 
 
-# A file's dashboards made: (entry, file contents) of each, and errors as (message, path, line).
-_Made = tuple[list[tuple[dict[str, Any], list[bytes]]], list[tuple[str, str | None, int | None]]]
+def _expand(packed: bytes) -> dict[str, Any]:
+    return _parse(zlib.decompress(packed))
+
+
+# A file's dashboards made: (entry, whether each file was staged) of each, and errors as (message, path, line).
+_Made = tuple[list[tuple[dict[str, Any], list[bool]]], list[tuple[str, str | None, int | None]]]
 PARALLEL_FROM = 64  # dashboards to make before a pool of processes pays for itself (bench/incremental.py)
 
 
@@ -478,21 +484,34 @@ class _Stream:
         self._root = str(config.root)
         self._summaries: dict[int, list[DashboardSummary]] = {}
         self._known: tuple[Any, ...] | None = None
+        self._datasource_models: list[Any] = []
+        self._guess: str | None = None  # the datasources' key the workers made dashboards with
 
     def run(self, progress: Callable[[int, int], None] | None) -> tuple[Resources, list[checks.Problem]]:
         """The tree's resources (dashboards as summaries), raising on errors as ``load_checked`` does."""
         config = self.config
-        units, not_sources = sources.load_units(config, progress, self._cached, self._loaded, PARALLEL_FROM)
+        units, not_sources = sources.load_units(
+            config, progress, self._cached, self._loaded, PARALLEL_FROM, self._before_fork
+        )
         datasources = [ds for u in units for ds in _unit_datasources(u)]
         known_key = _known_key(datasources)
-        self._datasource_models = [ds.model for ds in datasources]
-        todo = [u for u in units if u.entry is None or (u.entry["dashboards"] and u.entry["known"] != known_key)]
-        processed = {id(u) for u in todo}
+        if self._guess != known_key:  # a file the workers did not run first gave datasources too
+            for unit in units:
+                unit.made = None
+        self._datasource_models, self._known = [ds.model for ds in datasources], None
+        todo = [
+            u
+            for u in units
+            if u.made is None and (u.entry is None or (u.entry["dashboards"] and u.entry["known"] != known_key))
+        ]
+        processed = {id(u) for u in units if u.made is not None} | {id(u) for u in todo}
         everything = Resources(datasources=datasources, not_sources=not_sources)
         errors: list[DashgenError] = []
         with contextlib.closing(self._make_all(todo)) as made:  # closing: the pool ends on any error too
             for unit in units:
-                if id(unit) in processed:
+                if unit.made is not None:
+                    self._process(unit, known_key, errors, unit.made)
+                elif id(unit) in processed:
                     self._process(unit, known_key, errors, next(made))
                 summaries, warnings = self._from_entry(unit)
                 everything.dashboards += summaries
@@ -536,9 +555,28 @@ class _Stream:
             return None
         return _current_entry(self.cache, self._root, self._hashes, source, ("raw",))
 
+    def _before_fork(self, first: list[sources.Unit]) -> None:
+        """The files run before the workers fork gave (almost surely) every datasource: the
+        workers make each dashboard as soon as they load it, with these. ``run`` checks the
+        guess once every file is in, and makes them again if it was wrong."""
+        self._datasource_models = [ds.model for u in first for ds in u.datasources]
+        self._guess = _known_key([ds for u in first for ds in u.datasources])
+        self._ready_to_fork()
+
+    def _ready_to_fork(self) -> None:
+        """What making a dashboard needs, computed once, before the workers fork."""
+        from . import canonical  # noqa: F401
+        from .lint import project  # noqa: F401
+
+        self.known, self.settings, self.staging  # noqa: B018
+
     def _loaded(self, unit: sources.Unit) -> None:
-        """A file just run: keep its dashboards as bytes, not objects, until they are processed."""
-        unit.raw = [_compact(d.model) for d in unit.dashboards]
+        """A file just run: its dashboards made now in a worker (the datasources guessed);
+        kept as bytes, not objects, until processed (or made again)."""
+        texts = [_json(d.model) for d in unit.dashboards]
+        unit.raw = [zlib.compress(text, 1) for text in texts]
+        if self._guess is not None:
+            unit.made = self._make_models(unit.dashboards, [_parse(text) for text in texts], unit.raw)
         for d in unit.dashboards:
             d.model = {}
 
@@ -552,6 +590,11 @@ class _Stream:
     def settings(self) -> LintSettings:
         """Lint's settings, imported only when a dashboard or rule group is linted."""
         return self.config.lint_settings()
+
+    @functools.cached_property
+    def staging(self) -> Path | None:
+        """Where the makers stage files (made before the workers fork: they share it)."""
+        return self.out.stage_dir()
 
     @property
     def known(self) -> tuple[Any, ...]:
@@ -570,10 +613,7 @@ class _Stream:
         if count < PARALLEL_FROM or sources.cores() < 2 or not sources.can_fork():
             yield from (self._make(u) for u in todo)
             return
-        from . import canonical  # noqa: F401 - imported once, before the processes fork
-        from .lint import project  # noqa: F401
-
-        self.known, self.settings  # noqa: B018 - computed once, before they fork
+        self._ready_to_fork()
         yield from sources.fork_map(self._make, todo, chunksize=4)
 
     def _make(self, unit: sources.Unit) -> _Made:
@@ -585,14 +625,20 @@ class _Stream:
         else:  # the datasources changed: every dashboard again, from what its source gave
             raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
             loaded = [_entry_dashboard(unit, d, self.config) for d in unit.entry["dashboards"]]
+        return self._make_models(loaded, [_expand(raw) for raw in raws], raws)
+
+    def _make_models(self, loaded: list[Dashboard], models: list[dict[str, Any]], raws: list[bytes]) -> _Made:
+        """``_make`` of dashboards whose models (parsed JSON, used up) are at hand; the files
+        are staged here (a worker's share of the writing)."""
         made, errors = [], []
-        for d, raw in zip(loaded, raws):
+        for d, model, raw in zip(loaded, models, raws):
             try:
-                entry_of_d, files = self._dashboard_entry(d, raw)
+                entry_of_d, files = self._dashboard_entry(d, model, raw)
             except DashgenError as exc:
                 errors.append((exc.message, exc.path, exc.line))
                 continue
-            made.append((entry_of_d, [content for _, content in files]))
+            output = self.out.output
+            made.append((entry_of_d, [stage_file(self.staging, output, path, content) for path, content in files]))
         return made, errors
 
     def _process(self, unit: sources.Unit, known_key: str, errors: list[DashgenError], made: _Made) -> None:
@@ -600,9 +646,9 @@ class _Stream:
         cache when all went well."""
         dashboards, failed = made
         errors += [DashgenError(message, path=path, line=line) for message, path, line in failed]
-        for entry_of_d, contents in dashboards:
-            if contents:
-                self._stage(unit, entry_of_d, contents)
+        for entry_of_d, staged in dashboards:
+            if staged:
+                self._stage(unit, entry_of_d, staged)
         if unit.entry is None:
             unit.raw = []
             entry: dict[str, Any] = {
@@ -615,15 +661,18 @@ class _Stream:
         else:
             entry = unit.entry
         unit.entry = {**entry, "known": known_key, "dashboards": [e for e, _ in dashboards]}
+        unit.made = None
         if not failed and self.cache is not None:
             self.cache.store(unit.source, unit.entry)
 
-    def _dashboard_entry(self, d: Dashboard, raw: bytes) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    def _dashboard_entry(
+        self, d: Dashboard, model: dict[str, Any], raw: bytes
+    ) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
         """What the cache keeps of one dashboard, and its files (none when the environment leaves it out)."""
         from .lint.project import lint_loaded_dashboard
 
         config = self.config
-        d.model, warnings = sources.canonical_dashboard(_expand(raw), d.source, self.known, config)
+        d.model, warnings = sources.canonical_dashboard(model, d.source, self.known, config, owned=True)
         entry: dict[str, Any] = {
             "model": self.cache.put_blob(_compact(d.model)) if self.cache is not None else "",  # for push and diff
             "uid": d.raw_uid,
@@ -687,8 +736,9 @@ class _Stream:
         self._summaries[id(unit)] = summaries
         return summaries, warnings
 
-    def _stage(self, unit: sources.Unit, d: dict[str, Any], contents: list[bytes] | None = None) -> None:
-        """Hand a dashboard's files to the writer; a cached one's bytes are made again only if it needs them."""
+    def _stage(self, unit: sources.Unit, d: dict[str, Any], staged: list[bool] | None = None) -> None:
+        """Hand a dashboard's files to the writer: as the maker staged them, or (cached) by their
+        hashes, the bytes made again only if the writer needs them."""
         if d["size"] is not None:
             name, data, whole = d["size"]
             self.size_problems += checks.check_configmap_size(name, unit.source, data, whole)
@@ -697,8 +747,8 @@ class _Stream:
                 self.twice.append(path)
                 continue
             try:
-                if contents is not None:
-                    self.out.add(path, contents[index])
+                if staged is not None:
+                    self.out.add_staged(path, digest, staged[index])
                 else:
                     self.out.add_known(path, digest, functools.partial(self._content, unit, d, index))
             except DashgenError as exc:
@@ -707,7 +757,7 @@ class _Stream:
     def _content(self, unit: sources.Unit, d: dict[str, Any], index: int) -> bytes:
         dashboard = _entry_dashboard(unit, d, self.config)
         raw = _expand(self._blob(d["raw"]))
-        dashboard.model, _ = sources.canonical_dashboard(raw, unit.source, self.known, self.config)
+        dashboard.model, _ = sources.canonical_dashboard(raw, unit.source, self.known, self.config, owned=True)
         path, content = self._files(dashboard)[index]
         if sha(content) != d["files"][index][1]:
             raise _CacheDamaged(path)

@@ -116,9 +116,10 @@ def canonical(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()
 
 
 def canonicalise(
-    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False
+    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False, owned: bool = False
 ) -> Canonical:
-    """``model`` (not modified) in canonical form, with what was migrated and elided.
+    """``model`` (not modified, unless ``owned``: a copy of the caller's own, used up then)
+    in canonical form, with what was migrated and elided.
 
     ``datasources`` are the sources' datasources: what ``${DS_X}`` inputs and datasource
     names resolve to. Raises :class:`DashgenError` for an input it cannot resolve and
@@ -129,7 +130,12 @@ def canonicalise(
     version = given if isinstance(given, int) and not isinstance(given, bool) else None
     # Nulls go in the one copy when no migration step that may read or write one will run.
     nulls_first = version is not None and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
-    out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
+    if owned and not isinstance(model.get("__inputs"), list):
+        out = model  # no copy: nulls dropped in place (now, or in a copy after the migration)
+        if nulls_first:
+            _drop_nulls(out)
+    else:
+        out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
     migrated: Counter[tuple[str, str]] = Counter()
     if version is None or version < SCHEMA_VERSION:
         out = migrate_in_place(out, known, panels=False).model  # out is our own copy
@@ -339,6 +345,24 @@ def _without_nulls(value: Any) -> Any:
     if t is list or (t not in _ATOMS and isinstance(value, list)):
         return [v if type(v) in _ATOMS else _without_nulls(v) for v in value]
     return value
+
+
+def _drop_nulls(value: Any) -> None:
+    """``_without_nulls`` in place, for parsed JSON (plain dicts and lists, nothing shared)."""
+    if type(value) is dict:
+        nulls = None
+        for k, v in value.items():
+            if v is None:
+                nulls = [k] if nulls is None else [*nulls, k]
+            elif type(v) not in _ATOMS:
+                _drop_nulls(v)
+        if nulls:
+            for k in nulls:
+                del value[k]
+    elif type(value) is list:
+        for v in value:
+            if type(v) not in _ATOMS:
+                _drop_nulls(v)
 
 
 def _panels(model: dict[str, Any]) -> Iterator[dict[str, Any]]:

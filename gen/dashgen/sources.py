@@ -66,6 +66,7 @@ class Unit:
     manifests: list[Manifest] = field(default_factory=list)
     entry: dict[str, Any] | None = None
     raw: list[bytes] = field(default_factory=list)  # the dashboards as the build keeps them until made
+    made: Any = None  # the dashboards made as they loaded (the build's, in a worker)
 
 
 def load(config: Config, progress: Callable[[int, int], None] | None = None) -> Resources:
@@ -93,6 +94,7 @@ def load_units(
     cached: Callable[[Path, str], dict[str, Any] | None] | None = None,
     loaded: Callable[[Unit], None] | None = None,
     parallel_from: int | None = None,
+    before_fork: Callable[[list[Unit]], None] | None = None,
 ) -> tuple[list[Unit], list[str]]:
     """Every source file's contributions, in a stable order, and the files that are no source.
 
@@ -100,8 +102,10 @@ def load_units(
     then (the caller has checked the entry's ``deps``). Files run now record the hash of
     every file they depend on, and are handed to ``loaded`` as soon as they are in (in the
     process that ran them). With ``parallel_from`` files or more to run, and several cores,
-    forked processes run them, each file once, results taken in order. All problems are
-    collected and raised together.
+    forked processes run them, each file once, results taken in order: this process runs
+    the first file and those that assign ``datasources`` before the others fork, and hands
+    what they gave to ``before_fork`` (so the workers may make dashboards as they load them).
+    All problems are collected and raised together.
     """
     root = config.sources_dir
     if not root.is_dir():
@@ -138,7 +142,7 @@ def load_units(
         run = _FileRunner(config, provided, imports, loaded)
         units_to_run = [slots[i][0] for i in to_run]
         if parallel_from is not None and len(to_run) >= parallel_from and cores() >= 2 and can_fork():
-            results: Iterator[_Ran] = _run_in_workers(run, units_to_run)
+            results: Iterator[_Ran] = _run_in_workers(run, units_to_run, before_fork)
         else:
             results = (run(unit) for unit in units_to_run if unit is not None)
         last = len(slots)
@@ -230,14 +234,47 @@ class _FileRunner:
         return unit, [], False
 
 
-def _run_in_workers(run: _FileRunner, units: list[Unit | None]) -> Generator[_Ran, None, None]:
+def _run_in_workers(
+    run: _FileRunner, units: list[Unit | None], before_fork: Callable[[list[Unit]], None] | None
+) -> Generator[_Ran, None, None]:
     """``run`` of each unit, in order: the first here, so that what it imports (grafanalib,
-    the helpers) the workers start with, then the rest by :func:`fork_map`."""
-    first = run(units[0])
-    yield first
-    if first[2]:
-        return  # timed out: the caller stops here
-    yield from fork_map(run, units[1:], chunksize=8)
+    the helpers) the workers start with, and the few that assign ``datasources`` (handed to
+    ``before_fork``), then the rest by :func:`fork_map`. A file here that runs out of time
+    ends it as in order: the files before it run, those after it do not."""
+    here = [0, *[i for i, u in enumerate(units) if i and u is not None and _may_give_datasources(u.path)]]
+    if len(here) > 1 + MAX_RUN_HERE:
+        here, before_fork = [0], None  # too many to run one after the other: the workers only load
+    ran: dict[int, _Ran] = {}
+    end = len(units)
+    for index in here:
+        ran[index] = run(units[index])
+        if ran[index][2]:
+            end = index
+            break
+    if end == len(units) and before_fork is not None:
+        before_fork([ran[i][0] for i in here if ran[i][0] is not None])  # type: ignore[misc]
+    rest = [i for i in range(end) if i not in ran]
+    pooled = fork_map(run, [units[i] for i in rest], chunksize=8) if rest else None
+    with contextlib.closing(pooled) if pooled is not None else contextlib.nullcontext():
+        for index in range(end):
+            yield ran[index] if index in ran else next(pooled)  # type: ignore[arg-type]
+    if end < len(units):
+        yield ran[end]  # timed out: the caller stops here
+
+
+MAX_RUN_HERE = 8  # files that assign datasources run before the workers fork, at most (else none of them)
+
+
+def _may_give_datasources(path: Path) -> bool:
+    """Whether a source assigns ``datasources`` (a cheap look first: most files never say the word)."""
+    if path.suffix != ".py":
+        return False
+    try:
+        if b"datasources" not in path.read_bytes():
+            return False
+    except OSError:
+        return False
+    return _assigns_datasources(path)
 
 
 MAX_WORKERS = 4  # forked processes at most, one per core (bench/incremental.py)
@@ -431,14 +468,16 @@ def canonicalise(resources: Resources, config: Config, done: dict[int, list[str]
 
 
 def canonical_dashboard(
-    model: dict[str, Any], source: str, known: Any, config: Config
+    model: dict[str, Any], source: str, known: Any, config: Config, *, owned: bool = False
 ) -> tuple[dict[str, Any], list[str]]:
     """One dashboard of ``source`` in the canonical form (a JSON source also migrated, as
-    ``migrate`` in the config says) and its migration warning; errors name ``source``."""
+    ``migrate`` in the config says) and its migration warning; errors name ``source``.
+    ``owned``: ``model`` is parsed JSON, the caller's own, and may be used up."""
     from . import canonical
 
     try:
-        result = canonical.canonicalise(model, known, migrate=source.endswith(".json") and config.migrate)
+        migrate = source.endswith(".json") and config.migrate
+        result = canonical.canonicalise(model, known, migrate=migrate, owned=owned)
     except DashgenError as exc:
         raise DashgenError(exc.message, path=source) from None
     summary = result.migration_summary()

@@ -159,11 +159,27 @@ class OutputWriter:
         except OSError as exc:
             raise self._error(exc, path) from None
 
+    def add_staged(self, path: str, digest: str, staged: bool) -> None:
+        """Like ``add``, for a file a worker made: it wrote the file into ``stage_dir()``
+        itself (``staged``), or found the output holding these bytes already (or checks)."""
+        if self.retire or path in self.hashes or path == RECORD:
+            raise ValueError(f"{path} rendered twice, or into a retired tree")
+        self._refuse_outside(path)
+        self.hashes[path] = digest
+        try:
+            self._compare(path, _STAGED if staged else _NOT_STAGED, digest)
+        except OSError as exc:
+            raise self._error(exc, path) from None
+
+    def stage_dir(self) -> Path | None:
+        """Where files wait until applied (None when checking: nothing is staged), made now,
+        so that worker processes can stage files with :func:`stage_file`."""
+        return None if self.check else self._stage_dir()
+
     def _refuse_outside(self, path: str) -> None:
         """Output paths come from names in the sources: whatever checks let through, never
         write outside the output directory (absolute, '..', or through a symlink)."""
-        # A plain relative path: no empty, "." or ".." part (what PurePosixPath would normalise).
-        inside = bool(path) and "\0" not in path and all(part not in ("", ".", "..") for part in path.split("/"))
+        inside = _plain(path)
         if inside:
             if self._resolved is None:
                 self._resolved = self.output.resolve()
@@ -286,8 +302,10 @@ class OutputWriter:
         return digest == self.old.get(path) or digest == self.pending.get(path)
 
     def _stage(self, path: str, content: bytes | Callable[[], bytes]) -> None:
-        if self.check:
+        if self.check or content is _STAGED:
             return
+        if content is _NOT_STAGED:  # a worker found the output holding it: someone changed it since
+            raise DashgenError(f"{path} changed while dashgen built; build again", path=str(self.output))
         staged = self._stage_dir() / path
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(content if isinstance(content, bytes) else content())
@@ -573,6 +591,38 @@ def _prune_empty_dirs(directory: Path, stop: Path) -> None:
         except OSError:
             return
         directory = directory.parent
+
+
+def _plain(path: str) -> bool:
+    """A plain relative path: no empty, "." or ".." part (what PurePosixPath would normalise)."""
+    return bool(path) and "\0" not in path and all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def _staged_marker() -> Callable[[], bytes]:
+    def content() -> bytes:
+        raise AssertionError("a staged file's content is on disk")  # _stage never calls it
+
+    return content
+
+
+_STAGED, _NOT_STAGED = _staged_marker(), _staged_marker()
+
+
+def stage_file(stage: Path | None, output: Path, path: str, content: bytes) -> bool:
+    """Stage ``content`` as ``path`` in ``stage`` (``OutputWriter.stage_dir()``, from a worker
+    process), unless the output holds exactly these bytes; whether it was staged. The writer
+    takes it with ``add_staged``, and refuses paths outside the output as ``add`` does."""
+    if stage is None or not _plain(path):
+        return False  # checking; or a path the writer refuses
+    try:
+        if (output / path).read_bytes() == content:
+            return False
+    except OSError:
+        pass
+    staged = stage / path
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_bytes(content)
+    return True
 
 
 def _make_staging_dir(output: Path) -> Path:
