@@ -392,3 +392,14 @@ def test_nulls_go_from_an_owned_model_in_place_as_from_a_copy():
     expected = canonical(model)
     assert "refresh" not in expected and expected["panels"][0]["options"] == {"b": [None, {}]}
     assert canonicalise(copy.deepcopy(model), owned=True).model == expected
+
+
+def test_the_canonical_form_says_whether_other_datasources_could_change_it():
+    """The build makes dashboards before every datasource is known; those that say False stand."""
+    by_ref = stat(1, datasource={"type": "prometheus", "uid": "${datasource}"})
+    assert not canonicalise(board(by_ref)).reads_datasources
+    assert not canonicalise(board(stat(1, datasource="$datasource"))).reads_datasources
+    assert canonicalise(board(stat(1, datasource="Prometheus"))).reads_datasources
+    assert canonicalise(board(stat(1, datasource="Elsewhere")), PROMETHEUS).reads_datasources  # none matched, now
+    assert canonicalise(board(by_ref, __inputs=[])).reads_datasources
+    assert canonicalise({**board(by_ref), "schemaVersion": 16}).reads_datasources  # migrated: steps read them

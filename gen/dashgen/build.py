@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import orjson
 
@@ -441,7 +441,7 @@ class _CacheDamaged(Exception):
     """A blob the cache lists is gone or damaged: the build starts again without reading the cache."""
 
 
-def _json(model: dict[str, Any]) -> bytes:
+def _json(model: Any) -> bytes:
     try:
         return orjson.dumps(model)
     except TypeError:  # integers beyond 64 bits
@@ -454,7 +454,7 @@ def _compact(model: dict[str, Any]) -> bytes:
     return zlib.compress(_json(model), 1)
 
 
-def _parse(text: bytes) -> dict[str, Any]:
+def _parse(text: bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -497,7 +497,8 @@ class _Stream:
         known_key = _known_key(datasources)
         if self._guess != known_key:  # a file the workers did not run first gave datasources too
             for unit in units:
-                unit.made = None
+                if unit.raw:  # made with the datasources (or failed): again, with the right ones
+                    unit.made = None
         self._datasource_models, self._known = [ds.model for ds in datasources], None
         todo = [
             u
@@ -510,7 +511,7 @@ class _Stream:
         with contextlib.closing(self._make_all(todo)) as made:  # closing: the pool ends on any error too
             for unit in units:
                 if unit.made is not None:
-                    self._process(unit, known_key, errors, unit.made)
+                    self._process(unit, known_key, errors, cast(_Made, _parse(unit.made)))  # tuples as lists
                 elif id(unit) in processed:
                     self._process(unit, known_key, errors, next(made))
                 summaries, warnings = self._from_entry(unit)
@@ -576,7 +577,10 @@ class _Stream:
         texts = [_json(d.model) for d in unit.dashboards]
         unit.raw = [zlib.compress(text, 1) for text in texts]
         if self._guess is not None:
-            unit.made = self._make_models(unit.dashboards, [_parse(text) for text in texts], unit.raw)
+            made, reads = self._make_models(unit.dashboards, [_parse(text) for text in texts], unit.raw)
+            unit.made = _json(made)  # one object, not dozens, held until every file is in
+            if not reads:
+                unit.raw = []  # made for good, whatever the datasources turn out to be
         for d in unit.dashboards:
             d.model = {}
 
@@ -625,21 +629,27 @@ class _Stream:
         else:  # the datasources changed: every dashboard again, from what its source gave
             raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
             loaded = [_entry_dashboard(unit, d, self.config) for d in unit.entry["dashboards"]]
-        return self._make_models(loaded, [_expand(raw) for raw in raws], raws)
+        return self._make_models(loaded, [_expand(raw) for raw in raws], raws)[0]
 
-    def _make_models(self, loaded: list[Dashboard], models: list[dict[str, Any]], raws: list[bytes]) -> _Made:
-        """``_make`` of dashboards whose models (parsed JSON, used up) are at hand; the files
-        are staged here (a worker's share of the writing)."""
+    def _make_models(
+        self, loaded: list[Dashboard], models: list[dict[str, Any]], raws: list[bytes]
+    ) -> tuple[_Made, bool]:
+        """``_make`` of dashboards whose models (parsed JSON, used up) are at hand, and whether
+        other datasources could have made any of them otherwise (or failed); the files are
+        staged here (a worker's share of the writing)."""
         made, errors = [], []
+        reads = False
         for d, model, raw in zip(loaded, models, raws):
             try:
-                entry_of_d, files = self._dashboard_entry(d, model, raw)
+                entry_of_d, files, reads_d = self._dashboard_entry(d, model, raw)
             except DashgenError as exc:
                 errors.append((exc.message, exc.path, exc.line))
+                reads = True
                 continue
+            reads = reads or reads_d
             output = self.out.output
             made.append((entry_of_d, [stage_file(self.staging, output, path, content) for path, content in files]))
-        return made, errors
+        return (made, errors), reads
 
     def _process(self, unit: sources.Unit, known_key: str, errors: list[DashgenError], made: _Made) -> None:
         """A file's dashboards as ``_make`` made them: staged, and the file's entry, stored in the
@@ -667,12 +677,13 @@ class _Stream:
 
     def _dashboard_entry(
         self, d: Dashboard, model: dict[str, Any], raw: bytes
-    ) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
-        """What the cache keeps of one dashboard, and its files (none when the environment leaves it out)."""
+    ) -> tuple[dict[str, Any], list[tuple[str, bytes]], bool]:
+        """What the cache keeps of one dashboard, its files (none when the environment leaves it
+        out), and whether other datasources could have given other files."""
         from .lint.project import lint_loaded_dashboard
 
         config = self.config
-        d.model, warnings = sources.canonical_dashboard(model, d.source, self.known, config, owned=True)
+        d.model, warnings, reads = sources.canonical_dashboard(model, d.source, self.known, config, owned=True)
         entry: dict[str, Any] = {
             "model": self.cache.put_blob(_compact(d.model)) if self.cache is not None else "",  # for push and diff
             "uid": d.raw_uid,
@@ -689,7 +700,7 @@ class _Stream:
         }
         folders = config.environments[config.environment].folders if config.environment is not None else None
         if folders is not None and not folders.ships(d.folder.key):
-            return entry, []  # checked for links into it, never linted nor rendered
+            return entry, [], reads  # checked for links into it, never linted nor rendered
         entry["findings"] = [
             [located.finding.severity, located.detail(), located.finding.rule]
             for located in lint_loaded_dashboard(d, self.settings)
@@ -700,7 +711,7 @@ class _Stream:
             obj = dashboard_configmap(d, config, files[0][1].decode("utf-8"))
             entry["size"] = [obj["metadata"]["name"], *configmap_sizes(obj)]
         d.model = {}
-        return entry, files
+        return entry, files, reads
 
     def _files(self, d: Dashboard) -> list[tuple[str, bytes]]:
         try:
@@ -757,7 +768,7 @@ class _Stream:
     def _content(self, unit: sources.Unit, d: dict[str, Any], index: int) -> bytes:
         dashboard = _entry_dashboard(unit, d, self.config)
         raw = _expand(self._blob(d["raw"]))
-        dashboard.model, _ = sources.canonical_dashboard(raw, unit.source, self.known, self.config, owned=True)
+        dashboard.model, _, _ = sources.canonical_dashboard(raw, unit.source, self.known, self.config, owned=True)
         path, content = self._files(dashboard)[index]
         if sha(content) != d["files"][index][1]:
             raise _CacheDamaged(path)

@@ -98,6 +98,7 @@ class Canonical:
     model: dict[str, Any]
     migrated: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old type, new type) -> panels
     elided: Counter[str] = field(default_factory=Counter)  # "panel.links" -> default values dropped (rule 6)
+    reads_datasources: bool = False  # whether other datasources could have given another form
 
     def migration_summary(self) -> str:
         """``12 panels (graph → timeseries ×9, singlestat → stat ×3)``, or "" when none was converted."""
@@ -130,7 +131,8 @@ def canonicalise(
     version = given if isinstance(given, int) and not isinstance(given, bool) else None
     # Nulls go in the one copy when no migration step that may read or write one will run.
     nulls_first = version is not None and version >= NULL_BLIND_AFTER and not (migrate and angular_panels(model))
-    if owned and not isinstance(model.get("__inputs"), list):
+    reads = isinstance(model.get("__inputs"), list)  # the steps below that read ``known`` say so too
+    if owned and not reads:
         out = model  # no copy: nulls dropped in place (now, or in a copy after the migration)
         if nulls_first:
             _drop_nulls(out)
@@ -139,7 +141,9 @@ def canonicalise(
     migrated: Counter[tuple[str, str]] = Counter()
     if version is None or version < SCHEMA_VERSION:
         out = migrate_in_place(out, known, panels=False).model  # out is our own copy
+        reads = True
     if migrate and angular_panels(out):
+        reads = True
         before = [(ref.path, ref.type) for ref in iter_panels(out)]
         out = migrate_in_place(out, known).model
         after = {ref.path: ref.type for ref in iter_panels(out)}
@@ -158,11 +162,11 @@ def canonicalise(
         targets = panel.get("targets")
         if isinstance(targets, list):
             name_targets(targets)
-    _datasource_refs(out, panels, known)
+    reads = _datasource_refs(out, panels, known) or reads
     elided = _elide_defaults(out, panels)
     if isinstance(out.get("panels"), list):
         out["panels"] = sorted(out["panels"], key=_grid_order)
-    return Canonical(out, migrated, elided)
+    return Canonical(out, migrated, elided, reads)
 
 
 def known_datasources(models: Iterable[Any]) -> tuple[KnownDatasource, ...]:
@@ -374,9 +378,9 @@ def _panels(model: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield element["model"]
 
 
-def _datasource_refs(model: dict[str, Any], panels: list[dict[str, Any]], known: tuple[KnownDatasource, ...]) -> None:
-    if not known:
-        return
+def _datasource_refs(model: dict[str, Any], panels: list[dict[str, Any]], known: tuple[KnownDatasource, ...]) -> bool:
+    """Datasources named by a string, as references to the known one; whether any was named."""
+    named = False
     holders = [*panels, *templating_list(model), *(a for a in as_list(as_dict(model.get("annotations")).get("list")))]
     holders += [t for p in panels for t in as_list(p.get("targets"))]
     for holder in holders:
@@ -384,9 +388,11 @@ def _datasource_refs(model: dict[str, Any], panels: list[dict[str, Any]], known:
             continue
         name = holder.get("datasource")
         if isinstance(name, str) and name and not name.startswith("$"):
+            named = True
             ds = next((d for d in known if name in (d.name, d.uid)), None)
             if ds is not None:
                 holder["datasource"] = ds.ref()
+    return named
 
 
 def _elide_defaults(model: dict[str, Any], panels: list[dict[str, Any]]) -> Counter[str]:

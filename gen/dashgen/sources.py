@@ -66,7 +66,7 @@ class Unit:
     manifests: list[Manifest] = field(default_factory=list)
     entry: dict[str, Any] | None = None
     raw: list[bytes] = field(default_factory=list)  # the dashboards as the build keeps them until made
-    made: Any = None  # the dashboards made as they loaded (the build's, in a worker)
+    made: bytes | None = None  # the dashboards made as they loaded, as JSON (the build's, in a worker)
 
 
 def load(config: Config, progress: Callable[[int, int], None] | None = None) -> Resources:
@@ -459,7 +459,7 @@ def canonicalise(resources: Resources, config: Config, done: dict[int, list[str]
 
             known = canonical.known_datasources(ds.model for ds in resources.datasources)
         try:
-            d.model, warnings = canonical_dashboard(d.model, d.source, known, config)
+            d.model, warnings, _ = canonical_dashboard(d.model, d.source, known, config)
         except DashgenError as exc:
             errors.append(exc)
             continue
@@ -469,10 +469,11 @@ def canonicalise(resources: Resources, config: Config, done: dict[int, list[str]
 
 def canonical_dashboard(
     model: dict[str, Any], source: str, known: Any, config: Config, *, owned: bool = False
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[str], bool]:
     """One dashboard of ``source`` in the canonical form (a JSON source also migrated, as
-    ``migrate`` in the config says) and its migration warning; errors name ``source``.
-    ``owned``: ``model`` is parsed JSON, the caller's own, and may be used up."""
+    ``migrate`` in the config says), its migration warning, and whether other datasources
+    could have given another form; errors name ``source``. ``owned``: ``model`` is parsed
+    JSON, the caller's own, and may be used up."""
     from . import canonical
 
     try:
@@ -482,7 +483,7 @@ def canonical_dashboard(
         raise DashgenError(exc.message, path=source) from None
     summary = result.migration_summary()
     warnings = [f"migrated {summary}; run `dashgen fmt --migrate` to commit the migration"] if summary else []
-    return result.model, warnings
+    return result.model, warnings, result.reads_datasources
 
 
 def load_datasources(config: Config) -> list[Datasource]:
