@@ -156,3 +156,52 @@ def test_pure_python_and_libyaml_dumpers_agree_on_any_document(doc):
     out = dump_yaml(doc, dumper=LIBYAML_DUMPER)
     assert dump_yaml(doc, dumper=PURE_DUMPER) == out
     assert yaml.safe_load(out) == doc
+
+
+# Strings for ConfigMap names, labels and annotations: arbitrary ones, simple ones, and simple
+# ones YAML reads as something else (so they must be quoted).
+_simple = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_./ -]{0,20}", fullmatch=True)
+_resolved = st.sampled_from(["1", "0", "true", "False", "yes", "on", "null", "Null", "0x1f", "1_000", "1:20",
+                             "1.5", "1e3", ".inf", "-1", "0o7", "2001-12-14", "=", "<<", "~", "a: b", "a #b",
+                             "- x", "x ", " x", "", "'q'", "'", "é", "x" * 129])
+_names = _simple | _resolved | st.text(max_size=12)
+_label_maps = st.dictionaries(_names, _names, max_size=4)
+
+
+def _configmap(name, namespace, labels, annotations, data):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "data": data,
+            "metadata": {"name": name, "namespace": namespace, "labels": labels, "annotations": annotations}}
+
+
+@settings(max_examples=500, deadline=None)
+@given(_names, _names, _label_maps, _label_maps, st.dictionaries(_names, finite_json_values.map(dump_json) | _names,
+                                                                  min_size=1, max_size=2))
+def test_configmap_writes_what_pyyaml_writes(name, namespace, labels, annotations, data):
+    obj = _configmap(name, namespace, labels, annotations, data)
+    expected = dump_yaml(obj)
+    assert dump_configmap(obj) == expected
+    if LIBYAML_DUMPER is not None:
+        assert dump_yaml(obj, dumper=PURE_DUMPER) == expected
+
+
+# Simple strings as the sidecar ConfigMap has them, and ones written in single quotes ('1').
+_plain = _simple.filter(lambda s: s == s.strip() and "  " not in s)
+_quoted = st.sampled_from(["1", "0", "true", "False", "yes", "on", "null", "Null", "0x1f", "1_000", "1.5", "1e3",
+                           "0o7", "2001-12-14"])
+_simple_maps = st.dictionaries(_plain | _quoted, _plain | _quoted, min_size=1, max_size=4)
+_printable = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E))
+_dashboard_like = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False,
+                               allow_infinity=False) | _printable | st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=["C", "Zl", "Zp"])),
+                               lambda inner: st.lists(inner) | st.dictionaries(_printable, inner), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plain | _quoted, _plain, _simple_maps, _simple_maps, _plain | _quoted, _dashboard_like)
+def test_configmap_fast_path_covers_the_sidecar_shape(name, namespace, labels, annotations, key, content):
+    """The direct writer is used (not only the PyYAML fallback) for simple strings, and agrees."""
+    from dashgen.formats import _configmap_fast
+
+    obj = _configmap(name, namespace, labels, annotations, {key: dump_json({"panels": [content]})})
+    fast = _configmap_fast(obj)
+    assert fast is not None
+    assert fast == dump_yaml(obj)

@@ -206,6 +206,9 @@ def dump_configmap(obj: dict[str, Any]) -> str:
     the indented text. The result reads back as ``obj``, and for a dashboard ConfigMap
     it is byte for byte what ``dump_yaml`` writes.
     """
+    fast = _configmap_fast(obj)
+    if fast is not None:
+        return fast
     data = obj.get("data") or {}
     blocks = {}
     for i, (name, text) in enumerate(sorted(data.items())):
@@ -218,3 +221,76 @@ def dump_configmap(obj: dict[str, Any]) -> str:
             return dump_yaml(obj)
         out = out.replace(line, ": |\n    " + text[:-1].replace("\n", "\n    ") + "\n")
     return out
+
+
+# A string that libyaml writes plain (unquoted) when the resolver reads it back as a string, else
+# in single quotes ('1', 'true'): ASCII letters, digits and "_./-", inner single spaces; no
+# indicator, no quote, no ": " or " #".
+_SIMPLE_STRING = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_./-]| (?=[A-Za-z0-9_./-]))*")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+_METADATA_KEYS = ["annotations", "labels", "name", "namespace"]
+
+
+def _scalar(value: Any, key: bool = False) -> str | None:
+    """``value`` as ``dump_yaml`` writes it, when it is a simple string (a key: also written as a
+    simple key, so at most 128 bytes); else None."""
+    if type(value) is not str or (key and len(value) > 128) or _SIMPLE_STRING.fullmatch(value) is None:
+        return None
+    if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
+        return value
+    return f"'{value}'"
+
+
+def _block(text: Any) -> bool:
+    """Whether ``text`` is written as ``|`` with its lines indented, nothing else (no "|-", "|+",
+    indentation indicator or empty line)."""
+    return (
+        type(text) is str
+        and block_safe(text)
+        and text.endswith("\n")
+        and "\n\n" not in text
+        and not text.startswith((" ", "\n"))
+    )
+
+
+def _mapping(mapping: Any, indent: str) -> list[str] | None:
+    """The lines of a non-empty mapping of simple strings, keys sorted; None for anything else."""
+    if type(mapping) is not dict or not mapping:
+        return None
+    lines = []
+    for k in sorted(mapping):
+        key, value = _scalar(k, key=True), _scalar(mapping[k])
+        if key is None or value is None:
+            return None
+        lines.append(f"{indent}{key}: {value}\n")
+    return lines
+
+
+def _configmap_fast(obj: dict[str, Any]) -> str | None:
+    """The sidecar ConfigMap written directly, or None when it is not of the shape whose bytes
+    this proves equal to ``dump_yaml``'s: apiVersion and kind, metadata with name, namespace,
+    non-empty labels and annotations, and non-empty data of block texts, every other string simple.
+    The PyYAML emitter costs more than the rest of rendering a dashboard."""
+    if type(obj) is not dict or sorted(obj) != ["apiVersion", "data", "kind", "metadata"]:
+        return None
+    meta, data = obj["metadata"], obj["data"]
+    if type(meta) is not dict or sorted(meta) != _METADATA_KEYS or type(data) is not dict or not data:
+        return None
+    annotations, labels = _mapping(meta["annotations"], "    "), _mapping(meta["labels"], "    ")
+    api, kind = _scalar(obj["apiVersion"]), _scalar(obj["kind"])
+    name, namespace = _scalar(meta["name"]), _scalar(meta["namespace"])
+    if annotations is None or labels is None or api is None or kind is None or name is None or namespace is None:
+        return None
+    out = [f"apiVersion: {api}\ndata:\n"]
+    for k in sorted(data):
+        key, text = _scalar(k, key=True), data[k]
+        if key is None or not _block(text):
+            return None
+        out.append(f"  {key}: |\n    " + text[:-1].replace("\n", "\n    ") + "\n")
+    out.append(f"kind: {kind}\nmetadata:\n  annotations:\n")
+    out += annotations
+    out.append("  labels:\n")
+    out += labels
+    out.append(f"  name: {name}\n  namespace: {namespace}\n")
+    return "".join(out)
