@@ -382,7 +382,8 @@ def test_an_owned_model_used_up_in_place_gives_the_same_canonical_form(dashboard
                 with pytest.raises(type(exc)):
                     canonicalise(json.loads(json.dumps(model)), KNOWN, migrate=migrate, owned=True)
                 continue
-            owned = canonicalise(json.loads(json.dumps(model)), KNOWN, migrate=migrate, owned=True)
+            text = json.dumps(model)
+            owned = canonicalise(json.loads(text), KNOWN, migrate=migrate, owned=True, nulls="null" in text)
             assert json.dumps(owned.model) == json.dumps(expected.model)
             assert (owned.migrated, owned.elided) == (expected.migrated, expected.elided)
 
@@ -392,6 +393,7 @@ def test_nulls_go_from_an_owned_model_in_place_as_from_a_copy():
     expected = canonical(model)
     assert "refresh" not in expected and expected["panels"][0]["options"] == {"b": [None, {}]}
     assert canonicalise(copy.deepcopy(model), owned=True).model == expected
+    assert canonicalise(copy.deepcopy(model), owned=True, nulls=False).model != expected  # told wrong: kept
 
 
 def test_the_canonical_form_says_whether_other_datasources_could_change_it():

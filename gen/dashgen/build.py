@@ -577,7 +577,7 @@ class _Stream:
         texts = [_json(d.model) for d in unit.dashboards]
         unit.raw = [zlib.compress(text, 1) for text in texts]
         if self._guess is not None:
-            made, reads = self._make_models(unit.dashboards, [_parse(text) for text in texts], unit.raw)
+            made, reads = self._make_models(unit.dashboards, texts, unit.raw)
             unit.made = _json(made)  # one object, not dozens, held until every file is in
             if not reads:
                 unit.raw = []  # made for good, whatever the datasources turn out to be
@@ -629,19 +629,17 @@ class _Stream:
         else:  # the datasources changed: every dashboard again, from what its source gave
             raws = [self._blob(d["raw"]) for d in unit.entry["dashboards"]]
             loaded = [_entry_dashboard(unit, d, self.config) for d in unit.entry["dashboards"]]
-        return self._make_models(loaded, [_expand(raw) for raw in raws], raws)[0]
+        return self._make_models(loaded, [zlib.decompress(raw) for raw in raws], raws)[0]
 
-    def _make_models(
-        self, loaded: list[Dashboard], models: list[dict[str, Any]], raws: list[bytes]
-    ) -> tuple[_Made, bool]:
-        """``_make`` of dashboards whose models (parsed JSON, used up) are at hand, and whether
+    def _make_models(self, loaded: list[Dashboard], texts: list[bytes], raws: list[bytes]) -> tuple[_Made, bool]:
+        """``_make`` of dashboards whose JSON is at hand (``texts``), and whether
         other datasources could have made any of them otherwise (or failed); the files are
         staged here (a worker's share of the writing)."""
         made, errors = [], []
         reads = False
-        for d, model, raw in zip(loaded, models, raws):
+        for d, text, raw in zip(loaded, texts, raws):
             try:
-                entry_of_d, files, reads_d = self._dashboard_entry(d, model, raw)
+                entry_of_d, files, reads_d = self._dashboard_entry(d, text, raw)
             except DashgenError as exc:
                 errors.append((exc.message, exc.path, exc.line))
                 reads = True
@@ -676,14 +674,14 @@ class _Stream:
             self.cache.store(unit.source, unit.entry)
 
     def _dashboard_entry(
-        self, d: Dashboard, model: dict[str, Any], raw: bytes
+        self, d: Dashboard, text: bytes, raw: bytes
     ) -> tuple[dict[str, Any], list[tuple[str, bytes]], bool]:
         """What the cache keeps of one dashboard, its files (none when the environment leaves it
         out), and whether other datasources could have given other files."""
         from .lint.project import lint_loaded_dashboard
 
         config = self.config
-        d.model, warnings, reads = sources.canonical_dashboard(model, d.source, self.known, config, owned=True)
+        d.model, warnings, reads = sources.canonical_dashboard(_parse(text), d.source, self.known, config, text=text)
         entry: dict[str, Any] = {
             "model": self.cache.put_blob(_compact(d.model)) if self.cache is not None else "",  # for push and diff
             "uid": d.raw_uid,
@@ -767,8 +765,10 @@ class _Stream:
 
     def _content(self, unit: sources.Unit, d: dict[str, Any], index: int) -> bytes:
         dashboard = _entry_dashboard(unit, d, self.config)
-        raw = _expand(self._blob(d["raw"]))
-        dashboard.model, _, _ = sources.canonical_dashboard(raw, unit.source, self.known, self.config, owned=True)
+        text = zlib.decompress(self._blob(d["raw"]))
+        dashboard.model, _, _ = sources.canonical_dashboard(
+            _parse(text), unit.source, self.known, self.config, text=text
+        )
         path, content = self._files(dashboard)[index]
         if sha(content) != d["files"][index][1]:
             raise _CacheDamaged(path)

@@ -117,10 +117,16 @@ def canonical(model: dict[str, Any], datasources: Iterable[KnownDatasource] = ()
 
 
 def canonicalise(
-    model: dict[str, Any], datasources: Iterable[KnownDatasource] = (), *, migrate: bool = False, owned: bool = False
+    model: dict[str, Any],
+    datasources: Iterable[KnownDatasource] = (),
+    *,
+    migrate: bool = False,
+    owned: bool = False,
+    nulls: bool = True,
 ) -> Canonical:
     """``model`` (not modified, unless ``owned``: a copy of the caller's own, used up then)
-    in canonical form, with what was migrated and elided.
+    in canonical form, with what was migrated and elided. ``nulls=False``: the caller knows
+    that ``model`` holds no null (its JSON text says none), so none is looked for.
 
     ``datasources`` are the sources' datasources: what ``${DS_X}`` inputs and datasource
     names resolve to. Raises :class:`DashgenError` for an input it cannot resolve and
@@ -134,7 +140,7 @@ def canonicalise(
     reads = isinstance(model.get("__inputs"), list)  # the steps below that read ``known`` say so too
     if owned and not reads:
         out = model  # no copy: nulls dropped in place (now, or in a copy after the migration)
-        if nulls_first:
+        if nulls_first and nulls:
             _drop_nulls(out)
     else:
         out = _resolve_inputs(model, known, keep_nulls=not nulls_first)

@@ -468,17 +468,19 @@ def canonicalise(resources: Resources, config: Config, done: dict[int, list[str]
 
 
 def canonical_dashboard(
-    model: dict[str, Any], source: str, known: Any, config: Config, *, owned: bool = False
+    model: dict[str, Any], source: str, known: Any, config: Config, *, text: bytes | None = None
 ) -> tuple[dict[str, Any], list[str], bool]:
     """One dashboard of ``source`` in the canonical form (a JSON source also migrated, as
     ``migrate`` in the config says), its migration warning, and whether other datasources
-    could have given another form; errors name ``source``. ``owned``: ``model`` is parsed
-    JSON, the caller's own, and may be used up."""
+    could have given another form; errors name ``source``. ``text``: the JSON ``model`` was
+    parsed from, just now (the model is the caller's own: used up, not copied)."""
     from . import canonical
 
     try:
         migrate = source.endswith(".json") and config.migrate
-        result = canonical.canonicalise(model, known, migrate=migrate, owned=owned)
+        owned = text is not None
+        nulls = text is None or b"null" in text
+        result = canonical.canonicalise(model, known, migrate=migrate, owned=owned, nulls=nulls)
     except DashgenError as exc:
         raise DashgenError(exc.message, path=source) from None
     summary = result.migration_summary()
