@@ -779,9 +779,9 @@ def _grafana_options(fn):
             "-j",
             type=click.IntRange(1, 64),
             metavar="N",
-            help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 16: against a Grafana "
-            "answering in 25 ms, 16 pushes 200 dashboards 1.2x faster than 8, 32 no faster, 64 slower; "
-            "bench/push.py --sweep).",
+            help="Requests in flight at once (default: push.concurrency in dashgen.yaml, 32: against a Grafana "
+            "answering in 25 ms, 32 writes 200 dashboards faster than 16, 64 is no steadier; "
+            "bench/push.py --sweep, docs/config.md).",
         ),
         click.option("--verbose", "-v", is_flag=True, help="List unchanged objects too."),
         click.option(

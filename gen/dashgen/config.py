@@ -223,7 +223,7 @@ class Push:
     """Defaults of ``dashgen push`` and ``dashgen diff``."""
 
     marker_tag: str = "managed-by:dashgen"
-    concurrency: int = 16  # measured: bench/push.py --sweep (docs/config.md)
+    concurrency: int = 32  # measured: bench/push.py --sweep (docs/config.md)
     timeout: float = 10.0
     retries: int = 4
 

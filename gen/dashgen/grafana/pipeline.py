@@ -18,16 +18,18 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import http, redact
-from ..build import load_checked
 from ..config import Config
 from ..errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, DashgenError, DashgenErrors, in_environment
-from . import apply, health, live, plan, targets
+from . import health, live, targets
 from .client import Connection, Grafana
-from .report import Reporter
-from .results import TargetResult
 from .select import Selected, Selection, select
+
+if TYPE_CHECKING:
+    from .report import Reporter
+    from .results import TargetResult
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,6 @@ def _run(config: Config, options: Options, env: Mapping[str, str] | None) -> int
     environments = [_environment(c, config, options.environment) for c in connections]
     started = time.perf_counter()
     selections: dict[str | None, tuple[Config, Selected]] = {}
-    reporter = Reporter(
-        options.command,
-        output=options.output,
-        verbose=options.verbose,
-        dry_run=options.dry_run,
-        prune=options.prune,
-        marker=config.push.marker_tag,
-    )
     insecure = any(c.verify is False for c in connections)
     if insecure:
         http.quiet_insecure_warnings()
@@ -90,6 +84,18 @@ def _run(config: Config, options: Options, env: Mapping[str, str] | None) -> int
     try:
         for connection, name in zip(connections, environments):
             sessions.append(_Session(connection, concurrency, env_configs[name].push.marker_tag, only))
+        # imported once the reads are under way: their CPU overlaps the first round trips
+        from ..build import load_checked
+        from .report import Reporter
+
+        reporter = Reporter(
+            options.command,
+            output=options.output,
+            verbose=options.verbose,
+            dry_run=options.dry_run,
+            prune=options.prune,
+            marker=config.push.marker_tag,
+        )
         for name, env_config in env_configs.items():  # sources loaded once per environment
             with in_environment(name):
                 resources, warnings = load_checked(env_config, use_cache=options.use_cache)
@@ -181,6 +187,9 @@ def _run_target(
     reporter: Reporter,
     environment: str | None = None,
 ) -> TargetResult:
+    from . import apply, plan
+    from .results import TargetResult
+
     grafana, executor = session.grafana, session.executor
     result = TargetResult(grafana.connection, environment)
     marker = config.push.marker_tag
