@@ -23,7 +23,8 @@ LAYERS: dict[str, list[set[str]]] = {
     "": [
         {"errors", "redact", "names", "formats", "resources", "normalise", "extrajson"},  # neutral: nothing of dashgen
         {"lock", "usercode", "cache"},  # one build at a time per output directory; guards around the sources' code
-        {"values", "writer", "promtool", "credentials", "origin"},  # origin: a vendored dashboard's record
+        {"values", "writer", "promtool", "credentials", "origin", "lean_http"},  # origin: a vendored dashboard's record;
+        # lean_http: the HTTP layer's requests over http.client
         {"dashboard", "http"},  # the dashboard model; the one HTTP layer
         {"migrate"},  # old dashboard JSON to what Grafana 12 saves
         {"canonical"},  # the one canonical form of a dashboard
