@@ -498,3 +498,30 @@ def test_push_runs_a_source_whose_cached_models_are_damaged(project, monkeypatch
         result = project.run("diff")
         assert result.code == 0 and _ran(result.err) == {"c"}, result.out + result.err
         assert grafana.writes() == 0 and _plan(project, "diff") == _plan(project, "diff", "--no-cache")
+
+
+def test_a_build_without_the_cache_compresses_only_the_dashboards_it_keeps(tmp_path, monkeypatch):
+    """A dashboard a worker made for good (no datasource could make it otherwise) is never
+    compressed: nothing keeps it. One that reads the datasources is, to be made again."""
+    import zlib
+
+    from dashgen import sources
+    from dashgen.build import _Stream
+    from dashgen.writer import OutputWriter
+
+    root = tmp_path / "project"
+    root.mkdir()
+    _make_project(root)
+    (root / "dashboards/apps/made.py").write_text(grafanalib_dashboard("Made", "made"))
+    config = load_config(root=root)
+    compressed: list[bytes] = []
+    compress = zlib.compress
+    monkeypatch.setattr(zlib, "compress", lambda data, level=-1: compressed.append(data) or compress(data, level))
+    with OutputWriter(config.output_dir, check=True) as out:
+        stream = _Stream(config, out, None)
+        stream._before_fork([])  # what the workers start with
+        units, _ = sources.load_units(config, loaded=stream._loaded)
+    kept = [raw for u in units for raw in u.raw]
+    made = [u for u in units if u.dashboards and not u.raw]
+    assert made and kept  # made.py's schema and datasources are set; the other apps' are not
+    assert len(compressed) == len(kept)

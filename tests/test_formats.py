@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dashgen.formats import LIBYAML_DUMPER, PURE_DUMPER, dump_configmap, dump_json, dump_yaml
@@ -205,3 +205,24 @@ def test_configmap_fast_path_covers_the_sidecar_shape(name, namespace, labels, a
     fast = _configmap_fast(obj)
     assert fast is not None
     assert fast == dump_yaml(obj)
+
+
+@given(st.text(alphabet=" \n\t0.e-nul{}\"", max_size=60), st.sampled_from([" \n", "\n\n", "null", "0.0000", "e-", "\t\n"]))
+def test_holds_is_in(text, part):
+    from dashgen.formats import holds
+
+    assert holds(text, part) == (part in text)
+    assert holds(text.encode(), part.encode()) == (part.encode() in text.encode())
+
+
+@given(st.text(alphabet="0123456789.e-x ", max_size=40).map(str.encode))
+@example(b"1e-5, xe-x")
+@example(b"xe-x, 1e-5")
+@example(b"e-1e-")
+def test_float_notation_is_found_wherever_it_is(out):
+    """What ``dump_json`` looks for before it trusts orjson's floats, anywhere in the text."""
+    import re
+
+    from dashgen.formats import _may_have_float_notation
+
+    assert _may_have_float_notation(out) == bool(re.search(rb"0\.0000|[0-9.]e-[0-9]", out))

@@ -575,12 +575,14 @@ class _Stream:
         """A file just run: its dashboards made now in a worker (the datasources guessed);
         kept as bytes, not objects, until processed (or made again)."""
         texts = [_json(d.model) for d in unit.dashboards]
-        unit.raw = [zlib.compress(text, 1) for text in texts]
+        # Compressed only to be kept: for the cache, or to make them again once every datasource is in.
+        raws = [zlib.compress(text, 1) for text in texts] if self.cache is not None or self._guess is None else None
+        reads = True
         if self._guess is not None:
-            made, reads = self._make_models(unit.dashboards, texts, unit.raw)
+            made, reads = self._make_models(unit.dashboards, texts, raws)
             unit.made = _json(made)  # one object, not dozens, held until every file is in
-            if not reads:
-                unit.raw = []  # made for good, whatever the datasources turn out to be
+        if reads:  # else made for good, whatever the datasources turn out to be
+            unit.raw = raws if raws is not None else [zlib.compress(text, 1) for text in texts]
         for d in unit.dashboards:
             d.model = {}
 
@@ -631,15 +633,15 @@ class _Stream:
             loaded = [_entry_dashboard(unit, d, self.config) for d in unit.entry["dashboards"]]
         return self._make_models(loaded, [zlib.decompress(raw) for raw in raws], raws)[0]
 
-    def _make_models(self, loaded: list[Dashboard], texts: list[bytes], raws: list[bytes]) -> tuple[_Made, bool]:
-        """``_make`` of dashboards whose JSON is at hand (``texts``), and whether
-        other datasources could have made any of them otherwise (or failed); the files are
-        staged here (a worker's share of the writing)."""
+    def _make_models(self, loaded: list[Dashboard], texts: list[bytes], raws: list[bytes] | None) -> tuple[_Made, bool]:
+        """``_make`` of dashboards whose JSON is at hand (``texts``, compressed as ``raws``
+        when there is a cache), and whether other datasources could have made any of them
+        otherwise (or failed); the files are staged here (a worker's share of the writing)."""
         made, errors = [], []
         reads = False
-        for d, text, raw in zip(loaded, texts, raws):
+        for index, (d, text) in enumerate(zip(loaded, texts)):
             try:
-                entry_of_d, files, reads_d = self._dashboard_entry(d, text, raw)
+                entry_of_d, files, reads_d = self._dashboard_entry(d, text, raws[index] if raws is not None else None)
             except DashgenError as exc:
                 errors.append((exc.message, exc.path, exc.line))
                 reads = True
@@ -674,7 +676,7 @@ class _Stream:
             self.cache.store(unit.source, unit.entry)
 
     def _dashboard_entry(
-        self, d: Dashboard, text: bytes, raw: bytes
+        self, d: Dashboard, text: bytes, raw: bytes | None
     ) -> tuple[dict[str, Any], list[tuple[str, bytes]], bool]:
         """What the cache keeps of one dashboard, its files (none when the environment leaves it
         out), and whether other datasources could have given other files."""
@@ -688,7 +690,7 @@ class _Stream:
             "title": d.model.get("title"),
             "uid_from_path": d.uid_from_path,
             "origin": asdict(d.origin) if d.origin is not None else None,
-            "raw": self.cache.put_blob(raw) if self.cache is not None else "",
+            "raw": self.cache.put_blob(raw or zlib.compress(text, 1)) if self.cache is not None else "",
             "warnings": warnings,
             "problems": [[p.severity, p.message] for p in checks.grafana_com_reference_problems(d, config)],
             "links": list(environments.linked_uids(d)) if config.environment is not None else [],

@@ -146,8 +146,9 @@ def canonicalise(
         out = _resolve_inputs(model, known, keep_nulls=not nulls_first)
     migrated: Counter[tuple[str, str]] = Counter()
     if version is None or version < SCHEMA_VERSION:
-        out = migrate_in_place(out, known, panels=False).model  # out is our own copy
-        reads = True
+        stepped = migrate_in_place(out, known, panels=False)  # out is our own copy
+        out = stepped.model
+        reads = reads or stepped.reads_datasources  # the steps of 33 and 36 resolve names
     if migrate and angular_panels(out):
         reads = True
         before = [(ref.path, ref.type) for ref in iter_panels(out)]

@@ -475,11 +475,12 @@ def canonical_dashboard(
     could have given another form; errors name ``source``. ``text``: the JSON ``model`` was
     parsed from, just now (the model is the caller's own: used up, not copied)."""
     from . import canonical
+    from .formats import holds
 
     try:
         migrate = source.endswith(".json") and config.migrate
         owned = text is not None
-        nulls = text is None or b"null" in text
+        nulls = text is None or holds(text, b"null")
         result = canonical.canonicalise(model, known, migrate=migrate, owned=owned, nulls=nulls)
     except DashgenError as exc:
         raise DashgenError(exc.message, path=source) from None

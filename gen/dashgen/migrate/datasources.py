@@ -52,6 +52,7 @@ class Resolver:
 
     def __init__(self, model: dict[str, Any], known: tuple[KnownDatasource, ...] = ()):
         self.known = known
+        self.consulted = False  # whether ``known`` was read: other datasources could have resolved otherwise
         self.default = next((d for d in known if d.default), None)
         self.inputs = {
             i["name"]: i["pluginId"]
@@ -68,10 +69,12 @@ class Resolver:
         }
 
     def default_ref(self) -> dict[str, str] | None:
+        self.consulted = True
         return self.default.ref() if self.default else None
 
     def lookup(self, name: str) -> dict[str, str] | None:
         """The reference for a name or uid, or None when nothing known matches."""
+        self.consulted = True
         for ds in self.known:
             if name in (ds.name, ds.uid):
                 return ds.ref()

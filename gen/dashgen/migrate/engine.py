@@ -27,6 +27,7 @@ class Migrated:
 
     model: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    reads_datasources: bool = False  # a step read the datasources: others could have given another model
 
     @property
     def changed(self) -> bool:
@@ -111,7 +112,7 @@ def migrate_in_place(
         ctx.notes.insert(0, f"schemaVersion {original_version} → {TARGET_SCHEMA_VERSION}")
     if panels:
         _convert_panels(model, ctx)
-    return Migrated(model, ctx.notes)
+    return Migrated(model, ctx.notes, ctx.resolver.consulted)
 
 
 def _copy(value: Any) -> Any:
