@@ -1021,6 +1021,10 @@ def test_request_log_and_writes(g):
         ("POST", "/api/dashboards/db", 403, 1), ("GET", "/api/search", 200, 1),
         ("GET", "/api/search", 401, None)]
     assert g.request_details[0]["body"] == {"dashboard": {"title": "a"}}
+    assert g.request_details[1].get("body") == {"dashboard": {"title": ""}}  # parsed on .get too
+    assert g.request_details[3]["body"] is None  # no body
+    call(g, "POST", "/api/dashboards/db", raw=b"not json")
+    assert g.request_details[-1]["body"] == b"not json"  # kept as sent
     g.reset_log()
     assert g.requests == [] and g.writes() == 0
 
