@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import corpus_data
+from conftest import grafanalib_dashboard
 from dashgen.canonical import SCHEMA_VERSION
 from dashgen.dashboard.walk import iter_panels, templating_list
 from dashgen.migrate import angular_panels
@@ -129,3 +130,67 @@ def test_the_proof_runs_on_real_dashboards():
         # CI always has Debian's packaged dashboards; the manifest's files are never committed
         assert len([r for r in REAL if r.id.startswith("debian-")]) >= 18, ABSENT
     assert REAL or ABSENT
+
+
+def _without_shared_uids(dashboards: list) -> list[list]:
+    """The dashboards in groups that share no uid (several sets ship the same dashboard)."""
+    groups: list[tuple[set, list]] = []
+    for d in dashboards:
+        uids = {m.get("uid") for m in corpus_data._shape_and_dashboards(corpus_data.load(d.path))[1]} - {None}
+        group = next((g for g in groups if not g[0] & uids), None)
+        if group is None:
+            group = (set(), [])
+            groups.append(group)
+        group[0].update(uids)
+        group[1].append(d)
+    return [g[1] for g in groups]
+
+
+def test_worker_processes_build_the_real_dashboards_as_one_process_does(tmp_path, monkeypatch):
+    """A worker canonicalises the model its loader just made, in place; one process parses the
+    model back from its JSON text first. Real dashboards (the migrations rewrite them deeply)
+    must come out byte for byte the same either way, so no loaded model shares anything that
+    canonicalising could change under another."""
+    import dataclasses
+
+    import dashgen.build
+    from dashgen.build import _Stream, build
+    from dashgen.config import load as load_config
+
+    log = tmp_path / "made.log"  # the workers are processes: they report how they made each file's dashboards
+    make_models = _Stream._make_models
+
+    def spy(self, loaded, texts, raws, **kwargs):
+        with open(log, "a") as f:
+            f.write(f"{kwargs.get('fresh', False)} {len(loaded)}\n")
+        return make_models(self, loaded, texts, raws, **kwargs)
+
+    def made() -> set[str]:
+        lines = log.read_text().split() if log.exists() else []
+        log.unlink(missing_ok=True)
+        return set(lines[::2])
+
+    def tree(base):
+        return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+    monkeypatch.setattr(_Stream, "_make_models", spy)
+    groups = _without_shared_uids([d for d in REAL if d.id not in UNTITLED])
+    assert sum(map(len, groups)) >= 18
+    for n, group in enumerate(groups):
+        root = tmp_path / f"project{n}"
+        (root / "dashboards/apps").mkdir(parents=True)
+        (root / "dashboards/datasources.py").write_text(DATASOURCES.replace("\n    ", "\n"))
+        for i, dashboard in enumerate(group):
+            _drop_in(dashboard, root / "dashboards" / f"d{i:03d}")
+        for name in ("overview", "latency"):  # grafanalib sources too: their models come from normalise.plain
+            (root / f"dashboards/apps/{name}{n}.py").write_text(grafanalib_dashboard(f"{name} {n}", f"{name}{n}"))
+        config = load_config(root=root)
+        monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 10**9)
+        build(dataclasses.replace(config, output=dataclasses.replace(config.output, path="alone")), use_cache=False)
+        assert made() == {"False"}  # one process: every model parsed back from its text
+        monkeypatch.setattr(dashgen.build, "PARALLEL_FROM", 1)
+        build(config, use_cache=False)
+        assert "True" in made()  # the workers: the loaders' models, used up in place
+        built = tree(root / "provisioning")
+        assert len([p for p in built if p.startswith("dashboards/") and p.endswith(".json")]) >= len(group) + 2
+        assert built == tree(root / "alone")

@@ -579,7 +579,8 @@ class _Stream:
         raws = [zlib.compress(text, 1) for text in texts] if self.cache is not None or self._guess is None else None
         reads = True
         if self._guess is not None:
-            made, reads = self._make_models(unit.dashboards, texts, raws)
+            # their models are plain JSON that this process just made: used as they are, not parsed back
+            made, reads = self._make_models(unit.dashboards, texts, raws, fresh=True)
             unit.made = _json(made)  # one object, not dozens, held until every file is in
         if reads:  # else made for good, whatever the datasources turn out to be
             unit.raw = raws if raws is not None else [zlib.compress(text, 1) for text in texts]
@@ -633,15 +634,21 @@ class _Stream:
             loaded = [_entry_dashboard(unit, d, self.config) for d in unit.entry["dashboards"]]
         return self._make_models(loaded, [zlib.decompress(raw) for raw in raws], raws)[0]
 
-    def _make_models(self, loaded: list[Dashboard], texts: list[bytes], raws: list[bytes] | None) -> tuple[_Made, bool]:
+    def _make_models(
+        self, loaded: list[Dashboard], texts: list[bytes], raws: list[bytes] | None, *, fresh: bool = False
+    ) -> tuple[_Made, bool]:
         """``_make`` of dashboards whose JSON is at hand (``texts``, compressed as ``raws``
         when there is a cache), and whether other datasources could have made any of them
-        otherwise (or failed); the files are staged here (a worker's share of the writing)."""
+        otherwise (or failed); the files are staged here (a worker's share of the writing).
+        ``fresh``: each dashboard's model is the one ``texts`` was just serialised from, and
+        nothing else holds it (it is used up instead of parsing the text again)."""
         made, errors = [], []
         reads = False
         for index, (d, text) in enumerate(zip(loaded, texts)):
             try:
-                entry_of_d, files, reads_d = self._dashboard_entry(d, text, raws[index] if raws is not None else None)
+                entry_of_d, files, reads_d = self._dashboard_entry(
+                    d, d.model if fresh else _parse(text), text, raws[index] if raws is not None else None
+                )
             except DashgenError as exc:
                 errors.append((exc.message, exc.path, exc.line))
                 reads = True
@@ -676,14 +683,15 @@ class _Stream:
             self.cache.store(unit.source, unit.entry)
 
     def _dashboard_entry(
-        self, d: Dashboard, text: bytes, raw: bytes | None
+        self, d: Dashboard, model: dict[str, Any], text: bytes, raw: bytes | None
     ) -> tuple[dict[str, Any], list[tuple[str, bytes]], bool]:
         """What the cache keeps of one dashboard, its files (none when the environment leaves it
-        out), and whether other datasources could have given other files."""
+        out), and whether other datasources could have given other files. ``model`` is the JSON
+        of ``text``, the caller's own (canonicalised in place)."""
         from .lint.project import lint_loaded_dashboard
 
         config = self.config
-        d.model, warnings, reads = sources.canonical_dashboard(_parse(text), d.source, self.known, config, text=text)
+        d.model, warnings, reads = sources.canonical_dashboard(model, d.source, self.known, config, text=text)
         entry: dict[str, Any] = {
             "model": self.cache.put_blob(_compact(d.model)) if self.cache is not None else "",  # for push and diff
             "uid": d.raw_uid,
