@@ -472,8 +472,9 @@ def canonical_dashboard(
 ) -> tuple[dict[str, Any], list[str], bool]:
     """One dashboard of ``source`` in the canonical form (a JSON source also migrated, as
     ``migrate`` in the config says), its migration warning, and whether other datasources
-    could have given another form; errors name ``source``. ``text``: the JSON ``model`` was
-    parsed from, just now (the model is the caller's own: used up, not copied)."""
+    could have given another form; errors name ``source``. ``text``: ``model`` as JSON, the
+    text it was just parsed from or serialised to (the model is the caller's own: used up,
+    not copied)."""
     from . import canonical
     from .formats import holds
 
